@@ -1,0 +1,75 @@
+# Kvalitetsrapport: the quality-report pipeline. `make help` lists the targets.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+YEAR ?= 2024
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# Optional: DATA=<folder of raw files> KOMMUN=<kommunkod> SCHEDULER=tcp://host:8786 WORKERS=N
+REPORT_ARGS := $(if $(DATA),--data "$(DATA)") $(if $(KOMMUN),--kommun "$(KOMMUN)") \
+	$(if $(SCHEDULER),--scheduler "$(SCHEDULER)") $(if $(WORKERS),--workers $(WORKERS)) \
+	$(if $(FORCE),--force) $(if $(ALLOW_FAILURES),--allow-failures)
+
+$(STAMP): requirements.lock pyproject.toml
+	@echo "Setting up the virtual environment in $(VENV) (first run only) ..."
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install -q --disable-pip-version-check uv
+	@$(VENV)/bin/uv pip install -q --python $(PY) -r requirements.lock
+	@$(VENV)/bin/uv pip install -q --python $(PY) --no-deps -e .
+	@$(PY) -m ipykernel install --prefix $(VENV) --name python3 >/dev/null
+	@touch $(STAMP)
+
+.PHONY: help
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+	@echo "  Variables: YEAR=$(YEAR) DATA=<raw folder> KOMMUN=<kommunkod> SCHEDULER=<dask address> WORKERS=<n> FORCE=1"
+
+.PHONY: setup
+setup: $(STAMP) ## Create the virtual environment (done automatically by the other targets)
+
+.PHONY: browser
+browser: ## Install Debian's chromium (for the PDF and the browser tests) if missing
+	@bash scripts/ensure-chromium.sh
+
+.PHONY: report
+report: $(STAMP) browser ## Build the quality report for YEAR (e.g. make report YEAR=2024)
+	@$(PY) -m pipeline report $(YEAR) $(REPORT_ARGS)
+
+.PHONY: data
+data: $(STAMP) ## Write the demo data set (fictitious Exempelkommun) into data/raw/
+	@$(PY) -m pipeline data
+
+.PHONY: analyses
+analyses: $(STAMP) ## Write empty written-analysis templates for every unit of YEAR
+	@$(PY) -m pipeline analyses $(YEAR)
+
+.PHONY: test
+test: $(STAMP) browser node_modules ## Run the test suite
+	@$(PY) -m pytest -q -p no:cacheprovider tests
+
+.PHONY: bench
+bench: $(STAMP) ## Measure speed against naive papermill (writes bench/results.json)
+	@$(PY) -m pipeline.execution.bench
+
+.PHONY: lab
+lab: $(STAMP) ## Open JupyterLab on the notebooks
+	@$(VENV)/bin/jupyter lab notebooks/
+
+.PHONY: verify
+verify: $(STAMP) ## Rebuild YEAR in a temp dir and report any difference from reports/YEAR
+	@$(PY) -m pipeline verify $(YEAR)
+
+.PHONY: lint
+lint: $(STAMP) ## Ruff lint and format check
+	@$(VENV)/bin/ruff check pipeline tests && $(VENV)/bin/ruff format --check pipeline tests
+
+node_modules: package.json package-lock.json
+	@npm ci --no-audit --no-fund --silent
+	@touch node_modules
+
+.PHONY: clean
+clean: ## Remove generated outputs (reports/, data/processed/); raw data is kept
+	@rm -rf reports/* data/processed/* data/valideringsrapport.csv
+	@touch reports/.gitkeep data/processed/.gitkeep

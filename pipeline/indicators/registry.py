@@ -1,0 +1,146 @@
+"""The indicator registry: one place that says what every indicator is.
+
+Loaded from ``params/indikatorer.yml`` (a variable catalogue in config, tested for invariants).
+Each entry: ``id``, Swedish ``label`` and ``definition``, ``skolform``, ``kvalitetsomrade``,
+``enhet`` (poäng, procent, kvot, index, antal, dagar), ``riktning`` (``hogre_battre``,
+``lagre_battre`` or ``neutral``), ``kalla`` (the source of the definition) and ``decimaler``.
+The report's method appendix is generated from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pipeline.errors import ConfigError, UnknownIndicatorError
+from pipeline.paths import REPO_ROOT
+
+Unit = Literal["poang", "procent", "kvot", "index", "antal", "per_100"]
+Direction = Literal["hogre_battre", "lagre_battre", "neutral"]
+
+#: The registry files in params/, read in this order: computed indicators, then indicators that
+#: only come from published sources (Skolverket, Kolada, Skolenkäten).
+REGISTRY_FILES = ("indikatorer.yml", "indikatorer_publicerade.yml")
+
+_KEYS = {"id", "label", "definition", "skolform", "kvalitetsomrade", "enhet", "riktning", "kalla", "decimaler", "kort"}
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One indicator of the registry."""
+
+    id: str
+    label: str
+    definition: str
+    skolform: tuple[str, ...]
+    kvalitetsomrade: str
+    enhet: Unit
+    riktning: Direction
+    kalla: str
+    decimaler: int = 1
+    kort: str = ""
+
+    @property
+    def is_share(self) -> bool:
+        """True for proportions (procent), which get Wilson intervals and z-tests."""
+        return self.enhet == "procent"
+
+
+@dataclass(frozen=True)
+class IndicatorRegistry:
+    """All indicators, in registry order."""
+
+    indicators: tuple[Indicator, ...]
+
+    def __post_init__(self) -> None:
+        ids = [i.id for i in self.indicators]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ConfigError(f"params/indikatorer.yml: indicator ids must be unique, got duplicates {dupes}.")
+
+    def get(self, indicator_id: str) -> Indicator:
+        """Look up one indicator, loudly."""
+        for ind in self.indicators:
+            if ind.id == indicator_id:
+                return ind
+        raise UnknownIndicatorError(
+            f"No indicator named {indicator_id!r} in params/indikatorer.yml; "
+            f"known ids start with {[i.id for i in self.indicators[:6]]} ..."
+        )
+
+    def for_skolform(self, code: str) -> tuple[Indicator, ...]:
+        """The indicators of one school form, in registry order."""
+        return tuple(i for i in self.indicators if code in i.skolform)
+
+    def for_area(self, code: str, area: str) -> tuple[Indicator, ...]:
+        """The indicators of one school form in one quality area."""
+        return tuple(i for i in self.for_skolform(code) if i.kvalitetsomrade == area)
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(i.id for i in self.indicators)
+
+
+def parse_indicator_registry(raw: object, source: str = "params/indikatorer.yml") -> IndicatorRegistry:
+    """Build the registry from the parsed YAML, checking every entry."""
+    from pipeline.school_forms import QUALITY_AREAS, SCHOOL_FORMS
+
+    if not isinstance(raw, dict) or not isinstance(raw.get("indikatorer"), list):
+        raise ConfigError(f"{source}: expected a top-level key 'indikatorer' with a list of entries.")
+    out = []
+    for n, entry in enumerate(raw["indikatorer"], start=1):
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{source}: entry {n} must be a mapping.")
+        unknown = set(entry) - _KEYS
+        if unknown:
+            raise ConfigError(f"{source}: entry {n} ({entry.get('id')!r}) has unknown key(s) {sorted(unknown)}; allowed: {sorted(_KEYS)}.")
+        missing = {"id", "label", "definition", "skolform", "kvalitetsomrade", "enhet", "riktning", "kalla"} - set(entry)
+        if missing:
+            raise ConfigError(f"{source}: entry {n} ({entry.get('id')!r}) lacks {sorted(missing)}.")
+        forms = entry["skolform"]
+        forms = (forms,) if isinstance(forms, str) else tuple(forms)
+        bad = [f for f in forms if f not in SCHOOL_FORMS]
+        if bad:
+            raise ConfigError(f"{source}: entry {entry['id']!r}: skolform must be among {list(SCHOOL_FORMS)}, got {bad}.")
+        if entry["kvalitetsomrade"] not in QUALITY_AREAS:
+            raise ConfigError(
+                f"{source}: entry {entry['id']!r}: kvalitetsomrade must be one of {list(QUALITY_AREAS)}, got {entry['kvalitetsomrade']!r}."
+            )
+        if entry["enhet"] not in Unit.__args__:  # type: ignore[attr-defined]
+            raise ConfigError(f"{source}: entry {entry['id']!r}: enhet must be one of {list(Unit.__args__)}, got {entry['enhet']!r}.")  # type: ignore[attr-defined]
+        if entry["riktning"] not in Direction.__args__:  # type: ignore[attr-defined]
+            raise ConfigError(f"{source}: entry {entry['id']!r}: riktning must be one of {list(Direction.__args__)}, got {entry['riktning']!r}.")  # type: ignore[attr-defined]
+        out.append(
+            Indicator(
+                id=str(entry["id"]),
+                label=str(entry["label"]),
+                definition=str(entry["definition"]).strip(),
+                skolform=forms,
+                kvalitetsomrade=entry["kvalitetsomrade"],
+                enhet=entry["enhet"],
+                riktning=entry["riktning"],
+                kalla=str(entry["kalla"]),
+                decimaler=int(entry.get("decimaler", 1)),
+                kort=str(entry.get("kort", "")),
+            )
+        )
+    return IndicatorRegistry(tuple(out))
+
+
+@lru_cache(maxsize=4)
+def load_indicator_registry(path: str | None = None) -> IndicatorRegistry:
+    """Load ``params/indikatorer.yml`` (cached)."""
+    from pipeline.config import read_yaml
+
+    if path:
+        return parse_indicator_registry(read_yaml(Path(path)), source=str(path))
+    entries: list = []
+    for name in REGISTRY_FILES:
+        p = REPO_ROOT / "params" / name
+        if p.exists():
+            raw = read_yaml(p)
+            parse_indicator_registry(raw, source=str(p))  # checks each file on its own
+            entries.extend(raw["indikatorer"])
+    return parse_indicator_registry({"indikatorer": entries}, source="params/indikatorer*.yml")

@@ -1,0 +1,160 @@
+"""Ingest: recognise every raw file, read it, validate the canonical tables, write them at once.
+
+``run_ingest`` is all-or-nothing: every file is read and every table validated (lazily, all
+failures collected) before anything is written; then ``data/processed/`` is replaced as a whole.
+On any failure a validation report is written to ``data/valideringsrapport.csv`` (outside
+``data/processed/`` and ``reports/``) and a :class:`DataValidationError` is raised (exit 2).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.atomic import staged_directory, write_bytes_atomic
+from pipeline.errors import DataValidationError, PipelineError, UnknownSourceError
+from pipeline.ingest.sources import ReadContext, list_raw_files, recognise
+from pipeline.validate.schemas import CANONICAL_TABLES, empty_table, validate_table
+
+INGEST_STAMP = "_ingest.json"
+
+
+@dataclass
+class IngestResult:
+    """What an ingest run read and wrote."""
+
+    files: dict[str, str] = field(default_factory=dict)  # relative path -> source name
+    skipped_docs: list[str] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=dict)
+    input_hashes: dict[str, str] = field(default_factory=dict)
+    cached: bool = False
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _code_hash() -> str:
+    h = hashlib.sha256()
+    base = Path(__file__).resolve().parent.parent
+    for sub in ("ingest", "validate"):
+        for p in sorted((base / sub).rglob("*.py")):
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def sort_table(name: str, df: pd.DataFrame) -> pd.DataFrame:
+    """Canonical row order: sorted by every column, index reset (determinism)."""
+    cols = list(CANONICAL_TABLES[name].to_schema().columns)
+    df = df[cols]
+    if df.empty:
+        return df.reset_index(drop=True)
+    return df.sort_values(cols, kind="mergesort", na_position="first").reset_index(drop=True)
+
+
+def read_all(raw: Path, ctx: ReadContext) -> tuple[dict[str, pd.DataFrame], IngestResult]:
+    """Read and validate every file under ``raw``; raise with all failures, write nothing."""
+    result = IngestResult()
+    data_files, docs = list_raw_files(raw)
+    result.skipped_docs = [p.relative_to(raw).as_posix() for p in docs]
+    if not data_files:
+        raise DataValidationError(
+            f"{raw}: no data files found. Put the year's exports there (see data/raw/README.md), "
+            "or run `make data` for the demo data set."
+        )
+    parts: dict[str, list[pd.DataFrame]] = {name: [] for name in CANONICAL_TABLES}
+    failures: list[dict] = []
+    messages: list[str] = []
+    for path in data_files:
+        rel = path.relative_to(raw).as_posix()
+        result.input_hashes[rel] = file_sha256(path)
+        try:
+            source = recognise(path)
+            tables = source.read(path, ctx)
+        except UnknownSourceError as exc:
+            messages.append(str(exc))
+            failures.append({"file": rel, "row": None, "column": None, "value": None, "expected": "a known source"})
+            continue
+        except DataValidationError as exc:
+            messages.append(str(exc))
+            failures.extend(exc.failures or [{"file": rel, "row": None, "column": None, "value": None, "expected": str(exc)}])
+            continue
+        result.files[rel] = source.name
+        for name, frame in tables.items():
+            if name not in parts:
+                raise PipelineError(f"reader {source.name!r} returned unknown table {name!r}")
+            parts[name].append(frame)
+    out: dict[str, pd.DataFrame] = {}
+    for name, frames in parts.items():
+        frames = [f for f in frames if not f.empty]
+        df = pd.concat(frames, ignore_index=True) if frames else empty_table(name)
+        try:
+            df = validate_table(name, df, source=f"table {name} (from {', '.join(sorted(result.files))[:200]})")
+        except DataValidationError as exc:
+            messages.append(str(exc))
+            failures.extend(exc.failures)
+            continue
+        out[name] = sort_table(name, df)
+        result.rows[name] = len(df)
+    if messages:
+        report = Path(raw).resolve().parent / "valideringsrapport.csv"
+        try:
+            write_bytes_atomic(report, pd.DataFrame(failures).to_csv(index=False).encode("utf-8"))
+            where = f" Every failure is listed in {report}."
+        except OSError:
+            where = ""
+        head = messages[0] if len(messages) == 1 else f"{len(messages)} problems; the first: {messages[0]}"
+        raise DataValidationError(
+            f"{head}{where} Nothing was written to data/processed/.", failures
+        )
+    return out, result
+
+
+def run_ingest(raw: Path, processed: Path, ctx: ReadContext, *, force: bool = False) -> IngestResult:
+    """Read ``raw`` into ``processed`` (all-or-nothing); skip when inputs and code are unchanged."""
+    raw, processed = Path(raw), Path(processed)
+    data_files, _ = list_raw_files(raw)
+    key = {
+        "inputs": {p.relative_to(raw).as_posix(): file_sha256(p) for p in data_files},
+        "code": _code_hash(),
+        "context": {"kolumnmappning": ctx.kolumnmappning, "kommunkod": ctx.kommunkod, "salt": ctx.salt},
+        "raw": str(raw.resolve()),
+    }
+    key_hash = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
+    stamp = processed / INGEST_STAMP
+    if not force and stamp.exists():
+        try:
+            old = json.loads(stamp.read_text())
+        except (OSError, json.JSONDecodeError):
+            old = {}
+        if old.get("key") == key_hash and all((processed / f"{n}.parquet").exists() for n in CANONICAL_TABLES):
+            res = IngestResult(files=old.get("files", {}), rows=old.get("rows", {}), input_hashes=key["inputs"], cached=True)
+            return res
+    tables, result = read_all(raw, ctx)
+    with staged_directory(processed) as stage:
+        for name, df in tables.items():
+            df.to_parquet(stage / f"{name}.parquet", index=False)
+        (stage / INGEST_STAMP).write_text(
+            json.dumps({"key": key_hash, "files": result.files, "rows": result.rows}, indent=1, sort_keys=True)
+        )
+    return result
+
+
+def load_tables(processed: Path) -> dict[str, pd.DataFrame]:
+    """Read every canonical table from ``processed``."""
+    out = {}
+    for name in CANONICAL_TABLES:
+        p = Path(processed) / f"{name}.parquet"
+        if not p.exists():
+            raise DataValidationError(f"{p}: missing; run `python -m pipeline ingest` first.")
+        out[name] = pd.read_parquet(p)
+    return out

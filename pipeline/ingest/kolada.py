@@ -1,0 +1,1 @@
+"""Reader module kolada (registers its sources with pipeline.ingest.sources.register)."""

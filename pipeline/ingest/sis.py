@@ -1,0 +1,1 @@
+"""Reader module sis (registers its sources with pipeline.ingest.sources.register)."""

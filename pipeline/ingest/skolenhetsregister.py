@@ -1,0 +1,1 @@
+"""Reader module skolenhetsregister (registers its sources with pipeline.ingest.sources.register)."""

@@ -1,0 +1,1 @@
+"""Reader module skolenkaten (registers its sources with pipeline.ingest.sources.register)."""

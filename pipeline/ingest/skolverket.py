@@ -1,0 +1,1 @@
+"""Reader module skolverket (registers its sources with pipeline.ingest.sources.register)."""

@@ -1,0 +1,147 @@
+"""Source recognition: every raw file is recognised by its content and routed to its reader.
+
+A :class:`Source` is one file family (a Skolverket report type, the Skolverket API, Kolada,
+Skolenkäten, the skolenhetsregister, or one kind of SIS export). Reader modules register their
+sources with :func:`register`; :func:`recognise` asks each, in registration order, whether it
+claims a file, from a :class:`Sniff` of its first bytes (decoded), its name and, for xlsx, its
+sheet names.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.errors import UnknownSourceError
+
+#: Reader modules, imported in this order; each calls :func:`register` at import.
+READER_MODULES = (
+    "pipeline.ingest.sis",
+    "pipeline.ingest.skolverket",
+    "pipeline.ingest.skolverket_api",
+    "pipeline.ingest.kolada",
+    "pipeline.ingest.skolenkaten",
+    "pipeline.ingest.skolenhetsregister",
+)
+
+#: Files that are documentation, not data: listed as skipped, never read.
+DOC_SUFFIXES = {".md", ".txt", ".pdf", ".html", ".rst"}
+
+
+@dataclass(frozen=True)
+class Sniff:
+    """What recognition may look at: the path, the first lines (text files) or sheet names (xlsx)."""
+
+    path: Path
+    head: str = ""
+    sheets: tuple[str, ...] = ()
+    columns: tuple[str, ...] = ()  # parquet column names
+
+
+@dataclass(frozen=True)
+class ReadContext:
+    """What a reader gets besides the path: column mappings and the huvudman's kommunkod."""
+
+    kolumnmappning: dict = field(default_factory=dict)
+    kommunkod: str | None = None
+    jamforelsegrupp: tuple[str, ...] = ()
+    salt: str = "kvalitet"
+
+
+#: A reader returns partial canonical tables: name -> frame (columns as in pipeline.validate).
+Reader = Callable[[Path, ReadContext], dict[str, pd.DataFrame]]
+
+
+@dataclass(frozen=True)
+class Source:
+    """One file family: a name, a recogniser and a reader."""
+
+    name: str
+    description: str
+    detect: Callable[[Sniff], bool]
+    read: Reader
+
+
+_SOURCES: list[Source] = []
+
+
+def register(source: Source) -> Source:
+    """Add a source to the registry (called by reader modules at import)."""
+    if any(s.name == source.name for s in _SOURCES):
+        raise ValueError(f"source {source.name!r} registered twice")
+    _SOURCES.append(source)
+    return source
+
+
+def all_sources() -> tuple[Source, ...]:
+    """Every registered source (imports the reader modules on first use)."""
+    for mod in READER_MODULES:
+        importlib.import_module(mod)
+    return tuple(_SOURCES)
+
+
+def sniff(path: Path) -> Sniff:
+    """Read just enough of ``path`` to recognise it."""
+    suffix = path.suffix.lower()
+    if suffix in {".xlsx", ".xlsm"}:
+        from openpyxl import load_workbook
+
+        try:
+            wb = load_workbook(path, read_only=True)
+            sheets = tuple(wb.sheetnames)
+            wb.close()
+        except Exception:  # noqa: BLE001 - an unreadable workbook is simply not recognised
+            sheets = ()
+        return Sniff(path=path, sheets=sheets)
+    if suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            cols = tuple(pq.read_schema(path).names)
+        except Exception:  # noqa: BLE001
+            cols = ()
+        return Sniff(path=path, columns=cols)
+    raw = path.read_bytes()[:8192]
+    for enc in ("utf-8-sig", "cp1252"):
+        try:
+            head = raw.decode(enc)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - cp1252 decodes nearly everything
+        head = ""
+    return Sniff(path=path, head=head)
+
+
+def recognise(path: Path) -> Source:
+    """Return the source that claims ``path``.
+
+    Raises
+    ------
+    UnknownSourceError
+        No source claims it; the message lists what is recognised and how.
+    """
+    s = sniff(path)
+    for source in all_sources():
+        if source.detect(s):
+            return source
+    known = "; ".join(f"{x.name}: {x.description}" for x in all_sources())
+    raise UnknownSourceError(
+        f"{path}: not recognised as any known source. Known sources: {known}. "
+        "Move the file out of the raw data folder, or, for a school information system export with "
+        "other column names, add a mapping in params/kolumnmappning.yml (see data/raw/README.md)."
+    )
+
+
+def list_raw_files(raw: Path) -> tuple[list[Path], list[Path]]:
+    """Data files and documentation files under ``raw``, sorted, hidden files skipped."""
+    data, docs = [], []
+    for p in sorted(Path(raw).rglob("*")):
+        if not p.is_file() or any(part.startswith(".") for part in p.relative_to(raw).parts):
+            continue
+        (docs if p.suffix.lower() in DOC_SUFFIXES else data).append(p)
+    return data, docs

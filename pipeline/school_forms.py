@@ -1,0 +1,129 @@
+"""The one registry of school forms (skolformer).
+
+Keyed by the official codes ``FS`` (förskola), ``GR`` (grundskola), ``GY`` (gymnasieskola) and
+``VUX`` (kommunal vuxenutbildning). Every other module asks this registry; nothing else branches
+on a school-form code.
+
+Each entry names its notebook template, the quality areas its data can support (in report
+order), the canonical tables it reads, and its indicators (looked up in the indicator registry,
+``params/indikatorer.yml``, by school form, so the two never disagree).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipeline.errors import UnknownSchoolFormError
+
+#: Quality areas of systematiskt kvalitetsarbete, in report order. Swedish labels live in
+#: ``params/labels.yml`` under ``kvalitetsomraden``.
+QUALITY_AREAS: tuple[str, ...] = (
+    "kunskapsresultat",
+    "foradlingsvarde",
+    "likvardighet",
+    "trygghet_studiero",
+    "elevhalsa_narvaro",
+    "fullfoljda_studier",
+    "ansvar_inflytande",
+    "maluppfyllelse",
+)
+
+
+@dataclass(frozen=True)
+class SchoolForm:
+    """One school form.
+
+    Attributes
+    ----------
+    code
+        Official code (``FS``, ``GR``, ``GY``, ``VUX``).
+    name
+        Swedish name, as readers see it.
+    slug
+        ASCII folded name, used for file names (``grundskola``).
+    notebook
+        File name of the template in ``notebooks/``.
+    quality_areas
+        The quality areas this form reports on, in report order.
+    tables
+        Canonical tables (``data/processed/<name>.parquet``) the form's indicators read.
+    """
+
+    code: str
+    name: str
+    slug: str
+    notebook: str
+    quality_areas: tuple[str, ...]
+    tables: tuple[str, ...]
+
+    @property
+    def indicators(self) -> tuple[str, ...]:
+        """Ids of this form's indicators, in registry order."""
+        from pipeline.indicators.registry import load_indicator_registry
+
+        return tuple(i.id for i in load_indicator_registry().for_skolform(self.code))
+
+
+_FORMS: tuple[SchoolForm, ...] = (
+    SchoolForm(
+        code="FS",
+        name="Förskola",
+        slug="forskola",
+        notebook="forskola.ipynb",
+        quality_areas=("kunskapsresultat", "trygghet_studiero", "ansvar_inflytande", "maluppfyllelse"),
+        tables=("skolenheter", "fs_personal", "enkat", "avvikelser"),
+    ),
+    SchoolForm(
+        code="GR",
+        name="Grundskola",
+        slug="grundskola",
+        notebook="grundskola.ipynb",
+        quality_areas=QUALITY_AREAS,
+        tables=("skolenheter", "elever", "betyg", "nationella_prov", "franvaro", "enkat", "avvikelser"),
+    ),
+    SchoolForm(
+        code="GY",
+        name="Gymnasieskola",
+        slug="gymnasieskola",
+        notebook="gymnasieskola.ipynb",
+        quality_areas=QUALITY_AREAS,
+        tables=("skolenheter", "elever", "kursbetyg", "gy_studievag", "franvaro", "enkat", "avvikelser"),
+    ),
+    SchoolForm(
+        code="VUX",
+        name="Kommunal vuxenutbildning",
+        slug="vuxenutbildning",
+        notebook="vuxenutbildning.ipynb",
+        quality_areas=("kunskapsresultat", "likvardighet", "fullfoljda_studier", "maluppfyllelse"),
+        tables=("skolenheter", "elever", "vux_kurser"),
+    ),
+)
+
+SCHOOL_FORMS: dict[str, SchoolForm] = {f.code: f for f in _FORMS}
+
+#: The huvudman overview notebook (one per school form and year).
+OVERVIEW_NOTEBOOK = "huvudman.ipynb"
+#: The free exploration notebook (not part of the report).
+EXPLORATION_NOTEBOOK = "utforska.ipynb"
+
+
+def get_school_form(code: str) -> SchoolForm:
+    """Return the school form with this official code, loudly.
+
+    Raises
+    ------
+    UnknownSchoolFormError
+        ``code`` is not a known school form.
+    """
+    try:
+        return SCHOOL_FORMS[str(code).upper()]
+    except KeyError:
+        known = ", ".join(f"'{c}'" for c in SCHOOL_FORMS)
+        raise UnknownSchoolFormError(
+            f"No school form with code {code!r}: `skolform` must be one of {known}, got {code!r}."
+        ) from None
+
+
+def school_form_codes() -> tuple[str, ...]:
+    """All codes, in report order (FS, GR, GY, VUX)."""
+    return tuple(SCHOOL_FORMS)
