@@ -1,0 +1,139 @@
+"""The command line: ``python -m pipeline <command>``.
+
+Exit codes: 0 success, 1 a failed job (a notebook that could not run, a leak found),
+2 bad input or configuration. Every error message says what, where and how to fix it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from pipeline.errors import EXIT_BAD_INPUT, EXIT_OK, PipelineError
+from pipeline.paths import ProjectPaths
+
+
+def _year(text: str) -> int:
+    try:
+        year = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"YEAR must be a spring year such as 2024 (for 2023/24), got {text!r}") from None
+    if not 1990 <= year <= 2100:
+        raise argparse.ArgumentTypeError(f"YEAR must be between 1990 and 2100, got {year}")
+    return year
+
+
+def _kommun(text: str) -> str:
+    if not (len(text) == 4 and text.isdigit()):
+        raise argparse.ArgumentTypeError(f"KOMMUN must be a 4-digit kommunkod such as 0180 or 0114, got {text!r}")
+    return text
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (also used by ``--help``)."""
+    p = argparse.ArgumentParser(
+        prog="python -m pipeline",
+        description="Kvalitetsrapport: from raw exports to a published quality report.",
+    )
+    p.add_argument("--root", type=Path, default=None, help="project folder (default: the repository)")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    d = sub.add_parser("data", help="write the demo data set (fictitious Exempelkommun) into data/raw/")
+    d.add_argument("--seed", type=int, default=2024)
+    d.add_argument("--units", type=int, default=None, help="scale the number of units (benchmarks)")
+    d.add_argument("--out", type=Path, default=None, help="folder (default data/raw)")
+
+    i = sub.add_parser("ingest", help="read, validate and write data/processed/")
+    i.add_argument("--data", type=Path, default=None, help="raw folder (default data/raw)")
+    i.add_argument("--kommun", type=_kommun, default=None)
+    i.add_argument("--force", action="store_true")
+
+    ind = sub.add_parser("indicators", help="compute the indicator table into data/processed/")
+    ind.add_argument("--data", type=Path, default=None)
+    ind.add_argument("--kommun", type=_kommun, default=None)
+
+    r = sub.add_parser("report", help="build reports/YEAR (site, PDF, downloads)")
+    r.add_argument("year", type=_year, metavar="YEAR")
+    r.add_argument("--data", type=Path, default=None, help="raw folder (default data/raw)")
+    r.add_argument("--kommun", type=_kommun, default=None, help="report on this municipality from public data")
+    r.add_argument("--force", action="store_true", help="re-execute every notebook")
+    r.add_argument("--allow-failures", action="store_true", help="publish even if some units failed")
+    r.add_argument("--scheduler", default=os.environ.get("SCHEDULER") or None, help="dask scheduler address")
+    r.add_argument("--workers", type=int, default=None, help="local worker processes (default: all cores)")
+    r.add_argument("--no-pdf", action="store_true", help="skip the PDF files")
+
+    v = sub.add_parser("verify", help="rebuild YEAR in a temp dir and report any difference")
+    v.add_argument("year", type=_year, metavar="YEAR")
+    v.add_argument("--data", type=Path, default=None)
+    v.add_argument("--kommun", type=_kommun, default=None)
+
+    a = sub.add_parser("analyses", help="write empty written-analysis templates for every unit of YEAR")
+    a.add_argument("year", type=_year, metavar="YEAR")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; return the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    paths = ProjectPaths(args.root) if args.root else ProjectPaths()
+    try:
+        return _dispatch(args, paths)
+    except PipelineError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted: nothing was published; the previous report is unchanged.", file=sys.stderr)
+        return 130
+
+
+def _dispatch(args: argparse.Namespace, paths: ProjectPaths) -> int:
+    from pipeline import report
+
+    if args.command == "data":
+        from pipeline.demo import write_demo
+
+        out = args.out or paths.raw
+        files = write_demo(out, seed=args.seed, n_units=args.units)
+        print(f"Wrote the demo data set (fictitious Exempelkommun): {len(files)} files in {out}")
+        return EXIT_OK
+    if args.command == "ingest":
+        res = report.ingest(paths, data_dir=args.data, kommun=args.kommun, force=args.force)
+        print(f"Ingested {len(res.files)} files; tables: " + ", ".join(f"{k} {v}" for k, v in sorted(res.rows.items())))
+        return EXIT_OK
+    if args.command == "indicators":
+        out = report.indicators(paths, data_dir=args.data, kommun=args.kommun)
+        print(f"Indicator table: {len(out['indikatorer'])} rows in {paths.indicator_table}")
+        return EXIT_OK
+    if args.command == "report":
+        result = report.build_report(
+            args.year,
+            paths=paths,
+            data_dir=args.data,
+            kommun=args.kommun,
+            force=args.force,
+            allow_failures=args.allow_failures,
+            scheduler=args.scheduler,
+            workers=args.workers,
+            pdf=not args.no_pdf,
+        )
+        print(result.summary())
+        return EXIT_OK
+    if args.command == "verify":
+        diffs = report.verify(args.year, paths=paths, data_dir=args.data, kommun=args.kommun)
+        if diffs:
+            print(f"{len(diffs)} file(s) differ from a fresh rebuild:")
+            for d in diffs:
+                print(f"  {d}")
+            return 1
+        print(f"reports/{args.year} is reproduced byte for byte by a fresh rebuild.")
+        return EXIT_OK
+    if args.command == "analyses":
+        written = report.write_analysis_templates(args.year, paths=paths)
+        print(f"Wrote {len(written)} empty analysis template(s) in {paths.params / 'analyser' / str(args.year)}")
+        for w in written:
+            print(f"  {w}")
+        return EXIT_OK
+    return EXIT_BAD_INPUT  # pragma: no cover - argparse rejects unknown commands

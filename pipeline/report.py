@@ -1,0 +1,414 @@
+"""The whole path, step by step: raw → processed → indicators → notebooks → published report.
+
+``build_report`` is what ``make report YEAR=2024`` runs. It is all-or-nothing: the report is
+assembled in a staging folder beside ``reports/<YEAR>/`` and swapped in only when every step,
+including the leak scan, has passed. A failed or killed build leaves the previous report as it was.
+
+Executed notebooks are cached in ``reports/.build/<YEAR>/`` (never published directly; copied
+into the staging folder), so a rebuild re-executes only the jobs whose inputs changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.atomic import staged_directory, write_bytes_atomic
+from pipeline.config import Params, load_params
+from pipeline.errors import ConfigError, NotebookRunError, PrivacyLeakError
+from pipeline.ingest import IngestResult, file_sha256, load_tables, run_ingest
+from pipeline.ingest.sources import ReadContext, list_raw_files
+from pipeline.paths import REPO_ROOT, ProjectPaths
+from pipeline.school_forms import get_school_form
+
+#: Indicator outputs written to data/processed/ beside the canonical tables.
+INDICATOR_OUTPUTS = ("indikatorer", "forandringar", "va_modell", "va_enheter")
+_INDICATOR_STAMP = "_indikatorer.json"
+
+
+def log(msg: str) -> None:
+    """Progress messages go to stderr (stdout is for results)."""
+    import sys
+
+    print(msg, file=sys.stderr, flush=True)
+
+
+def _source_date_epoch() -> None:
+    """Fix the time anything stamps into outputs (PDF dates, archives) for byte-identical rebuilds."""
+    os.environ.setdefault("SOURCE_DATE_EPOCH", "1704067200")  # 2024-01-01T00:00:00Z
+
+
+def code_version() -> str:
+    """The git commit of the code, with ``-dirty`` when the work tree differs; else a source hash."""
+    try:
+        sha = subprocess.run(
+            ["git", "-C", str(REPO_ROOT), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        return sha
+    except (OSError, subprocess.CalledProcessError):
+        h = hashlib.sha256()
+        for p in sorted((REPO_ROOT / "pipeline").rglob("*.py")):
+            h.update(p.read_bytes())
+        return "src-" + h.hexdigest()[:16]
+
+
+def resolve_params(paths: ProjectPaths, kommun: str | None) -> Params:
+    """Load params; with ``kommun`` the municipality replaces the configured huvudman."""
+    return load_params(paths, kommun=kommun)
+
+
+def read_context(params: Params) -> ReadContext:
+    """What readers need from the params."""
+    return ReadContext(
+        kolumnmappning=dict(params.kolumnmappning),
+        kommunkod=params.huvudman.kommunkod,
+        jamforelsegrupp=tuple(params.huvudman.jamforelsegrupp),
+    )
+
+
+def ensure_raw_data(paths: ProjectPaths, data_dir: Path | None) -> Path:
+    """The raw folder to read; writes the demo data set when ``data/raw/`` holds no data."""
+    if data_dir is not None:
+        data_dir = Path(data_dir)
+        if not data_dir.is_dir():
+            raise ConfigError(f"DATA={data_dir}: no such folder. Give the folder that holds the raw files.")
+        return data_dir
+    files, _ = list_raw_files(paths.raw) if paths.raw.exists() else ([], [])
+    if not files:
+        from pipeline.demo import write_demo
+
+        log(f"{paths.raw} holds no data: writing the demo data set (fictitious Exempelkommun) first.")
+        write_demo(paths.raw)
+    return paths.raw
+
+
+def ingest(
+    paths: ProjectPaths, *, data_dir: Path | None = None, kommun: str | None = None, force: bool = False
+) -> IngestResult:
+    """Step 1: raw → ``data/processed/`` (all-or-nothing, skipped when nothing changed)."""
+    params = resolve_params(paths, kommun)
+    raw = ensure_raw_data(paths, data_dir)
+    return run_ingest(raw, paths.processed, read_context(params), force=force)
+
+
+def _huvudman_name(params: Params, tables: dict[str, pd.DataFrame], kommun: str | None) -> str:
+    if kommun is None:
+        return params.huvudman.namn
+    pub = tables.get("publicerad")
+    if pub is not None and not pub.empty:
+        rows = pub[(pub["kommunkod"] == kommun) & pub["niva"].isin(["kommun", "huvudman"]) & pub["enhet"].notna()]
+        if not rows.empty:
+            return str(sorted(rows["enhet"].unique())[0])
+    return f"Kommun {kommun}"
+
+
+def _hash_frames(tables: dict[str, pd.DataFrame]) -> str:
+    h = hashlib.sha256()
+    for name in sorted(tables):
+        h.update(name.encode())
+        h.update(pd.util.hash_pandas_object(tables[name], index=False).values.tobytes())
+        h.update(",".join(tables[name].columns).encode())
+    return h.hexdigest()
+
+
+def indicators(
+    paths: ProjectPaths, *, data_dir: Path | None = None, kommun: str | None = None, force: bool = False
+) -> dict[str, pd.DataFrame]:
+    """Step 2: canonical tables → indicator outputs in ``data/processed/`` (cached by content)."""
+    from pipeline.indicators import build_indicator_outputs
+
+    ingest(paths, data_dir=data_dir, kommun=kommun, force=force)
+    params = resolve_params(paths, kommun)
+    tables = load_tables(paths.processed)
+    namn = _huvudman_name(params, tables, kommun)
+    code = hashlib.sha256()
+    for p in sorted((REPO_ROOT / "pipeline" / "indicators").rglob("*.py")):
+        code.update(p.read_bytes())
+    for p in sorted((REPO_ROOT / "params").glob("indikatorer*.yml")):
+        code.update(p.read_bytes())
+    key = hashlib.sha256(
+        json.dumps(
+            {
+                "tables": _hash_frames(tables),
+                "code": code.hexdigest(),
+                "namn": namn,
+                "kommunkod": params.huvudman.kommunkod,
+                "installningar": params.installningar.model_dump(),
+            },
+            sort_keys=True,
+        ).encode()
+    ).hexdigest()
+    stamp = paths.processed / _INDICATOR_STAMP
+    if not force and stamp.exists() and json.loads(stamp.read_text()).get("key") == key:
+        if all((paths.processed / f"{n}.parquet").exists() for n in INDICATOR_OUTPUTS):
+            return {n: pd.read_parquet(paths.processed / f"{n}.parquet") for n in INDICATOR_OUTPUTS}
+    outputs = build_indicator_outputs(
+        tables, huvudman_namn=namn, kommunkod=params.huvudman.kommunkod, installningar=params.installningar
+    )
+    for name, df in outputs.items():
+        tmp = paths.processed / f".{name}.parquet.tmp"
+        df.to_parquet(tmp, index=False)
+        os.replace(tmp, paths.processed / f"{name}.parquet")
+    write_bytes_atomic(stamp, json.dumps({"key": key}).encode())
+    return outputs
+
+
+@dataclass
+class ReportResult:
+    """What a report build produced."""
+
+    year: int
+    report_dir: Path
+    pages: int = 0
+    jobs: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    failed: list[dict] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """A short human summary for the terminal."""
+        counts = ", ".join(f"{v} {k}" for k, v in sorted(self.jobs.items()))
+        lines = [
+            f"Kvalitetsrapport {self.year} built in {self.seconds:.1f} s: {self.pages} pages ({counts}).",
+            f"  Site:  {self.report_dir / 'site' / 'index.html'}",
+        ]
+        pdf = self.report_dir / f"kvalitetsrapport-{self.year}.pdf"
+        if pdf.exists():
+            lines.append(f"  PDF:   {pdf}")
+        lines.append(f"  Data:  {self.report_dir / 'site' / 'data' / 'indikatorer.csv'}")
+        if self.failed:
+            lines.append(f"  {len(self.failed)} unit(s) failed and are marked as such on their pages:")
+            lines += [f"    {f['job']}: cell {f.get('cell')}: {f.get('error')}" for f in self.failed]
+        return "\n".join(lines)
+
+
+def units_of_year(indikatorer: pd.DataFrame, year: int) -> pd.DataFrame:
+    """The units with data in ``year``: skolform, skolenhetskod, enhet (sorted)."""
+    rows = indikatorer[(indikatorer["lasar"] == year) & (indikatorer["niva"] == "enhet")]
+    units = rows[["skolform", "skolenhetskod", "enhet"]].drop_duplicates(["skolform", "skolenhetskod"])
+    return units.sort_values(["skolform", "skolenhetskod"]).reset_index(drop=True)
+
+
+def _check_year(indikatorer: pd.DataFrame, year: int) -> None:
+    years = sorted(int(y) for y in indikatorer["lasar"].unique())
+    if year not in years:
+        have = ", ".join(str(y) for y in years) or "none"
+        raise ConfigError(
+            f"No data for läsår {year - 1}/{str(year)[-2:]} (YEAR={year}). Years in the data: {have}. "
+            "Give YEAR as the spring year of a läsår in the data (2024 = 2023/24)."
+        )
+
+
+def identities(raw: Path) -> tuple[set[str], set[str]]:
+    """Names and ids of pupils present in the raw data, for the leak scanner."""
+    from pipeline.ingest import sis
+
+    collect = getattr(sis, "collect_identities", None)
+    if collect is None:
+        return set(), set()
+    return collect(raw)
+
+
+def build_report(
+    year: int,
+    *,
+    paths: ProjectPaths | None = None,
+    data_dir: Path | None = None,
+    kommun: str | None = None,
+    force: bool = False,
+    allow_failures: bool = False,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    pdf: bool = True,
+) -> ReportResult:
+    """Build ``reports/<year>/`` from raw data; see the module docstring."""
+    from pipeline.execution import plan_jobs, run_jobs
+    from pipeline.publishing import publish
+    from pipeline.publishing.leak import scan_published
+
+    _source_date_epoch()
+    paths = paths or ProjectPaths()
+    t0 = time.perf_counter()
+    timings: dict[str, float] = {}
+
+    log(f"[1/5] Reading raw data ({data_dir or paths.raw}) ...")
+    raw = ensure_raw_data(paths, data_dir)
+    params = resolve_params(paths, kommun)
+    ing = run_ingest(raw, paths.processed, read_context(params), force=False)
+    timings["ingest"] = time.perf_counter() - t0
+
+    log("[2/5] Computing indicators ...")
+    t = time.perf_counter()
+    outputs = indicators(paths, data_dir=data_dir, kommun=kommun)
+    ind = outputs["indikatorer"]
+    _check_year(ind, year)
+    timings["indicators"] = time.perf_counter() - t
+    if kommun is not None:
+        tables = load_tables(paths.processed)
+        params = params.model_copy(
+            update={"huvudman": params.huvudman.model_copy(update={"namn": _huvudman_name(params, tables, kommun)})}
+        )
+
+    units = units_of_year(ind, year)
+    from pipeline.publishing.analyses import check_analyses
+
+    problems = check_analyses(paths.params, year, units)
+    for p in problems:
+        log(f"  note: {p}")
+
+    log(f"[3/5] Running notebooks for {len(units)} units ...")
+    t = time.perf_counter()
+    build_dir = paths.reports / ".build" / str(year)
+    jobs = plan_jobs(
+        lasar=year,
+        units=units,
+        processed_dir=paths.processed,
+        params_dir=paths.params,
+        out_dir=build_dir,
+        indikatorer=ind,
+    )
+    summary = run_jobs(
+        jobs, workers=workers, force=force, cache_dir=build_dir / "cache", scheduler=scheduler
+    )
+    timings["notebooks"] = time.perf_counter() - t
+    failed = list(summary.failures)
+    if failed and not allow_failures:
+        lines = "\n".join(f"  {f['job']}: cell {f.get('cell')}: {f.get('error')}" for f in failed)
+        raise NotebookRunError(
+            f"{len(failed)} of {len(jobs)} notebook(s) failed; nothing was published (the previous "
+            f"report is unchanged):\n{lines}\nThe failed notebooks, with the failing cell marked, are in "
+            f"{build_dir / 'notebooks'}. Fix the cause, or publish the rest with "
+            "`make report YEAR=... ALLOW_FAILURES=1` (their pages then say the report could not be produced).",
+            failed,
+        )
+
+    log("[4/5] Publishing the site, PDF and downloads ...")
+    t = time.perf_counter()
+    target = paths.report_dir(year)
+    provenance = {
+        "code_version": code_version(),
+        "params_hash": params.params_hash,
+        "inputs": dict(sorted(ing.input_hashes.items())) if ing.input_hashes else _input_hashes(raw),
+        "huvudman": params.huvudman.namn,
+        "kommunkod": params.huvudman.kommunkod,
+    }
+    with staged_directory(target) as stage:
+        nb_dir = stage / "notebooks"
+        for job in jobs:
+            if job.output.exists():
+                dest = nb_dir / job.output.relative_to(build_dir / "notebooks")
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(job.output, dest)
+        written = publish(
+            lasar=year,
+            params=params,
+            indikatorer=ind,
+            jobs=jobs,
+            summary=summary,
+            notebooks_dir=nb_dir,
+            processed_dir=paths.processed,
+            provenance=provenance,
+            out_dir=stage,
+            pdf=pdf,
+        )
+        timings["publish"] = time.perf_counter() - t
+
+        log("[5/5] Scanning every published file for pupil-level information ...")
+        names, ids = identities(raw)
+        leaks = scan_published(stage, forbidden_names=names, forbidden_ids=ids)
+        if leaks:
+            shown = "\n".join(f"  {lk}" for lk in leaks[:20])
+            raise PrivacyLeakError(
+                f"The leak scanner found {len(leaks)} hit(s) of pupil-level information; nothing was "
+                f"published (the previous report is unchanged):\n{shown}"
+            )
+        manifest = {
+            "lasar": year,
+            **provenance,
+            "jobs": summary.to_manifest(),
+            "step_seconds": {k: round(v, 3) for k, v in timings.items()},
+        }
+        (stage / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+
+    pages = len(list((target / "site").rglob("*.html")))
+    counts: dict[str, int] = {}
+    for j in summary.to_manifest():
+        counts[j["status"]] = counts.get(j["status"], 0) + 1
+    return ReportResult(
+        year=year,
+        report_dir=target,
+        pages=pages,
+        jobs=counts,
+        seconds=time.perf_counter() - t0,
+        failed=failed,
+        files=[str(w) for w in written] if written else [],
+    )
+
+
+def _input_hashes(raw: Path) -> dict[str, str]:
+    files, _ = list_raw_files(raw)
+    return {p.relative_to(raw).as_posix(): file_sha256(p) for p in files}
+
+
+#: Fields of manifest.json that record how a build went, not what it produced.
+VOLATILE_MANIFEST_KEYS = ("jobs", "step_seconds")
+
+
+def _comparable(path: Path) -> bytes:
+    if path.name == "manifest.json":
+        data = json.loads(path.read_text())
+        for key in VOLATILE_MANIFEST_KEYS:
+            data.pop(key, None)
+        return json.dumps(data, sort_keys=True).encode()
+    return path.read_bytes()
+
+
+def compare_trees(a: Path, b: Path) -> list[str]:
+    """Relative paths that differ between two report folders (missing on either side included)."""
+    fa = {p.relative_to(a).as_posix() for p in a.rglob("*") if p.is_file()}
+    fb = {p.relative_to(b).as_posix() for p in b.rglob("*") if p.is_file()}
+    diffs = [f"only in {a}: {x}" for x in sorted(fa - fb)] + [f"only in rebuild: {x}" for x in sorted(fb - fa)]
+    for rel in sorted(fa & fb):
+        if _comparable(a / rel) != _comparable(b / rel):
+            diffs.append(f"differs: {rel}")
+    return diffs
+
+
+def verify(
+    year: int, *, paths: ProjectPaths | None = None, data_dir: Path | None = None, kommun: str | None = None
+) -> list[str]:
+    """Rebuild ``year`` from raw data in a temp dir (no cache) and compare with ``reports/<year>``."""
+    paths = paths or ProjectPaths()
+    current = paths.report_dir(year)
+    if not current.exists():
+        raise ConfigError(f"{current} does not exist: build it first with `make report YEAR={year}`.")
+    raw = ensure_raw_data(paths, data_dir)
+    with tempfile.TemporaryDirectory(prefix="kvalitet-verify-") as tmp:
+        tmp_paths = ProjectPaths(
+            paths.root, raw=raw, params=paths.params, processed=Path(tmp) / "processed", reports=Path(tmp) / "reports"
+        )
+        build_report(year, paths=tmp_paths, data_dir=raw, kommun=kommun, force=True)
+        return compare_trees(current, tmp_paths.report_dir(year))
+
+
+def write_analysis_templates(year: int, *, paths: ProjectPaths | None = None) -> list[Path]:
+    """Write empty written-analysis templates for every unit (and school form) of ``year``."""
+    from pipeline.publishing.analyses import write_templates
+
+    paths = paths or ProjectPaths()
+    out = indicators(paths)
+    ind = out["indikatorer"]
+    _check_year(ind, year)
+    units = units_of_year(ind, year)
+    for code in units["skolform"].unique():
+        get_school_form(code)  # loud on an unknown code
+    return write_templates(paths.params, year, units)
