@@ -1,0 +1,78 @@
+"""Helpers for the end-to-end tests: a throw-away project folder and the CLI run in it."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def make_project(root: Path, *, raw_from: Path | None = None) -> Path:
+    """A project folder with the repository's params and empty data folders."""
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(REPO / "params", root / "params", dirs_exist_ok=True)
+    (root / "data" / "raw").mkdir(parents=True, exist_ok=True)
+    if raw_from is not None:
+        shutil.copytree(raw_from, root / "data" / "raw", dirs_exist_ok=True)
+    return root
+
+
+def cli(root: Path, *args: str, env: dict | None = None, timeout: float = 900) -> subprocess.CompletedProcess:
+    """Run ``python -m pipeline --root ROOT ARGS`` and return the finished process."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline", "--root", str(root), *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=timeout,
+    )
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    """sha256 of every file below ``folder`` by relative path."""
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+class PageParser(HTMLParser):
+    """Collects links, numbers (elements with data-indikator), h1 count and the lang attribute."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.numbers: list[dict[str, str]] = []
+        self.h1 = 0
+        self.lang: str | None = None
+        self.srcs: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "html":
+            self.lang = a.get("lang")
+        if tag == "h1":
+            self.h1 += 1
+        if tag == "a" and a.get("href"):
+            self.links.append(a["href"])
+        if tag in {"img", "script", "link"}:
+            for key in ("src", "href"):
+                if a.get(key):
+                    self.srcs.append(a[key])
+        if "data-indikator" in a:
+            self.numbers.append({k: v for k, v in a.items() if k.startswith("data-")})
+
+
+def parse_page(path: Path) -> PageParser:
+    p = PageParser()
+    p.feed(path.read_text(encoding="utf-8"))
+    return p

@@ -1,0 +1,161 @@
+"""End to end: the demo data set through every stage into a published report, in a temp dir.
+
+Checks what a reviewer and the department rely on: every unit has its page, every page opens
+(links resolve, one h1, lang="sv", nothing loaded from outside), every number on a page equals the
+published indicator table, the rebuild is byte-identical, and bad input changes nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.e2e_support import cli, make_project, parse_page, tree_digest
+
+pytestmark = pytest.mark.slow
+YEAR = 2024
+
+
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory) -> Path:
+    root = make_project(tmp_path_factory.mktemp("e2e") / "proj")
+    res = cli(root, "report", str(YEAR))
+    assert res.returncode == 0, f"make report failed:\n{res.stdout}\n{res.stderr[-4000:]}"
+    return root
+
+
+def _site(root: Path) -> Path:
+    return root / "reports" / str(YEAR) / "site"
+
+
+def _table(root: Path) -> pd.DataFrame:
+    return pd.read_csv(
+        _site(root) / "data" / "indikatorer.csv",
+        dtype={"skolenhetskod": str, "enhet": str, "grupp": str, "markering": str, "kalla": str},
+        keep_default_na=False,
+        na_values={"varde": [""], "antal": [""], "ki_lag": [""], "ki_hog": [""]},
+    )
+
+
+def test_every_unit_has_a_page(demo_build: Path):
+    from pipeline.school_forms import get_school_form
+
+    ind = _table(demo_build)
+    units = ind[(ind["lasar"] == YEAR) & (ind["niva"] == "enhet")][["skolform", "skolenhetskod"]].drop_duplicates()
+    assert len(units) >= 12, "the demo has at least 3 FS, 6 GR, 2 GY and 1 VUX units"
+    assert set(units["skolform"]) == {"FS", "GR", "GY", "VUX"}
+    for form, code in units.itertuples(index=False):
+        page = _site(demo_build) / get_school_form(form).slug / f"{code}.html"
+        assert page.exists(), f"no page for {form} {code}"
+    for form in ("FS", "GR", "GY", "VUX"):
+        assert (_site(demo_build) / get_school_form(form).slug / "index.html").exists()
+    assert (_site(demo_build) / "index.html").exists()
+    assert (_site(demo_build) / "metod.html").exists()
+
+
+def test_pages_open_and_links_resolve(demo_build: Path):
+    site = _site(demo_build)
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) >= 18
+    broken = []
+    for page in pages:
+        parsed = parse_page(page)
+        assert parsed.lang == "sv", page
+        assert parsed.h1 == 1, f"{page}: {parsed.h1} h1 elements"
+        for href in parsed.links + parsed.srcs:
+            if href.startswith(("#", "data:", "mailto:")):
+                continue
+            assert not href.startswith(("http:", "https:", "//")), f"{page} links outside the site: {href}"
+            target = (page.parent / href.split("#")[0]).resolve()
+            if not target.exists():
+                broken.append(f"{page.relative_to(site)} -> {href}")
+    assert not broken, broken[:10]
+
+
+def test_numbers_on_pages_equal_the_indicator_table(demo_build: Path):
+    ind = _table(demo_build)
+    key = ["lasar", "niva", "skolenhetskod", "indikator", "grupp"]
+    ind["skolenhetskod"] = ind["skolenhetskod"].fillna("")
+    by_key = {}
+    for row in ind.itertuples(index=False):
+        by_key.setdefault((int(row.lasar), row.niva, row.skolenhetskod, row.indikator, row.grupp), []).append(row)
+    checked = 0
+    for page in sorted(_site(demo_build).rglob("*.html")):
+        for num in parse_page(page).numbers:
+            k = (
+                int(num["data-lasar"]),
+                num["data-niva"],
+                num.get("data-skolenhetskod", ""),
+                num["data-indikator"],
+                num.get("data-grupp", "samtliga"),
+            )
+            rows = by_key.get(k)
+            assert rows, f"{page.name}: a number with {k} is not in indikatorer.csv"
+            if "data-skolform" in num:
+                rows = [r for r in rows if r.skolform == num["data-skolform"]]
+            shown = num.get("data-varde", "")
+            if shown == "":
+                assert any(pd.isna(r.varde) for r in rows), f"{page.name}: {k} shown empty but published"
+            else:
+                assert any(
+                    not pd.isna(r.varde) and math.isclose(float(shown), r.varde, rel_tol=1e-9, abs_tol=1e-9)
+                    for r in rows
+                ), f"{page.name}: {k} shows {shown}, table has {[r.varde for r in rows]}"
+            checked += 1
+    assert checked >= 100, f"only {checked} numbers carried data attributes"
+
+
+def test_indicator_table_contract(demo_build: Path):
+    from pipeline.validate.schemas import INDICATOR_COLUMNS
+
+    ind = _table(demo_build)
+    assert list(ind.columns) == INDICATOR_COLUMNS
+    assert sorted(ind["lasar"].unique()) == [2020, 2021, 2022, 2023, 2024]
+    assert set(ind["niva"]) >= {"enhet", "huvudman", "riket"}
+    hidden = ind[ind["undertryckt"]]
+    assert len(hidden) > 0, "the demo's small groups must give suppression work"
+    assert hidden["varde"].isna().all()
+    assert (_site(demo_build) / "data" / "indikatorer.xlsx").exists()
+
+
+def test_pdfs_and_manifest(demo_build: Path):
+    import json
+
+    rep = demo_build / "reports" / str(YEAR)
+    assert (rep / f"kvalitetsrapport-{YEAR}.pdf").stat().st_size > 10_000
+    assert len(list((rep / "enheter").glob("*.pdf"))) >= 12
+    manifest = json.loads((rep / "manifest.json").read_text())
+    assert manifest["inputs"] and manifest["params_hash"] and manifest["code_version"]
+    assert all("seconds" in j for j in manifest["jobs"])
+
+
+def test_rebuild_is_cached_and_verify_is_byte_identical(demo_build: Path):
+    before = tree_digest(demo_build / "reports" / str(YEAR) / "site")
+    res = cli(demo_build, "report", str(YEAR))
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert "cached" in res.stdout
+    assert tree_digest(demo_build / "reports" / str(YEAR) / "site") == before
+    res = cli(demo_build, "verify", str(YEAR))
+    assert res.returncode == 0, res.stdout + res.stderr[-3000:]
+
+
+def test_bad_input_exits_2_and_changes_nothing(demo_build: Path, tmp_path: Path):
+    import shutil
+
+    root = make_project(tmp_path / "bad", raw_from=demo_build / "data" / "raw")
+    shutil.copytree(demo_build / "reports", root / "reports")
+    shutil.copytree(demo_build / "data" / "processed", root / "data" / "processed")
+    before_reports = tree_digest(root / "reports")
+    before_processed = tree_digest(root / "data" / "processed")
+    grades = next(p for p in sorted((root / "data" / "raw").rglob("*.csv")) if "betyg" in p.name.lower())
+    text = grades.read_text(encoding="utf-8-sig").splitlines()
+    text[3] = text[3].rsplit(text[3][-1], 1)[0] + "MVG" if text[3][-1] in "ABCDEF" else text[3]
+    grades.write_text("\n".join(text) + "\n", encoding="utf-8")
+    res = cli(root, "report", str(YEAR))
+    assert res.returncode == 2, res.stdout + res.stderr
+    assert grades.name in res.stderr
+    assert tree_digest(root / "reports") == before_reports
+    assert tree_digest(root / "data" / "processed") == before_processed
