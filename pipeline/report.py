@@ -30,8 +30,6 @@ from pipeline.ingest.sources import ReadContext, list_raw_files
 from pipeline.paths import REPO_ROOT, ProjectPaths
 from pipeline.school_forms import get_school_form
 
-#: Indicator outputs written to data/processed/ beside the canonical tables.
-INDICATOR_OUTPUTS = ("indikatorer", "forandringar", "va_modell", "va_enheter")
 _INDICATOR_STAMP = "_indikatorer.json"
 
 
@@ -148,17 +146,20 @@ def indicators(
         ).encode()
     ).hexdigest()
     stamp = paths.processed / _INDICATOR_STAMP
-    if not force and stamp.exists() and json.loads(stamp.read_text()).get("key") == key:
-        if all((paths.processed / f"{n}.parquet").exists() for n in INDICATOR_OUTPUTS):
-            return {n: pd.read_parquet(paths.processed / f"{n}.parquet") for n in INDICATOR_OUTPUTS}
+    old = json.loads(stamp.read_text()) if stamp.exists() else {}
+    names = old.get("outputs", [])
+    if not force and old.get("key") == key and names:
+        if all((paths.processed / f"{n}.parquet").exists() for n in names):
+            return {n: pd.read_parquet(paths.processed / f"{n}.parquet") for n in names}
     outputs = build_indicator_outputs(
         tables, huvudman_namn=namn, kommunkod=params.huvudman.kommunkod, installningar=params.installningar
     )
+    stamp.unlink(missing_ok=True)  # a kill while writing must not leave a stamp over stale files
     for name, df in outputs.items():
         tmp = paths.processed / f".{name}.parquet.tmp"
         df.to_parquet(tmp, index=False)
         os.replace(tmp, paths.processed / f"{name}.parquet")
-    write_bytes_atomic(stamp, json.dumps({"key": key}).encode())
+    write_bytes_atomic(stamp, json.dumps({"key": key, "outputs": sorted(outputs)}).encode())
     return outputs
 
 

@@ -78,7 +78,7 @@ def read_all(raw: Path, ctx: ReadContext) -> tuple[dict[str, pd.DataFrame], Inge
         rel = path.relative_to(raw).as_posix()
         result.input_hashes[rel] = file_sha256(path)
         try:
-            source = recognise(path)
+            source = recognise(path, ctx)
             tables = source.read(path, ctx)
         except UnknownSourceError as exc:
             messages.append(str(exc))

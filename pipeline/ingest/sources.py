@@ -40,6 +40,8 @@ class Sniff:
     head: str = ""
     sheets: tuple[str, ...] = ()
     columns: tuple[str, ...] = ()  # parquet column names
+    #: ``ReadContext.kolumnmappning``, so SIS exports with renamed headers are still recognised.
+    kolumnmappning: dict = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,7 @@ def all_sources() -> tuple[Source, ...]:
     return tuple(_SOURCES)
 
 
-def sniff(path: Path) -> Sniff:
+def sniff(path: Path, kolumnmappning: dict | None = None) -> Sniff:
     """Read just enough of ``path`` to recognise it."""
     suffix = path.suffix.lower()
     if suffix in {".xlsx", ".xlsm"}:
@@ -106,26 +108,29 @@ def sniff(path: Path) -> Sniff:
             cols = ()
         return Sniff(path=path, columns=cols)
     raw = path.read_bytes()[:8192]
-    for enc in ("utf-8-sig", "cp1252"):
+    head = ""
+    # The 8 KB cut may split a multi-byte UTF-8 character: try dropping up to 3 trailing bytes
+    # before falling back to cp1252 (else a UTF-8 file would be sniffed as mojibake).
+    for cut in (0, 1, 2, 3):
         try:
-            head = raw.decode(enc)
+            head = raw[: len(raw) - cut].decode("utf-8-sig")
             break
         except UnicodeDecodeError:
             continue
-    else:  # pragma: no cover - cp1252 decodes nearly everything
-        head = ""
-    return Sniff(path=path, head=head)
+    else:
+        head = raw.decode("cp1252", errors="replace")
+    return Sniff(path=path, head=head, kolumnmappning=dict(kolumnmappning or {}))
 
 
-def recognise(path: Path) -> Source:
-    """Return the source that claims ``path``.
+def recognise(path: Path, ctx: ReadContext | None = None) -> Source:
+    """Return the source that claims ``path`` (``ctx`` gives the column mappings, optional).
 
     Raises
     ------
     UnknownSourceError
         No source claims it; the message lists what is recognised and how.
     """
-    s = sniff(path)
+    s = sniff(path, ctx.kolumnmappning if ctx is not None else None)
     for source in all_sources():
         if source.detect(s):
             return source
