@@ -1,0 +1,336 @@
+"""Written analyses: one Markdown file per unit and per school form and läsår.
+
+Where: ``params/analyser/<YEAR>/<skolenhetskod>.md`` for a unit, ``params/analyser/<YEAR>/<skolform>.md``
+(``GR.md``) for a school form's overview. Each file has exactly these headings, in this order::
+
+    ## Resultat
+    (what the numbers show)
+
+    ## Analys
+    (why: causes, what was done)
+
+    ## Utvecklingsområden
+    (what the unit will work on next year: a list)
+
+Under a heading write ordinary Markdown (paragraphs, lists, **bold**, links). Raw HTML is shown as
+text, images are not allowed (the site loads nothing from outside), and sub-headings are not
+allowed (write **bold** text instead). Last year's ``Utvecklingsområden`` appear on this year's page
+as "Uppföljning av förra årets utvecklingsområden".
+
+:func:`check_analyses` lists what is missing or malformed with what to write where;
+:func:`write_templates` writes empty templates (``make analyses YEAR=2024``); a malformed file raises
+:class:`~pipeline.errors.AnalysisFileError` naming the file, the line and the fix.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import markdown
+import pandas as pd
+from markdown.treeprocessors import Treeprocessor
+
+from pipeline.errors import AnalysisFileError
+from pipeline.school_forms import SCHOOL_FORMS
+
+#: The fixed headings (level 2), in file order, and their keys.
+HEADINGS: tuple[tuple[str, str], ...] = (
+    ("resultat", "Resultat"),
+    ("analys", "Analys"),
+    ("utvecklingsomraden", "Utvecklingsområden"),
+)
+_BY_TEXT = {text.casefold(): key for key, text in HEADINGS}
+_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*#*[ \t]*$")
+_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
+_FENCE = re.compile(r"^ {0,3}(```|~~~)")
+_SAFE_HREF = re.compile(r"^(https?://|mailto:|#|[^:]*$)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """A parsed analysis file: the Markdown text under each fixed heading."""
+
+    path: Path
+    resultat: str
+    analys: str
+    utvecklingsomraden: str
+
+    def text(self, key: str) -> str:
+        """The Markdown under heading ``key`` (``resultat``, ``analys``, ``utvecklingsomraden``)."""
+        return getattr(self, key)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something missing or wrong in the written analyses.
+
+    Attributes
+    ----------
+    path
+        The file concerned.
+    kod
+        The skolenhetskod or skolform code.
+    lasar
+        The report year.
+    kind
+        ``saknas`` (no file), ``felaktig`` (malformed: the page build fails), ``tom`` (a heading
+        without text; the page says so).
+    message
+        What is wrong and what to write where (English, for the person running the pipeline).
+    """
+
+    path: Path
+    kod: str
+    lasar: int
+    kind: str
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def analysis_path(params_dir: str | Path, lasar: int, kod: str) -> Path:
+    """``<params_dir>/analyser/<lasar>/<kod>.md``."""
+    return Path(params_dir) / "analyser" / str(int(lasar)) / f"{kod}.md"
+
+
+def template_text() -> str:
+    """The empty template: the three headings."""
+    return "\n\n".join(f"## {text}\n" for _, text in HEADINGS)
+
+
+def _fix_hint() -> str:
+    return (
+        "The file must have exactly the headings "
+        + ", ".join(f"'## {t}'" for _, t in HEADINGS)
+        + ", in that order."
+    )
+
+
+def parse_analysis(text: str, path: str | Path) -> Analysis:
+    """Split an analysis file into its fixed sections.
+
+    Raises
+    ------
+    AnalysisFileError
+        Text before the first heading, an unknown or repeated heading, a sub-heading, a heading
+        missing, or the headings out of order; the message names file and line and says how to fix.
+    """
+    path = Path(path)
+    parts: dict[str, list[str]] = {}
+    order: list[str] = []
+    heading_line: dict[str, int] = {}
+    current: str | None = None
+    in_fence = False
+    lines = text.splitlines()
+    for n, line in enumerate(lines, start=1):
+        if _FENCE.match(line):
+            in_fence = not in_fence
+        m = None if in_fence else _ATX.match(line)
+        if m:
+            level, title = len(m.group(1)), (m.group(2) or "").strip()
+            key = _BY_TEXT.get(title.casefold())
+            if level != 2 or key is None:
+                if key is not None:
+                    fix = f"write it as '## {title}' (two #)"
+                elif level == 2:
+                    fix = "rename it to one of the fixed headings or remove it"
+                else:
+                    fix = "remove it; use **bold** text instead of a sub-heading"
+                raise AnalysisFileError(
+                    f"{path}, line {n}: unknown heading {line.strip()!r}; {fix}. {_fix_hint()}"
+                )
+            if key in parts:
+                raise AnalysisFileError(
+                    f"{path}, line {n}: heading '## {title}' appears twice; merge the two parts under one heading."
+                )
+            parts[key] = []
+            order.append(key)
+            heading_line[key] = n
+            current = key
+            continue
+        if (
+            not in_fence
+            and _SETEXT.match(line)
+            and n >= 2
+            and lines[n - 2].strip()
+            and not _ATX.match(lines[n - 2])
+        ):
+            raise AnalysisFileError(
+                f"{path}, line {n}: a line of '{line.strip()[:3]}' right under text turns that text into a "
+                f"heading, which is not allowed; remove the line or put an empty line before it. {_fix_hint()}"
+            )
+        if current is None:
+            if line.strip():
+                raise AnalysisFileError(
+                    f"{path}, line {n}: text before the first heading; move it under '## Resultat', "
+                    f"'## Analys' or '## Utvecklingsområden'. {_fix_hint()}"
+                )
+            continue
+        parts[current].append(line)
+    missing = [text for key, text in HEADINGS if key not in parts]
+    if missing:
+        raise AnalysisFileError(
+            f"{path}, line {len(lines) + 1}: heading(s) missing: "
+            + ", ".join(f"'## {t}'" for t in missing)
+            + f"; add them with their text. {_fix_hint()}"
+        )
+    expected = [key for key, _ in HEADINGS]
+    if order != expected:
+        first = next(k for k, e in zip(order, expected, strict=True) if k != e)
+        raise AnalysisFileError(
+            f"{path}, line {heading_line[first]}: the headings are in the order "
+            f"{[dict(HEADINGS)[k] for k in order]}; put them in the order "
+            + ", ".join(f"'## {t}'" for _, t in HEADINGS)
+            + f" (move each heading with its text). {_fix_hint()}"
+        )
+    return Analysis(path, *("\n".join(parts[k]).strip() for k in expected))
+
+
+def load_analysis(params_dir: str | Path, lasar: int, kod: str) -> Analysis | None:
+    """The analysis of unit (or school form) ``kod`` for ``lasar``, or ``None`` when there is no file.
+
+    Raises
+    ------
+    AnalysisFileError
+        The file is malformed or not UTF-8.
+    """
+    path = analysis_path(params_dir, lasar, kod)
+    if not path.exists():
+        return None
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise AnalysisFileError(f"{path}: not UTF-8 text; save it as UTF-8 and run again.") from None
+    return parse_analysis(text, path)
+
+
+class _SafeLinks(Treeprocessor):
+    """Drop links with unsafe schemes (``javascript:`` ...): keep the text, lose the link."""
+
+    def run(self, root: ET.Element) -> None:
+        for el in root.iter("a"):
+            href = el.get("href", "")
+            if not _SAFE_HREF.match(href.strip()):
+                el.tag = "span"
+                el.attrib.clear()
+
+
+def render_markdown(text: str) -> str:
+    """Markdown to HTML with raw HTML escaped, no images and only safe links."""
+    md = markdown.Markdown(extensions=["sane_lists"], output_format="html")
+    md.preprocessors.deregister("html_block")
+    for name in ("html", "image_link", "image_reference", "short_image_ref"):
+        if name in md.inlinePatterns:
+            md.inlinePatterns.deregister(name)
+    md.treeprocessors.register(_SafeLinks(md), "safe_links", 0)
+    return md.convert(text)
+
+
+def _what_to_write(kod: str, names: dict[str, str] | None = None) -> str:
+    if kod in SCHOOL_FORMS:
+        return f"the analysis of the school form {SCHOOL_FORMS[kod].name} as a whole"
+    name = (names or {}).get(kod)
+    return f"the analysis of skolenhet {kod}" + (f" ({name})" if name else "")
+
+
+def _codes(units: Iterable[str] | pd.DataFrame) -> tuple[list[str], dict[str, str]]:
+    """Codes that need an analysis, and unit names when known.
+
+    ``units`` is an iterable of skolenhetskoder and/or school-form codes, or a frame with columns
+    ``skolenhetskod`` and ``skolform`` (and optionally ``enhet``): then every unit and every school
+    form in it needs one.
+    """
+    if isinstance(units, pd.DataFrame):
+        codes = {str(c) for c in units["skolenhetskod"] if str(c)} | {str(f) for f in units["skolform"]}
+        names = {}
+        if "enhet" in units.columns:
+            names = {str(c): str(n) for c, n in zip(units["skolenhetskod"], units["enhet"], strict=True)}
+        return sorted(codes), names
+    if isinstance(units, str):
+        raise TypeError(
+            f"`units` must be a list of codes or a frame, got the single string {units!r}; wrap it in a list."
+        )
+    return sorted({str(u) for u in units}), {}
+
+
+def check_analyses(params_dir: str | Path, lasar: int, units: Iterable[str] | pd.DataFrame) -> list[Problem]:
+    """List the written analyses of ``lasar`` that are missing, malformed or have empty sections.
+
+    Parameters
+    ----------
+    params_dir
+        The ``params/`` folder.
+    lasar
+        The report year.
+    units
+        Skolenhetskoder and/or school-form codes (``GR``) that should have an analysis, or a frame
+        with ``skolform``, ``skolenhetskod`` (and ``enhet``): every unit and school form in it.
+
+    Returns
+    -------
+    list[Problem]
+        Sorted by code; empty when everything is in place.
+    """
+    problems = []
+    codes, names = _codes(units)
+    for kod in codes:
+        path = analysis_path(params_dir, lasar, kod)
+        if not path.exists():
+            problems.append(
+                Problem(
+                    path,
+                    kod,
+                    lasar,
+                    "saknas",
+                    f"{path}: missing. Write {_what_to_write(kod, names)} there under the headings "
+                    "'## Resultat', '## Analys' and '## Utvecklingsområden' "
+                    f"(`make analyses YEAR={lasar}` writes an empty template).",
+                )
+            )
+            continue
+        try:
+            analysis = load_analysis(params_dir, lasar, kod)
+        except AnalysisFileError as exc:
+            problems.append(Problem(path, kod, lasar, "felaktig", str(exc)))
+            continue
+        assert analysis is not None
+        empty = [text for key, text in HEADINGS if not analysis.text(key)]
+        if empty:
+            problems.append(
+                Problem(
+                    path,
+                    kod,
+                    lasar,
+                    "tom",
+                    f"{path}: no text under "
+                    + ", ".join(f"'## {t}'" for t in empty)
+                    + f"; write {_what_to_write(kod, names)} there (the page says the text is missing until then).",
+                )
+            )
+    return problems
+
+
+def write_templates(params_dir: str | Path, lasar: int, units: Iterable[str] | pd.DataFrame) -> list[Path]:
+    """Write an empty template for every unit (or school form) without a file; never overwrite.
+
+    ``units`` as for :func:`check_analyses`.
+
+    Returns
+    -------
+    list[Path]
+        The files written, sorted.
+    """
+    written = []
+    for kod in _codes(units)[0]:
+        path = analysis_path(params_dir, lasar, kod)
+        if path.exists():
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(template_text(), encoding="utf-8")
+        written.append(path)
+    return written

@@ -1,0 +1,947 @@
+"""The pages the notebooks show: one per unit (``unit_page``) and one per school form (``overview_page``).
+
+A :class:`Page` has a title and sections: first ``sammanfattning`` (key figures with their change,
+observations), then ``analys`` (the written analysis, with last year's development areas followed
+up), then one section per quality area of the school form, in the registry's order. A quality area
+without data says so in words.
+
+HTML contract with the site renderer (``pipeline.publishing.site``)
+------------------------------------------------------------------
+- Headings are ``<h2>`` (one per section) and ``<h3>`` only; the site template provides the page's
+  single ``<h1>``. The page title travels in ``<header class="page-title" data-title="...">``
+  (with ``data-skolform``, ``data-skolenhetskod``, ``data-lasar``); the site turns ``data-title``
+  into the ``<h1>`` and may drop or keep the header's ``<p class="page-kicker">``.
+- Each section is ``<section id="<id>" class="sektion" aria-labelledby="<id>-rubrik"
+  data-sektion="<id>">`` with ``<h2 id="<id>-rubrik">``. Ids: ``sammanfattning``, ``analys``,
+  ``omrade-<quality area id>``.
+- ``Page.sections_html()`` returns ``[(id, html), ...]``; the header is prepended to the first
+  entry's HTML, so a notebook that displays one output per section carries the title in its first
+  output.
+- Every number is a ``<span class="tal" data-...>`` described in :mod:`pipeline.publishing.tables`
+  (``data-varde`` is exact and unrounded; ``data-kolumn`` says which column it holds).
+- Figures are ``<figure class="diagram">`` with a PNG data URI, alt text, ``<figcaption>`` and a
+  ``<details>`` data table. Nothing refers to a resource outside the fragment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.errors import DataValidationError, UnknownIndicatorError
+from pipeline.indicators.registry import Indicator
+from pipeline.publishing import figures
+from pipeline.publishing.analyses import HEADINGS, load_analysis, render_markdown
+from pipeline.publishing.context import PageContext, load_context
+from pipeline.publishing.format import attrs, esc, exact, format_number, is_missing
+from pipeline.publishing.tables import (
+    Notes,
+    antal_html,
+    change_number_html,
+    html_table,
+    interval_html,
+    notes_html,
+    target_html,
+    value_html,
+)
+from pipeline.school_forms import get_school_form
+
+#: How many key figures the summary shows (one per quality area, in area order).
+KEY_FIGURES = 6
+#: How many observations (significant changes) the summary lists.
+MAX_OBSERVATIONS = 8
+
+
+@dataclass(frozen=True)
+class Section:
+    """One section of a page."""
+
+    id: str
+    title: str
+    html: str
+    has_data: bool = True
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+
+@dataclass(frozen=True)
+class Page:
+    """A rendered page: title, header and sections (see the module docstring for the HTML)."""
+
+    title: str
+    skolform: str
+    skolenhetskod: str
+    lasar: int
+    header_html: str
+    sections: tuple[Section, ...]
+
+    def sections_html(self) -> list[tuple[str, str]]:
+        """``[(section id, html)]``, with the page header prepended to the first section."""
+        out = [(s.id, s.html) for s in self.sections]
+        if out:
+            out[0] = (out[0][0], self.header_html + out[0][1])
+        return out
+
+    def _repr_html_(self) -> str:
+        return f'<div class="kvalitetssida" lang="sv">{self.header_html}{"".join(s.html for s in self.sections)}</div>'
+
+
+# ------------------------------------------------------------------------------------------ data
+@dataclass(frozen=True)
+class _Slice:
+    """The rows of one school form and läsår, indexed for quick lookup."""
+
+    rows: dict[tuple[str, str, str, str], dict]  # (niva, skolenhetskod, indikator, grupp) -> row
+    changes: dict[tuple[str, str, str, str, str], dict]  # (typ, niva, kod, indikator, grupp) -> row
+    comparisons: dict[tuple[str, str, str, str], dict]  # (niva, kod, indikator, jamfor_med) -> row
+
+
+def _slice(ctx: PageContext, skolform: str, lasar: int) -> _Slice:
+    df = ctx.indikatorer
+    sel = df[(df["skolform"] == skolform) & (df["lasar"] == lasar)]
+    rows = {(r["niva"], r["skolenhetskod"], r["indikator"], r["grupp"]): r for r in sel.to_dict("records")}
+    changes: dict = {}
+    fr = ctx.forandringar
+    if fr is not None and not fr.empty:
+        till = "lasar_till" if "lasar_till" in fr.columns else "lasar"
+        fsel = fr[(fr["skolform"] == skolform) & (fr[till] == lasar)]
+        for r in fsel.to_dict("records"):
+            r = dict(r)
+            r["skolenhetskod"] = "" if is_missing(r.get("skolenhetskod")) else str(r["skolenhetskod"])
+            r.setdefault("lasar_till", r.get("lasar"))
+            changes[(r["typ"], r["niva"], r["skolenhetskod"], r["indikator"], r["grupp"])] = r
+    comparisons: dict = {}
+    jf = ctx.jamforelser
+    if jf is not None and not jf.empty:
+        jsel = jf[(jf["skolform"] == skolform) & (jf["lasar"] == lasar) & (jf["grupp"] == "samtliga")]
+        for r in jsel.to_dict("records"):
+            kod = "" if is_missing(r.get("skolenhetskod")) else str(r["skolenhetskod"])
+            comparisons[(r["niva"], kod, r["indikator"], r["jamfor_med"])] = r
+    return _Slice(rows, changes, comparisons)
+
+
+def _has_value(row: Mapping | None) -> bool:
+    return row is not None and (not is_missing(row.get("varde")) or bool(row.get("markering")))
+
+
+# --------------------------------------------------------------------------------------- pieces
+def _section(sid: str, title: str, body: str, *, has_data: bool = True, area: str = "") -> Section:
+    extra = f' data-omrade="{esc(area)}"' if area else ""
+    html = (
+        f'<section id="{sid}" class="sektion" aria-labelledby="{sid}-rubrik" data-sektion="{sid}"{extra}>'
+        f'<h2 id="{sid}-rubrik">{esc(title)}</h2>{body}</section>'
+    )
+    return Section(sid, title, html, has_data)
+
+
+def _note_texts(ctx: PageContext) -> dict[str, str]:
+    return {
+        "undertryckt": ctx.label("markering", "undertryckt", n=ctx.params.installningar.undertryck_min_antal),
+        "saknas": ctx.label("markering", "saknas"),
+        "avrundad": ctx.label("markering", "avrundad"),
+    }
+
+
+def _untested(change: Mapping) -> bool:
+    return change.get("riktning_bedomning") == "ej_testad" or change.get("test") in ("ingen", "", None)
+
+
+def _change_short(ctx: PageContext, change: Mapping | None, ind: Indicator) -> str:
+    if change is None or is_missing(change.get("forandring")):
+        return esc(ctx.label("forandring", "saknas"))
+    number = change_number_html(change, ind)
+    unit = ctx.unit_word(ind, change=True)
+    delta = number + (f" {esc(unit)}" if unit else "")
+    if _untested(change):
+        key = "ej_testad"
+    elif bool(change.get("signifikant")):
+        key = "okning" if float(change["forandring"]) > 0 else "minskning"
+    else:
+        key = "ingen"
+    return esc(ctx.params.label("forandring_kort", key)).format(delta=delta)
+
+
+def _change_sentence(ctx: PageContext, change: Mapping, ind: Indicator) -> str:
+    """The full change statement; a change is worded as one only when the test says so."""
+    period = change.get("typ") == "period"
+    sig = bool(change.get("signifikant"))
+    value = float(change["forandring"])
+    if _untested(change):
+        key = "ej_testad"
+        number = change_number_html(change, ind, signed=True)
+    elif sig:
+        key = "okning" if value > 0 else "minskning"
+        number = change_number_html(change, ind, signed=False)
+    else:
+        key = "ingen"
+        number = change_number_html(change, ind, signed=True)
+    if period:
+        key = f"period_{key}"
+    template = esc(ctx.params.label("forandring", key))
+    return (
+        template.format(
+            delta=number,
+            enhet=esc(ctx.unit_word(ind, change=True)),
+            fran=esc(ctx.lasar_text(int(change["lasar_fran"]))),
+            till=esc(ctx.lasar_text(int(change["lasar_till"]))),
+            test=esc(change.get("test") or ""),
+        )
+        .replace(" )", ")")
+        .replace("  ", " ")
+    )
+
+
+def _reference_levels(ctx: PageContext, sl: _Slice, *, unit: bool) -> list[tuple[str, str]]:
+    """The comparison columns: (niva, column label)."""
+    levels = []
+    if unit:
+        levels.append(("huvudman", ctx.label("tabell", "huvudman")))
+    if any(k[0] == "jamforelse" for k in sl.rows):
+        levels.append(("jamforelse", ctx.params.huvudman.jamforelsegrupp_namn))
+    levels.append(("riket", ctx.label("tabell", "riket")))
+    return levels
+
+
+def _indicator_table(
+    ctx: PageContext,
+    sl: _Slice,
+    inds: list[Indicator],
+    *,
+    skolform: str,
+    niva: str,
+    kod: str,
+    caption: str,
+    notes: Notes,
+) -> str:
+    levels = _reference_levels(ctx, sl, unit=niva == "enhet")
+    columns = [
+        ctx.label("tabell", "indikator"),
+        ctx.label("tabell", "varde"),
+        ctx.label("tabell", "intervall"),
+        ctx.label("tabell", "antal"),
+        ctx.label("tabell", "forandring"),
+        *[label for _, label in levels],
+        ctx.label("tabell", "mal"),
+    ]
+    rows = []
+    for ind in inds:
+        row = sl.rows.get((niva, kod, ind.id, "samtliga"))
+        cells = [
+            esc(ind.label),
+            value_html(row, ind, notes),
+            interval_html(row, ind),
+            antal_html(row),
+            _change_short(ctx, sl.changes.get(("ett_ar", niva, kod, ind.id, "samtliga")), ind),
+        ]
+        for ref_niva, _ in levels:
+            ref = sl.rows.get((ref_niva, "", ind.id, "samtliga"))
+            cells.append(value_html(ref, ind, notes))
+        mal = ctx.target(ind.id, skolform)
+        cells.append(target_html(mal.varde, ind, skolform=skolform) if mal else esc("–"))
+        rows.append(cells)
+    return html_table(caption=caption, columns=columns, rows=rows)
+
+
+def _period_changes(ctx: PageContext, sl: _Slice, inds: list[Indicator], *, niva: str, kod: str) -> str:
+    items = []
+    for ind in inds:
+        change = sl.changes.get(("period", niva, kod, ind.id, "samtliga"))
+        if change is None or is_missing(change.get("forandring")):
+            continue
+        sentence = _change_sentence(ctx, change, ind)
+        items.append(f'<li data-indikator="{esc(ind.id)}">{esc(ind.kort or ind.label)}: {sentence}</li>')
+    if not items:
+        return ""
+    return f'<h3>{esc(ctx.label("sida_extra", "forandringar_rubrik"))}</h3><ul class="forandringar">{"".join(items)}</ul>'
+
+
+def _comparisons(ctx: PageContext, sl: _Slice, inds: list[Indicator], *, niva: str, kod: str) -> str:
+    """Sentences for the differences against riket (and, for a unit, the huvudman) that a test
+    says are real; one closing sentence for the rest. Empty without ``jamforelser``."""
+    if not sl.comparisons:
+        return ""
+    references = (["huvudman"] if niva == "enhet" else []) + ["jamforelse", "riket"]
+    items, rest = [], []
+    for ref in references:
+        name = (
+            ctx.params.huvudman.jamforelsegrupp_namn if ref == "jamforelse" else ctx.label("jamforelse", ref)
+        )
+        any_row = False
+        for ind in inds:
+            row = sl.comparisons.get((niva, kod, ind.id, ref))
+            if row is None or is_missing(row.get("skillnad")):
+                continue
+            any_row = True
+            if not bool(row.get("signifikant")):
+                continue
+            a = {
+                "data-kalla": "jamforelser",
+                "data-indikator": ind.id,
+                "data-grupp": "samtliga",
+                "data-lasar": str(int(row["lasar"])),
+                "data-niva": niva,
+                "data-skolenhetskod": kod,
+                "data-jamfor-med": ref,
+                "data-kolumn": "skillnad",
+                "data-varde": exact(row["skillnad"]),
+            }
+            number = f'<span class="tal"{attrs(a)}>{esc(format_number(abs(float(row["skillnad"])), ind.decimaler))}</span>'
+            key = "hogre" if float(row["skillnad"]) > 0 else "lagre"
+            items.append(
+                "<li>"
+                + esc(ctx.params.label("jamforelse", key))
+                .format(
+                    indikator=esc(ind.kort or ind.label),
+                    skillnad=number,
+                    enhet=esc(ctx.unit_word(ind, change=True)),
+                    referens=esc(name),
+                    test=esc(row.get("test") or ""),
+                )
+                .replace(" )", ")")
+                .replace("  ", " ")
+                + "</li>"
+            )
+        if any_row:
+            rest.append(name)
+    if not rest:
+        return ""
+    parts = [f"<h3>{esc(ctx.label('jamforelse', 'rubrik'))}</h3>"]
+    if items:
+        parts.append(f'<ul class="jamforelser">{"".join(items)}</ul>')
+    parts.append(f"<p>{esc(ctx.label('jamforelse', 'ovriga', referenser=' och '.join(rest)))}</p>")
+    return "".join(parts)
+
+
+def _lower_first(text: str) -> str:
+    """Lower-case the first letter for use inside a sentence, but leave acronyms (``GBP``, ``NA``)."""
+    if len(text) > 1 and text[1].isupper():
+        return text
+    return text[:1].lower() + text[1:]
+
+
+def _no_data(ctx: PageContext, area: str, name: str, lasar: int) -> str:
+    return (
+        '<p class="inga-uppgifter">'
+        + esc(
+            ctx.label(
+                "sida",
+                "inga_uppgifter",
+                omrade=_lower_first(ctx.area_label(area)),
+                enhet=name,
+                lasar_text=ctx.lasar_text(lasar),
+            )
+        )
+        + " "
+        + esc(ctx.label("sida", "inga_uppgifter_fotnot"))
+        + "</p>"
+    )
+
+
+def _targets_table(
+    ctx: PageContext, sl: _Slice, *, skolform: str, niva: str, kod: str, name: str, lasar: int, notes: Notes
+) -> str:
+    form = get_school_form(skolform)
+    mals = [m for m in ctx.params.mal if m.skolform == skolform]
+    if not mals:
+        return f"<p>{esc(ctx.label('sida', 'inga_mal', skolform=_lower_first(form.name)))}</p>"
+    rows = []
+    for mal in mals:
+        try:
+            ind = ctx.registry.get(mal.indikator)
+        except UnknownIndicatorError as exc:
+            raise UnknownIndicatorError(f"params/mal.yml: {exc}") from None
+        row = sl.rows.get((niva, kod, ind.id, mal.grupp))
+        verdict = "–"
+        if row is not None and not is_missing(row.get("varde")) and ind.riktning != "neutral":
+            ok = row["varde"] >= mal.varde if ind.riktning == "hogre_battre" else row["varde"] <= mal.varde
+            verdict = ctx.label("tabell", "malet_nas" if ok else "malet_nas_inte")
+        rows.append(
+            [
+                esc(ind.label),
+                value_html(row, ind, notes),
+                target_html(mal.varde, ind, skolform=skolform, grupp=mal.grupp),
+                esc(verdict),
+                esc(mal.beskrivning),
+            ]
+        )
+    caption = (
+        ctx.label("tabell", "caption_mal", skolform=form.name, lasar_text=ctx.lasar_text(lasar))
+        + f" ({name})"
+    )
+    return f"<h3>{esc(ctx.label('sida', 'malrubrik'))}</h3>" + html_table(
+        caption=caption,
+        columns=[
+            ctx.label("tabell", "indikator"),
+            ctx.label("tabell", "varde"),
+            ctx.label("tabell", "mal"),
+            ctx.label("sida_extra", "bedomning_mal"),
+            ctx.label("tabell", "beskrivning"),
+        ],
+        rows=rows,
+        numeric_from=1,
+    )
+
+
+def _first_with(inds: list[Indicator], pred) -> Indicator | None:
+    for ind in inds:
+        if pred(ind):
+            return ind
+    return None
+
+
+# ----------------------------------------------------------------------------- area sections
+def _area_section(
+    ctx: PageContext,
+    sl: _Slice,
+    *,
+    area: str,
+    skolform: str,
+    skolenhetskod: str,
+    lasar: int,
+    name: str,
+) -> Section:
+    sid = f"omrade-{area}"
+    title = ctx.area_label(area)
+    notes = Notes(sid)
+    niva = "enhet" if skolenhetskod else "huvudman"
+    all_inds = list(ctx.registry.for_area(skolform, area))
+    # A unit shows its own rows; the overview also shows an area whose data exist only per unit
+    # (e.g. value added), with the units' table and figure.
+    present = {
+        k[2]
+        for k in sl.rows
+        if (k[0] == niva and k[1] == skolenhetskod) or (not skolenhetskod and k[0] == "enhet")
+    }
+    with_data = [i for i in all_inds if i.id in present]
+    parts: list[str] = []
+    if not with_data:
+        parts.append(_no_data(ctx, area, name, lasar))
+    else:
+        caption = ctx.label(
+            "tabell", "caption_omrade", omrade=title, enhet=name, lasar_text=ctx.lasar_text(lasar)
+        )
+        parts.append(
+            _indicator_table(
+                ctx,
+                sl,
+                with_data,
+                skolform=skolform,
+                niva=niva,
+                kod=skolenhetskod,
+                caption=caption,
+                notes=notes,
+            )
+        )
+        missing = [i for i in all_inds if i not in with_data]
+        if missing:
+            parts.append(
+                "<p>"
+                + esc(
+                    ctx.label(
+                        "sida_extra",
+                        "saknade_indikatorer",
+                        enhet=name,
+                        lasar_text=ctx.lasar_text(lasar),
+                        lista="; ".join(_lower_first(i.kort or i.label) for i in missing),
+                    )
+                )
+                + "</p>"
+            )
+        parts.append(_period_changes(ctx, sl, with_data, niva=niva, kod=skolenhetskod))
+        parts.append(_comparisons(ctx, sl, with_data, niva=niva, kod=skolenhetskod))
+        parts.append(
+            _groups_table(
+                ctx,
+                sl,
+                with_data,
+                niva=niva,
+                kod=skolenhetskod,
+                name=name,
+                lasar=lasar,
+                area=area,
+                notes=notes,
+            )
+        )
+        if not skolenhetskod:
+            parts.append(
+                _units_table(ctx, sl, with_data, skolform=skolform, lasar=lasar, area=area, notes=notes)
+            )
+        parts.extend(
+            _area_figures(
+                ctx,
+                sl,
+                with_data,
+                area=area,
+                skolform=skolform,
+                skolenhetskod=skolenhetskod,
+                lasar=lasar,
+                sid=sid,
+                notes=notes,
+            )
+        )
+    if area == "maluppfyllelse":
+        parts.append(
+            _targets_table(
+                ctx, sl, skolform=skolform, niva=niva, kod=skolenhetskod, name=name, lasar=lasar, notes=notes
+            )
+        )
+    parts.append(notes_html(notes, _note_texts(ctx), ctx.label("markering", "fotnoter")))
+    return _section(sid, title, "".join(parts), has_data=bool(with_data), area=area)
+
+
+def _group_order(grupp: str) -> tuple[int, str]:
+    return ({"samtliga": 0, "flickor": 1, "pojkar": 2}.get(grupp, 3), grupp)
+
+
+def _groups_table(
+    ctx: PageContext,
+    sl: _Slice,
+    inds: list[Indicator],
+    *,
+    niva: str,
+    kod: str,
+    name: str,
+    lasar: int,
+    area: str,
+    notes: Notes,
+) -> str:
+    """Values per group (flickor, pojkar, background ...) for the indicators that have groups."""
+    groups: dict[str, set[str]] = {}
+    for k in sl.rows:
+        if k[0] == niva and k[1] == kod and k[3] != "samtliga":
+            groups.setdefault(k[2], set()).add(k[3])
+    shown = [i for i in inds if i.id in groups]
+    if not shown:
+        return ""
+    cols = sorted({"samtliga"} | set().union(*groups.values()), key=_group_order)
+    rows = [
+        [esc(i.label)] + [value_html(sl.rows.get((niva, kod, i.id, g)), i, notes) for g in cols]
+        for i in shown
+    ]
+    caption = ctx.label(
+        "sida_extra",
+        "grupptabell_caption",
+        omrade=ctx.area_label(area),
+        enhet=name,
+        lasar_text=ctx.lasar_text(lasar),
+    )
+    return f"<h3>{esc(ctx.label('sida_extra', 'grupptabell_rubrik'))}</h3>" + html_table(
+        caption=caption,
+        columns=[ctx.label("tabell", "indikator"), *[ctx.group_label(g) for g in cols]],
+        rows=rows,
+        css_class="datatabell grupptabell",
+    )
+
+
+def _units_table(
+    ctx: PageContext, sl: _Slice, inds: list[Indicator], *, skolform: str, lasar: int, area: str, notes: Notes
+) -> str:
+    codes = sorted({k[1] for k in sl.rows if k[0] == "enhet"}, key=lambda c: (ctx.unit_name(skolform, c), c))
+    shown = [i for i in inds if any(sl.rows.get(("enhet", c, i.id, "samtliga")) for c in codes)]
+    if not codes or not shown:
+        return ""
+    rows = []
+    for code in codes:
+        rows.append(
+            [esc(ctx.unit_name(skolform, code))]
+            + [value_html(sl.rows.get(("enhet", code, i.id, "samtliga")), i, notes) for i in shown]
+        )
+    caption = ctx.label(
+        "sida_extra", "enhetstabell_caption", omrade=ctx.area_label(area), lasar_text=ctx.lasar_text(lasar)
+    )
+    return f"<h3>{esc(ctx.label('sida', 'enheter_rubrik'))}</h3>" + html_table(
+        caption=caption,
+        columns=[ctx.label("tabell", "enhet"), *[i.kort or i.label for i in shown]],
+        rows=rows,
+        css_class="datatabell enhetstabell",
+    )
+
+
+def _area_figures(
+    ctx: PageContext,
+    sl: _Slice,
+    inds: list[Indicator],
+    *,
+    area: str,
+    skolform: str,
+    skolenhetskod: str,
+    lasar: int,
+    sid: str,
+    notes: Notes,
+) -> list[str]:
+    out: list[str] = []
+    niva = "enhet" if skolenhetskod else "huvudman"
+    for ind in inds:
+        fig = figures.trend_figure(
+            ctx,
+            ind=ind,
+            skolform=skolform,
+            skolenhetskod=skolenhetskod,
+            lasar=lasar,
+            fig_id=f"{sid}-trend",
+            notes=notes,
+        )
+        if fig is not None:
+            out.append(fig.to_html())
+            break
+    if area == "foradlingsvarde":
+        fig = figures.va_figure(
+            ctx, skolform=skolform, lasar=lasar, fig_id=f"{sid}-va", highlight=skolenhetskod
+        )
+        if fig is not None:
+            out.append(fig.to_html())
+    if area in ("kunskapsresultat", "likvardighet"):
+        gap_ind = _first_with(
+            inds,
+            lambda i: (
+                _has_value(sl.rows.get((niva, skolenhetskod, i.id, "flickor")))
+                or _has_value(sl.rows.get((niva, skolenhetskod, i.id, "pojkar")))
+            ),
+        )
+        if gap_ind is None and area == "likvardighet":
+            kr = list(ctx.registry.for_area(skolform, "kunskapsresultat"))
+            gap_ind = _first_with(
+                kr, lambda i: _has_value(sl.rows.get((niva, skolenhetskod, i.id, "flickor")))
+            )
+        if gap_ind is not None:
+            fig = figures.gap_figure(
+                ctx,
+                ind=gap_ind,
+                skolform=skolform,
+                skolenhetskod=skolenhetskod,
+                lasar=lasar,
+                fig_id=f"{sid}-kon",
+                notes=notes,
+            )
+            if fig is not None:
+                out.append(fig.to_html())
+    if area != "foradlingsvarde" and (not skolenhetskod or area == "kunskapsresultat"):
+        for ind in inds:
+            fig = figures.caterpillar_figure(
+                ctx,
+                ind=ind,
+                skolform=skolform,
+                lasar=lasar,
+                fig_id=f"{sid}-enheter",
+                highlight=skolenhetskod,
+                notes=notes,
+            )
+            if fig is not None:
+                out.append(f"<h3>{esc(ctx.label('sida_extra', 'jamfor_enheter'))}</h3>" + fig.to_html())
+                break
+    return out
+
+
+# ------------------------------------------------------------------------ intro and analysis
+def _summary_section(
+    ctx: PageContext, sl: _Slice, *, skolform: str, skolenhetskod: str, lasar: int, name: str
+) -> Section:
+    sid = "sammanfattning"
+    notes = Notes(sid)
+    niva = "enhet" if skolenhetskod else "huvudman"
+    form = get_school_form(skolform)
+    keys: list[Indicator] = []
+    for area in form.quality_areas:
+        ind = _first_with(
+            list(ctx.registry.for_area(skolform, area)),
+            lambda i: _has_value(sl.rows.get((niva, skolenhetskod, i.id, "samtliga"))),
+        )
+        if ind is not None and ind not in keys:
+            keys.append(ind)
+        if len(keys) >= KEY_FIGURES:
+            break
+    parts = []
+    if ctx.params.huvudman.fiktiv:
+        parts.append(f'<p class="fiktiv">{esc(ctx.label("sida_extra", "fiktiv"))}</p>')
+    if keys:
+        parts.append(f"<h3>{esc(ctx.label('sida', 'nyckeltal'))}</h3>")
+        caption = ctx.label("sida_extra", "nyckeltal_caption", enhet=name, lasar_text=ctx.lasar_text(lasar))
+        parts.append(
+            _indicator_table(
+                ctx, sl, keys, skolform=skolform, niva=niva, kod=skolenhetskod, caption=caption, notes=notes
+            )
+        )
+    else:
+        parts.append(
+            f'<p class="inga-uppgifter">{esc(ctx.label("sida", "inga_uppgifter", omrade="resultat", enhet=name, lasar_text=ctx.lasar_text(lasar)))}</p>'
+        )
+    parts.append(_observations_html(ctx, skolform=skolform, skolenhetskod=skolenhetskod, lasar=lasar))
+    parts.append(notes_html(notes, _note_texts(ctx), ctx.label("markering", "fotnoter")))
+    return _section(sid, ctx.label("sida", "intro"), "".join(parts), has_data=bool(keys))
+
+
+def _observations_html(ctx: PageContext, *, skolform: str, skolenhetskod: str, lasar: int) -> str:
+    """The statistically significant changes, as sentences from ``pipeline.indicators.observations``
+    (when that module exists and there is a ``forandringar`` table), at most ``MAX_OBSERVATIONS``,
+    in registry order. Each sentence carries the numbers it states as data attributes."""
+    if ctx.forandringar is None:
+        return ""
+    try:
+        from pipeline.indicators.observations import observations
+    except ImportError:
+        return ""
+    found = observations(
+        ctx.indikatorer,
+        ctx.forandringar,
+        skolform=skolform,
+        skolenhetskod=skolenhetskod,
+        lasar=lasar,
+        registry=ctx.registry,
+    )
+    items = []
+    for obs in found:
+        if not getattr(obs, "signifikant", False):
+            continue
+        a = {
+            "data-indikator": obs.indikator,
+            "data-grupp": obs.grupp,
+            "data-lasar": str(obs.lasar),
+            "data-niva": "enhet" if skolenhetskod else "huvudman",
+            "data-skolenhetskod": skolenhetskod,
+            "data-varde": exact(getattr(obs, "varde", None)),
+            "data-forandring": exact(getattr(obs, "forandring", None)),
+        }
+        items.append(f'<li class="iakttagelse"{attrs(a)}>{esc(obs.text)}</li>')
+        if len(items) >= MAX_OBSERVATIONS:
+            break
+    if not items:
+        return ""
+    return (
+        f"<h3>{esc(ctx.label('sida', 'iakttagelser'))}</h3>"
+        f'<p>{esc(ctx.label("sida_extra", "iakttagelser_intro"))}</p><ul class="iakttagelser">{"".join(items)}</ul>'
+    )
+
+
+def _analysis_section(ctx: PageContext, *, kod: str, lasar: int, name: str) -> Section:
+    sid = "analys"
+    analysis = load_analysis(ctx.params_dir, lasar, kod)
+    previous = load_analysis(ctx.params_dir, lasar - 1, kod)
+    parts = []
+    if analysis is None:
+        parts.append(
+            f'<p class="analys-saknas">{esc(ctx.label("analys", "saknas", enhet=name, lasar_text=ctx.lasar_text(lasar)))}</p>'
+        )
+    else:
+        for key, _text in HEADINGS:
+            label = ctx.label("analys", f"rubrik_{key}")
+            body = analysis.text(key)
+            html = (
+                render_markdown(body)
+                if body
+                else f'<p class="analys-tom">{esc(ctx.label("analys", "tom"))}</p>'
+            )
+            parts.append(f'<h3 id="{sid}-{key}">{esc(label)}</h3><div class="analys-text">{html}</div>')
+    if previous is not None:
+        body = previous.utvecklingsomraden
+        html = (
+            render_markdown(body)
+            if body
+            else f"<p>{esc(ctx.label('analys', 'ingen_uppfoljning', lasar_text=ctx.lasar_text(lasar - 1)))}</p>"
+        )
+        parts.append(
+            f'<h3 id="{sid}-uppfoljning">{esc(ctx.label("analys", "uppfoljning"))}</h3><div class="analys-text uppfoljning">{html}</div>'
+        )
+    return _section(
+        sid, ctx.label("analys", "skriftlig_analys"), "".join(parts), has_data=analysis is not None
+    )
+
+
+# ----------------------------------------------------------------------------------- the pages
+def _header(ctx: PageContext, *, title: str, skolform: str, skolenhetskod: str, lasar: int) -> str:
+    form = get_school_form(skolform)
+    a = {
+        "class": "page-title",
+        "data-title": title,
+        "data-skolform": form.code,
+        "data-skolenhetskod": skolenhetskod,
+        "data-lasar": str(lasar),
+    }
+    kicker = ctx.label(
+        "sida", "kicker", huvudman=ctx.huvudman_namn, skolform=form.name, lasar_text=ctx.lasar_text(lasar)
+    )
+    return f'<header{attrs(a)}><p class="page-kicker">{esc(kicker)}</p></header>'
+
+
+def _build(
+    ctx: PageContext,
+    *,
+    skolform: str,
+    skolenhetskod: str,
+    lasar: int,
+    name: str,
+    title: str,
+    analysis_kod: str,
+) -> Page:
+    form = get_school_form(skolform)
+    lasar = int(lasar)
+    sl = _slice(ctx, form.code, lasar)
+    sections = [
+        _summary_section(ctx, sl, skolform=form.code, skolenhetskod=skolenhetskod, lasar=lasar, name=name),
+        _analysis_section(ctx, kod=analysis_kod, lasar=lasar, name=name),
+    ]
+    for area in form.quality_areas:
+        sections.append(
+            _area_section(
+                ctx, sl, area=area, skolform=form.code, skolenhetskod=skolenhetskod, lasar=lasar, name=name
+            )
+        )
+    header = _header(ctx, title=title, skolform=form.code, skolenhetskod=skolenhetskod, lasar=lasar)
+    return Page(title, form.code, skolenhetskod, lasar, header, tuple(sections))
+
+
+def unit_page(
+    *, skolform: str, skolenhetskod: str, lasar: int, processed_dir: str | Path, params_dir: str | Path
+) -> Page:
+    """The page of one skolenhet in one school form and läsår.
+
+    Parameters
+    ----------
+    skolform
+        School-form code (``GR``).
+    skolenhetskod
+        The unit (8 digits, as text).
+    lasar
+        Spring year of the läsår (2024 = 2023/24).
+    processed_dir, params_dir
+        The processed tables and the params folder.
+
+    Raises
+    ------
+    UnknownSchoolFormError
+        ``skolform`` is not a known code.
+    AnalysisFileError
+        The unit's written analysis (this year or last) is malformed.
+    DataValidationError
+        ``indikatorer.parquet`` is missing, or the unit has no rows at all in that school form.
+    """
+    form = get_school_form(skolform)
+    skolenhetskod = str(skolenhetskod)
+    ctx = load_context(processed_dir, params_dir)
+    ind = ctx.indikatorer
+    if not (
+        (ind["skolform"] == form.code) & (ind["niva"] == "enhet") & (ind["skolenhetskod"] == skolenhetskod)
+    ).any():
+        known = sorted(set(ind[(ind["skolform"] == form.code) & (ind["niva"] == "enhet")]["skolenhetskod"]))
+        raise DataValidationError(
+            f"{ctx.processed_dir / 'indikatorer.parquet'}: no rows for skolenhet {skolenhetskod!r} in {form.name} "
+            f"({form.code}); set the notebook parameter skolenhetskod to one of {known[:10]}"
+            f"{' ...' if len(known) > 10 else ''}."
+        )
+    name = ctx.unit_name(form.code, skolenhetskod)
+    title = ctx.label(
+        "sida", "unit_title", enhet=name, skolform=_lower_first(form.name), lasar=ctx.lasar_text(int(lasar))
+    )
+    return _build(
+        ctx,
+        skolform=form.code,
+        skolenhetskod=skolenhetskod,
+        lasar=lasar,
+        name=name,
+        title=title,
+        analysis_kod=skolenhetskod,
+    )
+
+
+def overview_page(*, skolform: str, lasar: int, processed_dir: str | Path, params_dir: str | Path) -> Page:
+    """The huvudman's page for one school form and läsår (units compared side by side).
+
+    Parameters are as for :func:`unit_page`, without ``skolenhetskod``. The written analysis is
+    ``params/analyser/<lasar>/<skolform>.md``.
+    """
+    form = get_school_form(skolform)
+    ctx = load_context(processed_dir, params_dir)
+    name = ctx.huvudman_namn
+    title = ctx.label(
+        "sida", "overview_title", skolform=form.name, huvudman=name, lasar=ctx.lasar_text(int(lasar))
+    )
+    return _build(
+        ctx, skolform=form.code, skolenhetskod="", lasar=lasar, name=name, title=title, analysis_kod=form.code
+    )
+
+
+def exploration(
+    *,
+    skolform: str,
+    skolenhetskod: str,
+    lasar: int,
+    indikator: str,
+    grupp: str,
+    processed_dir: str | Path,
+    params_dir: str | Path,
+) -> Page:
+    """A small page for the exploration notebook: one indicator and group over the years, per
+    level and unit, with its trend (for the unit, or the huvudman when ``skolenhetskod`` is ``""``),
+    the units compared and the flickor/pojkar gap.
+    """
+    form = get_school_form(skolform)
+    ctx = load_context(processed_dir, params_dir)
+    ind = ctx.registry.get(indikator)
+    lasar = int(lasar)
+    notes = Notes("utforska-tabell")
+    df = ctx.indikatorer
+    sel = df[(df["skolform"] == form.code) & (df["indikator"] == ind.id) & (df["grupp"] == grupp)]
+    years = sorted(set(sel["lasar"]))
+    order = {"enhet": 0, "huvudman": 1, "kommun": 2, "jamforelse": 3, "riket": 4}
+    keys = sorted(
+        {
+            (r["niva"], r["skolenhetskod"], r["enhet"])
+            for r in sel[["niva", "skolenhetskod", "enhet"]].to_dict("records")
+        },
+        key=lambda k: (order.get(k[0], 9), k[2], k[1]),
+    )
+    lookup = {(r["niva"], r["skolenhetskod"], int(r["lasar"])): r for r in sel.to_dict("records")}
+    rows = [
+        [esc(name or ctx.label("nivaer", niva))]
+        + [value_html(lookup.get((niva, kod, y)), ind, notes) for y in years]
+        for niva, kod, name in keys
+    ]
+    caption = ctx.label("utforska", "tabell_caption", indikator=ind.label, grupp=ctx.group_label(grupp))
+    table = html_table(
+        caption=caption,
+        columns=[ctx.label("tabell", "enhet"), *[ctx.lasar_text(y) for y in years]],
+        rows=rows,
+    )
+    first = _section(
+        "utforska-tabell",
+        ctx.label("utforska", "tabell_rubrik"),
+        table + notes_html(notes, _note_texts(ctx), ctx.label("markering", "fotnoter")),
+    )
+    fig_notes = Notes("utforska-diagram")
+    figs = [
+        figures.trend_figure(
+            ctx,
+            ind=ind,
+            skolform=form.code,
+            skolenhetskod=skolenhetskod,
+            lasar=lasar,
+            fig_id="utforska-trend",
+            notes=fig_notes,
+        ),
+        figures.caterpillar_figure(
+            ctx,
+            ind=ind,
+            skolform=form.code,
+            lasar=lasar,
+            fig_id="utforska-enheter",
+            highlight=skolenhetskod,
+            notes=fig_notes,
+        ),
+        figures.gap_figure(
+            ctx,
+            ind=ind,
+            skolform=form.code,
+            skolenhetskod=skolenhetskod,
+            lasar=lasar,
+            fig_id="utforska-kon",
+            notes=fig_notes,
+        ),
+    ]
+    body = "".join(f.to_html() for f in figs if f is not None) + notes_html(
+        fig_notes, _note_texts(ctx), ctx.label("markering", "fotnoter")
+    )
+    second = _section("utforska-diagram", ctx.label("utforska", "diagram_rubrik"), body)
+    title = ctx.label("utforska", "titel", indikator=ind.label)
+    header = _header(ctx, title=title, skolform=form.code, skolenhetskod=skolenhetskod, lasar=lasar)
+    return Page(title, form.code, skolenhetskod, lasar, header, (first, second))

@@ -1,0 +1,371 @@
+"""The pages the notebooks show (pipeline.publishing.pages), on the fake data set."""
+
+from __future__ import annotations
+
+import base64
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline.errors import AnalysisFileError, DataValidationError, UnknownSchoolFormError
+from pipeline.indicators.registry import load_indicator_registry
+from pipeline.paths import REPO_ROOT
+from pipeline.publishing.analyses import analysis_path
+from pipeline.publishing.pages import exploration, overview_page, unit_page
+from pipeline.school_forms import get_school_form
+from tests.publishing.fakedata import SMALL_UNIT, write_fake_project
+
+UNIT = "99992002"
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> tuple[Path, Path]:
+    processed, params = write_fake_project(tmp_path_factory.mktemp("fake"))
+    for year in (2023, 2024):
+        for kod in (UNIT, "GR"):
+            src = analysis_path(REPO_ROOT / "params", year, kod)
+            dst = analysis_path(params, year, kod)
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(src, dst)
+    return processed, params
+
+
+@pytest.fixture(scope="module")
+def gr_page(project):
+    processed, params = project
+    return unit_page(
+        skolform="GR", skolenhetskod=UNIT, lasar=2024, processed_dir=processed, params_dir=params
+    )
+
+
+class _Collect(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+
+def _tags(html: str) -> list[tuple[str, dict]]:
+    p = _Collect()
+    p.feed(html)
+    return p.tags
+
+
+def _numbers(html: str) -> list[tuple[dict, str]]:
+    """Every number element with its attributes and its visible text."""
+    out = []
+    for m in re.finditer(r'<span class="tal"([^>]*)>([^<]*)</span>', html):
+        attrs = dict(re.findall(r'([\w-]+)="([^"]*)"', m.group(1)))
+        out.append((attrs, m.group(2)))
+    return out
+
+
+def test_sections_follow_the_registry(gr_page):
+    form = get_school_form("GR")
+    ids = [s.id for s in gr_page.sections]
+    assert ids == ["sammanfattning", "analys", *[f"omrade-{a}" for a in form.quality_areas]]
+    assert [i for i, _ in gr_page.sections_html()] == ids
+    assert gr_page.title == "Björkskolan – grundskola 2023/24"
+
+
+def test_headings_and_landmarks(gr_page):
+    html = gr_page._repr_html_()
+    tags = _tags(html)
+    assert not any(t == "h1" for t, _ in tags)
+    assert {t for t, _ in tags if re.fullmatch(r"h\d", t)} == {"h2", "h3"}
+    ids = [a["id"] for _, a in tags if "id" in a]
+    assert len(ids) == len(set(ids)), "ids are unique on the page"
+    for tag, a in tags:
+        if tag == "section":
+            assert a["aria-labelledby"] in ids
+    header = [a for t, a in tags if t == "header"]
+    assert header[0]["class"] == "page-title" and header[0]["data-title"] == gr_page.title
+    assert gr_page.sections_html()[0][1].startswith("<header")
+    for tag, a in tags:
+        if tag == "table":
+            pass
+        if tag == "th":
+            assert a.get("scope") in ("col", "row")
+
+
+def test_every_number_matches_the_indicator_table(gr_page, project):
+    processed, _ = project
+    ind = pd.read_parquet(processed / "indikatorer.parquet")
+    key = ["indikator", "grupp", "lasar", "niva", "skolenhetskod"]
+    table = {
+        tuple(str(v) for v in r[:5]): r[5:]
+        for r in ind[[*key, "varde", "ki_lag", "ki_hog", "antal"]].itertuples(index=False)
+    }
+    numbers = [
+        (a, t) for a, t in _numbers(gr_page._repr_html_()) if "data-kalla" not in a and "data-kolumn" in a
+    ]
+    assert len(numbers) > 100
+    cols = {"varde": 0, "ki_lag": 1, "ki_hog": 2, "antal": 3}
+    for a, text in numbers:
+        row = table[
+            (a["data-indikator"], a["data-grupp"], a["data-lasar"], a["data-niva"], a["data-skolenhetskod"])
+        ]
+        value = row[cols[a["data-kolumn"]]]
+        if a["data-varde"] == "":
+            assert pd.isna(value) and text == "–"
+        else:
+            assert float(a["data-varde"]) == float(value)
+
+
+def test_swedish_format_and_markers(gr_page, project):
+    html = gr_page._repr_html_()
+    assert (
+        "Uppgiften visas inte eftersom den bygger på färre än 10 elever." not in html
+    )  # Björkskolan is large
+    processed, params = project
+    small = unit_page(
+        skolform="GR", skolenhetskod=SMALL_UNIT, lasar=2024, processed_dir=processed, params_dir=params
+    )
+    shtml = small._repr_html_()
+    hidden = [(a, t) for a, t in _numbers(shtml) if a.get("data-markering") == "undertryckt"]
+    assert hidden and all(t == "–" and a["data-varde"] == "" for a, t in hidden)
+    assert "Uppgiften visas inte eftersom den bygger på färre än 10 elever." in shtml
+    assert 'href="#omrade-kunskapsresultat-fotnot-undertryckt"' in shtml
+    # riket's national test 2024 is 'saknas' in the fake data
+    assert "Uppgift saknas." in html
+    values = [t for a, t in _numbers(html) if a.get("data-kolumn") == "varde"]
+    assert any(re.fullmatch(r"\d{1,3},\d", v) for v in values)
+    assert any(v.endswith("\u00a0%") for v in values)
+    assert not any("." in v for v in values)
+
+
+def test_rounded_value_shows_tilde_100(project):
+    processed, params = project
+    page = unit_page(
+        skolform="GR", skolenhetskod="99992005", lasar=2022, processed_dir=processed, params_dir=params
+    )
+    rounded = [(a, t) for a, t in _numbers(page._repr_html_()) if a.get("data-markering") == "avrundad"]
+    assert rounded and rounded[0][1] == "~100\u00a0%"
+
+
+def test_change_is_called_a_change_only_when_significant(gr_page, project):
+    processed, _ = project
+    fr = pd.read_parquet(processed / "forandringar.parquet")
+    fr = fr[
+        (fr["skolenhetskod"] == UNIT)
+        & (fr["lasar_till"] == 2024)
+        & (fr["typ"] == "ett_ar")
+        & (fr["grupp"] == "samtliga")
+    ]
+    html = gr_page._repr_html_()
+    for rec in fr.to_dict("records"):
+        m = re.search(
+            rf'data-kalla="forandringar" data-indikator="{rec["indikator"]}" data-grupp="samtliga" data-lasar="2024" '
+            rf'data-lasar-fran="2023" data-niva="enhet"[^>]*>[^<]*</span>([^<]*)<',
+            html,
+        )
+        if m is None:
+            continue
+        words = m.group(1)
+        if rec["signifikant"]:
+            assert "statistiskt säkerställd" in words
+        else:
+            assert "ingen säkerställd förändring" in words
+
+
+def test_no_changes_without_forandringar(tmp_path):
+    from tests.publishing.fakedata import write_fake_processed
+
+    processed = write_fake_processed(tmp_path / "p", with_changes=False, with_va=False)
+    page = unit_page(
+        skolform="GR",
+        skolenhetskod=UNIT,
+        lasar=2024,
+        processed_dir=processed,
+        params_dir=REPO_ROOT / "params",
+    )
+    html = page._repr_html_()
+    assert 'data-kalla="forandringar"' not in html
+    assert "Ingen jämförelse med förra året." in html
+    assert "säkerställd ökning" not in html
+
+
+def test_section_without_data_says_so(project):
+    processed, params = project
+    fs = unit_page(
+        skolform="FS", skolenhetskod="99991001", lasar=2024, processed_dir=processed, params_dir=params
+    )
+    sec = {s.id: s for s in fs.sections}["omrade-kunskapsresultat"]
+    assert not sec.has_data
+    assert "Det finns inga uppgifter om kunskapsresultat för Solrosens förskola läsåret 2023/24." in sec.html
+    gy = unit_page(
+        skolform="GY", skolenhetskod="99993001", lasar=2024, processed_dir=processed, params_dir=params
+    )
+    assert (
+        "Det finns inga uppgifter om elevhälsa och närvaro"
+        in {s.id: s for s in gy.sections}["omrade-elevhalsa_narvaro"].html
+    )
+
+
+def test_figures_are_accessible_and_deterministic(gr_page, project):
+    html = gr_page._repr_html_()
+    figs = re.findall(r"<figure.*?</figure>", html, re.DOTALL)
+    assert len(figs) >= 6
+    for fig in figs:
+        alt = re.search(r'<img src="data:image/png;base64,([^"]+)" alt="([^"]+)"', fig)
+        assert alt and len(alt.group(2)) > 30
+        assert "<figcaption>" in fig and "<summary>Visa data för diagrammet</summary><table" in fig
+        png = base64.b64decode(alt.group(1))
+        assert png.startswith(b"\x89PNG") and b"Software" not in png and b"matplotlib" not in png
+    trend = next(f for f in figs if 'id="omrade-kunskapsresultat-trend"' in f)
+    assert "Genomsnittligt meritvärde (17 ämnen) för Björkskolan var" in trend and "Riket låg på" in trend
+    assert "Det lokala målet är 235,0 poäng." in trend
+    processed, params = project
+    again = unit_page(
+        skolform="GR", skolenhetskod=UNIT, lasar=2024, processed_dir=processed, params_dir=params
+    )
+    assert again._repr_html_() == html
+
+
+def test_nothing_loads_from_outside(gr_page, project):
+    processed, params = project
+    pages = [gr_page, overview_page(skolform="GR", lasar=2024, processed_dir=processed, params_dir=params)]
+    for page in pages:
+        for tag, a in _tags(page._repr_html_()):
+            for attr in ("src", "href"):
+                value = a.get(attr, "")
+                assert not value.startswith(("http:", "https:", "//")), (tag, value)
+
+
+def test_written_analysis_and_follow_up(gr_page, project):
+    sec = {s.id: s for s in gr_page.sections}["analys"]
+    assert sec.has_data
+    for heading in (
+        "Resultat",
+        "Analys",
+        "Utvecklingsområden",
+        "Uppföljning av förra årets utvecklingsområden",
+    ):
+        assert f">{heading}</h3>" in sec.html
+    assert "Studiero i årskurs 8: gemensamma rutiner" in sec.html  # last year's development area
+    processed, params = project
+    other = unit_page(
+        skolform="GR", skolenhetskod="99992005", lasar=2024, processed_dir=processed, params_dir=params
+    )
+    assert (
+        "Ingen skriftlig analys har lämnats för Ekskolan läsåret 2023/24."
+        in {s.id: s for s in other.sections}["analys"].html
+    )
+
+
+def test_malformed_analysis_fails_the_page(tmp_path):
+    processed, params = write_fake_project(tmp_path)
+    path = analysis_path(params, 2024, UNIT)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("## Resultat\n\n## Slutsatser\n", encoding="utf-8")
+    with pytest.raises(AnalysisFileError, match=r"99992002\.md, line 3"):
+        unit_page(skolform="GR", skolenhetskod=UNIT, lasar=2024, processed_dir=processed, params_dir=params)
+
+
+def test_targets_and_references(gr_page):
+    mal = {s.id: s for s in gr_page.sections}["omrade-maluppfyllelse"].html
+    assert "Lokala mål" in mal and 'data-kalla="mal"' in mal
+    assert "Målet nås" in mal
+    kr = {s.id: s for s in gr_page.sections}["omrade-kunskapsresultat"].html
+    assert 'data-niva="riket"' in kr and 'data-niva="huvudman"' in kr
+
+
+def test_overview_page(project):
+    processed, params = project
+    page = overview_page(skolform="GR", lasar=2024, processed_dir=processed, params_dir=params)
+    assert page.skolenhetskod == "" and page.title == "Grundskola – Exempelkommun 2023/24"
+    html = page._repr_html_()
+    for name in ("Björkskolan", "Ekskolan", "Lindskolan"):
+        assert name in html
+    assert 'id="omrade-foradlingsvarde-va"' in html
+    assert 'id="omrade-kunskapsresultat-enheter"' in html
+    assert "Ingen skriftlig analys" not in html  # GR.md is in place
+
+
+@pytest.mark.parametrize(("form", "code"), [("FS", "99991001"), ("GY", "99993001"), ("VUX", "99994001")])
+def test_every_form_builds(project, form, code):
+    processed, params = project
+    page = unit_page(
+        skolform=form, skolenhetskod=code, lasar=2024, processed_dir=processed, params_dir=params
+    )
+    areas = [s.id.removeprefix("omrade-") for s in page.sections[2:]]
+    assert tuple(areas) == get_school_form(form).quality_areas
+    ov = overview_page(skolform=form, lasar=2024, processed_dir=processed, params_dir=params)
+    assert len(ov.sections) == len(page.sections)
+
+
+def test_loud_errors(project):
+    processed, params = project
+    with pytest.raises(UnknownSchoolFormError):
+        unit_page(skolform="XX", skolenhetskod=UNIT, lasar=2024, processed_dir=processed, params_dir=params)
+    with pytest.raises(DataValidationError, match="no rows for skolenhet '12345678'"):
+        unit_page(
+            skolform="GR", skolenhetskod="12345678", lasar=2024, processed_dir=processed, params_dir=params
+        )
+    with pytest.raises(DataValidationError, match="file not found"):
+        unit_page(
+            skolform="GR", skolenhetskod=UNIT, lasar=2024, processed_dir=processed / "nope", params_dir=params
+        )
+
+
+def test_exploration(project):
+    processed, params = project
+    view = exploration(
+        skolform="GR",
+        skolenhetskod="",
+        lasar=2024,
+        indikator="meritvarde_17",
+        grupp="samtliga",
+        processed_dir=processed,
+        params_dir=params,
+    )
+    assert [i for i, _ in view.sections_html()] == ["utforska-tabell", "utforska-diagram"]
+    assert view._repr_html_().count("<figure") == 3
+
+
+def test_labels_cover_every_quality_area():
+    import yaml
+
+    from pipeline.school_forms import QUALITY_AREAS
+
+    labels = yaml.safe_load((REPO_ROOT / "params" / "labels.yml").read_text(encoding="utf-8"))
+    assert set(labels["kvalitetsomraden"]) == set(QUALITY_AREAS)
+    assert load_indicator_registry()  # the registry the pages read
+
+
+def test_differences_against_references_only_when_significant(gr_page, project):
+    processed, _ = project
+    jf = pd.read_parquet(processed / "jamforelser.parquet")
+    jf = jf[(jf["skolenhetskod"] == UNIT) & (jf["lasar"] == 2024) & (jf["skolform"] == "GR")]
+    html = gr_page._repr_html_()
+    stated = re.findall(
+        r'data-kalla="jamforelser" data-indikator="([^"]+)"[^>]*data-jamfor-med="([^"]+)"', html
+    )
+    assert stated, "significant differences are stated"
+    significant = {(r["indikator"], r["jamfor_med"]) for r in jf.to_dict("records") if r["signifikant"]}
+    assert set(stated) <= significant
+    assert "inte statistiskt säkerställd eller kan inte prövas" in html
+
+
+def test_missing_reference_is_explained(tmp_path):
+    from tests.publishing.fakedata import write_fake_processed
+
+    processed = write_fake_processed(tmp_path / "p")
+    ind = pd.read_parquet(processed / "indikatorer.parquet")
+    ind = ind[~((ind["niva"] == "riket") & (ind["indikator"] == "trygghet"))]
+    ind.to_parquet(processed / "indikatorer.parquet", index=False)
+    page = unit_page(
+        skolform="GR",
+        skolenhetskod=UNIT,
+        lasar=2024,
+        processed_dir=processed,
+        params_dir=REPO_ROOT / "params",
+    )
+    sec = {s.id: s for s in page.sections}["omrade-trygghet_studiero"].html
+    assert 'href="#omrade-trygghet_studiero-fotnot-saknas"' in sec and "Uppgift saknas." in sec
