@@ -1,0 +1,524 @@
+"""The book manifest: one description of the published report, rendered by every output.
+
+The site (:mod:`pipeline.publishing.site`), the PDFs (:mod:`pipeline.publishing.pdf`) and the
+Quarto project (:mod:`pipeline.publishing.quarto`) are all rendered from one :class:`Book`, so they
+never disagree about what the report contains or in which order.
+
+A book is: a start page; one chapter per school form (its overview notebook
+``reports/<YEAR>/notebooks/<skolform>/huvudman.ipynb``) with one page per unit
+(``.../<skolform>/<skolenhetskod>.ipynb``) under it; and a generated method-and-data appendix
+(definitions from the indicator registry, sources, the suppression rule, the value-added model,
+provenance). A job that failed gets a page that says plainly that its report could not be
+produced.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+
+from pipeline.errors import ConfigError
+from pipeline.school_forms import SCHOOL_FORMS, get_school_form
+
+PageKind = Literal["start", "chapter", "unit", "method"]
+
+#: File names of pages that are not notebooks, relative to the site root.
+START_FILE = "index.html"
+METHOD_FILE = "metod.html"
+CSV_FILE = "data/indikatorer.csv"
+XLSX_FILE = "data/indikatorer.xlsx"
+
+
+@dataclass(frozen=True)
+class NotebookJob:
+    """One executed (or failed) notebook job, as the orchestrator hands it over.
+
+    Attributes
+    ----------
+    skolform
+        School form code (``GR``).
+    skolenhetskod
+        The unit's code, or ``""`` for the huvudman overview of the school form.
+    enhet
+        The unit's name (ignored for an overview).
+    path
+        The executed notebook (``reports/<YEAR>/notebooks/<slug>/<kod>.ipynb``); may be ``None`` or
+        missing for a failed job.
+    failed
+        True when the job failed; the page then says that the report could not be produced.
+    error
+        The failure text (for the log; the reader sees a plain sentence, not the traceback).
+    """
+
+    skolform: str
+    skolenhetskod: str
+    enhet: str = ""
+    path: Path | None = None
+    failed: bool = False
+    error: str = ""
+
+    @property
+    def is_overview(self) -> bool:
+        """True for the huvudman overview of a school form."""
+        return self.skolenhetskod == ""
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of the book.
+
+    Attributes
+    ----------
+    kind
+        ``start``, ``chapter`` (a school form's overview), ``unit`` or ``method``.
+    title
+        The page's heading (its single ``h1``) when the notebook does not name one.
+    href
+        The page's file, relative to the site root (``grundskola/12345678.html``).
+    notebook
+        The executed notebook, or ``None`` for generated pages and failed jobs.
+    skolform, skolenhetskod, enhet
+        What the page is about (empty where it does not apply).
+    failed
+        True when the job behind the page failed.
+    error
+        The job's failure text (never shown to readers).
+    """
+
+    kind: PageKind
+    title: str
+    href: str
+    notebook: Path | None = None
+    skolform: str = ""
+    skolenhetskod: str = ""
+    enhet: str = ""
+    failed: bool = False
+    error: str = ""
+
+    @property
+    def key(self) -> str:
+        """A stable identifier (used for anchors in the print version)."""
+        return self.href.removesuffix(".html").replace("/", "-")
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """One school form: its overview page and its units' pages (sorted by name, then code)."""
+
+    skolform: str
+    name: str
+    slug: str
+    overview: Page
+    units: tuple[Page, ...] = ()
+
+    @property
+    def pages(self) -> tuple[Page, ...]:
+        """The overview followed by the units."""
+        return (self.overview, *self.units)
+
+
+@dataclass(frozen=True)
+class Definition:
+    """One indicator in the method appendix."""
+
+    id: str
+    label: str
+    definition: str
+    skolformer: tuple[str, ...]
+    kvalitetsomrade: str
+    enhet: str
+    riktning: str
+    kalla: str
+
+
+@dataclass(frozen=True)
+class Table:
+    """A small table of text cells (already formatted for readers)."""
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class MethodAppendix:
+    """Everything the generated method-and-data appendix shows."""
+
+    definitions: tuple[Definition, ...]
+    sources: tuple[str, ...]
+    undertryck_min_antal: int
+    va_min_antal: int
+    signifikansniva: float
+    konfidensniva: float
+    trend_ar: int
+    va_model: Table | None
+    provenance: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class KeyFigure:
+    """A key figure of the start page: one school form's main indicator at huvudman level."""
+
+    skolform: str
+    skolform_namn: str
+    indikator: str
+    label: str
+    enhet: str
+    decimaler: int
+    varde: float | None
+    forra: float | None
+    forandring: float | None
+    signifikant: bool | None
+    undertryckt: bool = False
+
+
+@dataclass(frozen=True)
+class Book:
+    """The report: start page, chapters (one per school form) and the method appendix.
+
+    Use :func:`build_book` to make one.
+    """
+
+    lasar: int
+    huvudman: str
+    title: str
+    start: Page
+    chapters: tuple[Chapter, ...]
+    method_page: Page
+    method: MethodAppendix
+    key_figures: tuple[KeyFigure, ...] = ()
+    fiktiv: bool = False
+    labels: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    def pages(self) -> Iterator[Page]:
+        """Every page in reading order: start, each chapter and its units, the appendix."""
+        yield self.start
+        for ch in self.chapters:
+            yield from ch.pages
+        yield self.method_page
+
+    def chapter_of(self, page: Page) -> Chapter | None:
+        """The chapter a page belongs to (``None`` for the start page and the appendix)."""
+        for ch in self.chapters:
+            if page in ch.pages:
+                return ch
+        return None
+
+    def neighbours(self, page: Page) -> tuple[Page | None, Page | None]:
+        """The previous and next page in reading order."""
+        order = list(self.pages())
+        i = order.index(page)
+        return (order[i - 1] if i > 0 else None, order[i + 1] if i + 1 < len(order) else None)
+
+    @property
+    def failed_pages(self) -> tuple[Page, ...]:
+        """Pages whose job failed."""
+        return tuple(p for p in self.pages() if p.failed)
+
+    def label(self, *keys: str, default: str) -> str:
+        """A reader-facing text from ``labels.yml`` (``default`` when it is not there)."""
+        node: Any = self.labels
+        for k in keys:
+            if not isinstance(node, Mapping) or k not in node:
+                return default
+            node = node[k]
+        return str(node)
+
+
+def _sort_key(job: NotebookJob) -> tuple[str, str]:
+    return (job.enhet.casefold(), job.skolenhetskod)
+
+
+def _label(labels: Mapping[str, Any], *keys: str, default: str) -> str:
+    node: Any = labels
+    for k in keys:
+        if not isinstance(node, Mapping) or k not in node:
+            return default
+        node = node[k]
+    return str(node)
+
+
+def _format_float(x: float) -> str:
+    return f"{x:.6g}".replace(".", ",").replace("-", "−")
+
+
+def va_model_table(va_modell: pd.DataFrame | None) -> Table | None:
+    """Turn the processed ``va_modell`` frame into a text table for the appendix.
+
+    Columns are kept in their order; rows are sorted by every text column so the output is
+    deterministic; numbers are written with a decimal comma and six significant digits.
+    """
+    if va_modell is None or va_modell.empty:
+        return None
+    df = va_modell.copy()
+    text_cols = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])]
+    if text_cols:
+        df = df.sort_values(text_cols, kind="stable")
+    rows = []
+    for rec in df.itertuples(index=False):
+        cells = []
+        for v in rec:
+            if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
+                cells.append("–")
+            elif isinstance(v, bool):
+                cells.append("ja" if v else "nej")
+            elif isinstance(v, float):
+                cells.append(_format_float(v))
+            else:
+                cells.append(str(v))
+        rows.append(tuple(cells))
+    return Table(columns=tuple(str(c) for c in df.columns), rows=tuple(rows))
+
+
+def compute_key_figures(
+    indikatorer: pd.DataFrame | None,
+    *,
+    lasar: int,
+    skolformer: Sequence[str],
+    registry: Any,
+    forandringar: pd.DataFrame | None = None,
+) -> tuple[KeyFigure, ...]:
+    """The start page's key figures: per school form, its main indicator at huvudman level.
+
+    The main indicator is the first indicator of the school form (registry order) that has a
+    huvudman-level ``samtliga`` row in ``lasar``. The change is the difference from the previous
+    year's huvudman value; ``signifikant`` comes from ``forandringar`` when it is given (else
+    ``None``: the page then does not call the difference a change).
+    """
+    if indikatorer is None or indikatorer.empty:
+        return ()
+    df = indikatorer[(indikatorer["niva"] == "huvudman") & (indikatorer["grupp"] == "samtliga")]
+    out = []
+    for code in skolformer:
+        form = get_school_form(code)
+        sub = df[df["skolform"] == code]
+        for ind in registry.for_skolform(code):
+            rows = sub[sub["indikator"] == ind.id]
+            now = rows[rows["lasar"] == lasar]
+            if now.empty:
+                continue
+            row = now.iloc[0]
+            prev = rows[rows["lasar"] == lasar - 1]
+            varde = None if pd.isna(row["varde"]) else float(row["varde"])
+            forra = None if prev.empty or pd.isna(prev.iloc[0]["varde"]) else float(prev.iloc[0]["varde"])
+            sig = None
+            if forandringar is not None and {"signifikant", "indikator", "niva", "lasar"} <= set(forandringar.columns):
+                f = forandringar[
+                    (forandringar["lasar"] == lasar)
+                    & (forandringar["skolform"] == code)
+                    & (forandringar["niva"] == "huvudman")
+                    & (forandringar["indikator"] == ind.id)
+                    & (forandringar.get("grupp", "samtliga") == "samtliga")
+                ]
+                if "typ" in f.columns:  # one-year change, not the trend period
+                    f = f[f["typ"] == "ett_ar"]
+                if not f.empty and not pd.isna(f.iloc[0]["signifikant"]):
+                    sig = bool(f.iloc[0]["signifikant"])
+            out.append(
+                KeyFigure(
+                    skolform=code,
+                    skolform_namn=form.name,
+                    indikator=ind.id,
+                    label=ind.label,
+                    enhet=ind.enhet,
+                    decimaler=ind.decimaler,
+                    varde=varde,
+                    forra=forra,
+                    forandring=None if varde is None or forra is None else varde - forra,
+                    signifikant=sig,
+                    undertryckt=bool(row.get("undertryckt", False)),
+                )
+            )
+            break
+    return tuple(out)
+
+
+def build_method(
+    *,
+    registry: Any,
+    skolformer: Sequence[str],
+    installningar: Any,
+    va_modell: pd.DataFrame | None = None,
+    provenance: Mapping[str, Any] | None = None,
+) -> MethodAppendix:
+    """Collect the method appendix: definitions, sources, thresholds, model, provenance.
+
+    ``provenance`` is a flat or nested mapping (``input_hashes``, ``params_hash``, ``code_version``,
+    ...); nested mappings are flattened to ``key / subkey`` rows, sorted.
+    """
+    defs = tuple(
+        Definition(
+            id=i.id,
+            label=i.label,
+            definition=i.definition,
+            skolformer=tuple(f for f in i.skolform),
+            kvalitetsomrade=i.kvalitetsomrade,
+            enhet=i.enhet,
+            riktning=i.riktning,
+            kalla=i.kalla,
+        )
+        for i in registry.indicators
+        if any(f in skolformer for f in i.skolform)
+    )
+    sources = tuple(sorted({d.kalla for d in defs}))
+    rows: list[tuple[str, str]] = []
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, Mapping):
+            for k in sorted(value, key=str):
+                walk(f"{prefix} / {k}" if prefix else str(k), value[k])
+        elif isinstance(value, (list, tuple)):
+            rows.append((prefix, ", ".join(str(v) for v in value)))
+        else:
+            rows.append((prefix, str(value)))
+
+    walk("", dict(provenance or {}))
+    return MethodAppendix(
+        definitions=defs,
+        sources=sources,
+        undertryck_min_antal=int(installningar.undertryck_min_antal),
+        va_min_antal=int(installningar.va_min_antal),
+        signifikansniva=float(installningar.signifikansniva),
+        konfidensniva=float(installningar.konfidensniva),
+        trend_ar=int(installningar.trend_ar),
+        va_model=va_model_table(va_modell),
+        provenance=tuple(rows),
+    )
+
+
+def build_book(
+    *,
+    lasar: int,
+    params: Any,
+    jobs: Sequence[NotebookJob | Mapping[str, Any]],
+    indikatorer: pd.DataFrame | None = None,
+    forandringar: pd.DataFrame | None = None,
+    va_modell: pd.DataFrame | None = None,
+    provenance: Mapping[str, Any] | None = None,
+    registry: Any = None,
+) -> Book:
+    """Build the book manifest from the report year, the params and the notebook jobs.
+
+    Parameters
+    ----------
+    lasar
+        The report year (spring year: 2024 = 2023/24).
+    params
+        :class:`pipeline.config.Params` (huvudman name, thresholds, labels).
+    jobs
+        Every job of the year: :class:`NotebookJob` or mappings with its fields (``skolform``,
+        ``skolenhetskod``, ``enhet``, ``path``, ``failed``/``status``, ``error``).
+    indikatorer
+        The indicator table (for the start page's key figures).
+    forandringar
+        Optional change table (whether a change is significant).
+    va_modell
+        Optional value-added model coefficients (``data/processed/va_modell.parquet``).
+    provenance
+        Input file hashes, params hash, code version, ... for the appendix.
+    registry
+        The indicator registry (``load_indicator_registry()`` by default).
+
+    Raises
+    ------
+    ConfigError
+        Two jobs claim the same page, or a job names an unknown school form.
+    """
+    if registry is None:
+        from pipeline.indicators.registry import load_indicator_registry
+
+        registry = load_indicator_registry()
+    labels = dict(getattr(params, "labels", {}) or {})
+    huvudman = params.huvudman.namn
+    norm = [j if isinstance(j, NotebookJob) else _job_from_mapping(j) for j in jobs]
+    by_form: dict[str, list[NotebookJob]] = {}
+    seen: set[tuple[str, str]] = set()
+    for j in norm:
+        form = get_school_form(j.skolform)
+        key = (form.code, j.skolenhetskod)
+        if key in seen:
+            where = j.skolenhetskod or "huvudman overview"
+            raise ConfigError(f"Two notebook jobs for school form {form.code!r}, {where}: each page must come from one job.")
+        seen.add(key)
+        by_form.setdefault(form.code, []).append(j)
+
+    chapter_tpl = _label(labels, "publicering", "kapitel_titel", default="{skolform}")
+    unit_title_tpl = _label(labels, "publicering", "enhet_titel", default="{enhet}")
+    chapters = []
+    for code in SCHOOL_FORMS:  # report order
+        if code not in by_form:
+            continue
+        form = SCHOOL_FORMS[code]
+        form_jobs = by_form[code]
+        ov = next((j for j in form_jobs if j.is_overview), None)
+        overview = Page(
+            kind="chapter",
+            title=chapter_tpl.format(skolform=form.name, huvudman=huvudman, lasar=lasar),
+            href=f"{form.slug}/index.html",
+            notebook=None if ov is None or ov.failed else ov.path,
+            skolform=code,
+            failed=bool(ov and ov.failed),
+            error=ov.error if ov else "",
+        )
+        units = tuple(
+            Page(
+                kind="unit",
+                title=unit_title_tpl.format(enhet=j.enhet or j.skolenhetskod, skolenhetskod=j.skolenhetskod),
+                href=f"{form.slug}/{j.skolenhetskod}.html",
+                notebook=None if j.failed else j.path,
+                skolform=code,
+                skolenhetskod=j.skolenhetskod,
+                enhet=j.enhet or j.skolenhetskod,
+                failed=j.failed,
+                error=j.error,
+            )
+            for j in sorted((j for j in form_jobs if not j.is_overview), key=_sort_key)
+        )
+        chapters.append(Chapter(skolform=code, name=form.name, slug=form.slug, overview=overview, units=units))
+
+    title = _label(labels, "publicering", "rapport_titel", default="Kvalitetsrapport {lasar}").format(
+        lasar=lasar, huvudman=huvudman
+    )
+    start = Page(kind="start", title=title, href=START_FILE)
+    method_page = Page(
+        kind="method", title=_label(labels, "publicering", "metod_titel", default="Metod och data"), href=METHOD_FILE
+    )
+    forms = tuple(ch.skolform for ch in chapters)
+    return Book(
+        lasar=int(lasar),
+        huvudman=huvudman,
+        title=title,
+        start=start,
+        chapters=tuple(chapters),
+        method_page=method_page,
+        method=build_method(
+            registry=registry,
+            skolformer=forms,
+            installningar=params.installningar,
+            va_modell=va_modell,
+            provenance=provenance,
+        ),
+        key_figures=compute_key_figures(
+            indikatorer, lasar=lasar, skolformer=forms, registry=registry, forandringar=forandringar
+        ),
+        fiktiv=bool(getattr(params.huvudman, "fiktiv", False)),
+        labels=labels,
+    )
+
+
+def _job_from_mapping(m: Mapping[str, Any]) -> NotebookJob:
+    status = str(m.get("status", "")).lower()
+    failed = bool(m.get("failed", False)) or status in {"failed", "error", "misslyckad"}
+    path = m.get("path")
+    return NotebookJob(
+        skolform=str(m["skolform"]),
+        skolenhetskod=str(m.get("skolenhetskod") or ""),
+        enhet=str(m.get("enhet") or ""),
+        path=Path(path) if path else None,
+        failed=failed,
+        error=str(m.get("error") or ""),
+    )

@@ -1,0 +1,492 @@
+"""The PDFs: the huvudman report for the board and a one-page sheet per unit.
+
+Both are printed with Debian's headless Chromium through playwright (``page.pdf``), offline:
+every request that is not ``data:`` or ``about:`` is aborted.
+
+- ``reports/<YEAR>/kvalitetsrapport-<YEAR>.pdf``: a print version of the book in one HTML
+  document (title page, table of contents with page numbers, summary, the chapters with their
+  units, the method appendix), A4, "Sida X av Y" in the footer, figures included, PDF bookmarks
+  from the headings. Page numbers in the table of contents come from a first print: its outline
+  (bookmarks) gives the page of every heading, and the second print writes them in.
+- ``reports/<YEAR>/enheter/<skolenhetskod>.pdf``: the unit's key figures and written analysis
+  (the page's ``sammanfattning`` and ``analys`` sections) scaled so they fit one A4 page, for the
+  kvalitetsdialog.
+
+Chromium stamps the print time into a PDF; the two time stamps are replaced in place by
+``SOURCE_DATE_EPOCH`` (or 2000-01-01), so rebuilds are byte-identical. One browser prints every
+PDF of a build.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
+
+from pipeline.errors import PipelineError
+from pipeline.publishing.book import Book, Page
+from pipeline.publishing.downloads import source_date, write_published
+from pipeline.publishing.site import (
+    STATIC,
+    _environment,
+    change_text,
+    failed_name,
+    format_value,
+    lasar_text,
+    render_notebook_fragment,
+)
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+_MARGIN = {"top": "18mm", "bottom": "18mm", "left": "16mm", "right": "16mm"}
+_UNIT_MARGIN = {"top": "12mm", "bottom": "14mm", "left": "12mm", "right": "12mm"}
+_HEADING_RE = re.compile(r"<(/?)h([1-6])\b", re.IGNORECASE)
+
+
+class PdfError(PipelineError):
+    """A PDF could not be printed (no browser, or the browser failed)."""
+
+    exit_code = 1
+
+
+def report_pdf_name(lasar: int) -> str:
+    """``kvalitetsrapport-<YEAR>.pdf``."""
+    return f"kvalitetsrapport-{lasar}.pdf"
+
+
+def chromium_path() -> str:
+    """The Chromium binary used for printing, loudly."""
+    found = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
+    if not found:
+        raise PdfError(
+            f"Chromium not found at {CHROMIUM}: the PDFs are printed with Debian's chromium. "
+            "Install it with `make browser` (apt-get install chromium) and run again."
+        )
+    return found
+
+
+# --------------------------------------------------------------------------- browser
+
+
+class Printer:
+    """One headless Chromium for all the PDFs of a build. Use :func:`open_printer`."""
+
+    def __init__(self, browser: Any) -> None:
+        self._browser = browser
+        self._context = browser.new_context()
+        self._context.route("**/*", _offline_route)
+
+    def _page(self, html_text: str) -> Any:
+        page = self._context.new_page()
+        page.emulate_media(media="print")
+        page.set_content(html_text, wait_until="load")
+        return page
+
+    def pdf(self, html_text: str, *, header: str, footer: str, margin: dict, scale: float = 1.0) -> bytes:
+        """Print an HTML document to PDF bytes (A4, header and footer templates, bookmarks)."""
+        page = self._page(html_text)
+        try:
+            return page.pdf(
+                format="A4",
+                print_background=True,
+                display_header_footer=True,
+                header_template=header,
+                footer_template=footer,
+                margin=margin,
+                scale=max(0.1, min(2.0, scale)),
+                outline=True,
+                tagged=True,
+            )
+        finally:
+            page.close()
+
+    def content_height(self, html_text: str, width_px: int) -> float:
+        """The document's height in CSS px when laid out at ``width_px``."""
+        page = self._page(html_text)
+        try:
+            page.set_viewport_size({"width": width_px, "height": 1000})
+            return float(page.evaluate("document.documentElement.scrollHeight"))
+        finally:
+            page.close()
+
+    def close(self) -> None:
+        self._context.close()
+
+
+def _offline_route(route: Any) -> None:
+    url = route.request.url
+    if url.startswith(("data:", "about:")):
+        route.continue_()
+    else:
+        route.abort()
+
+
+@contextmanager
+def open_printer() -> Iterator[Printer]:
+    """Launch Debian's chromium once and yield a printer.
+
+    Playwright's ``launch`` gives the browser a fresh, temporary profile each time; the flags turn
+    off every background network service.
+    """
+    from playwright.sync_api import sync_playwright
+
+    exe = chromium_path()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=exe, headless=True, args=CHROMIUM_ARGS)
+        printer = Printer(browser)
+        try:
+            yield printer
+        finally:
+            printer.close()
+            browser.close()
+
+
+# --------------------------------------------------------------------------- determinism
+
+
+_PDF_DATE = re.compile(rb"/(CreationDate|ModDate) \(D:(\d{14})([^)]*)\)")
+
+
+def normalize_pdf(data: bytes) -> bytes:
+    """Make a Chromium PDF reproducible: fix its time stamps.
+
+    Chromium (Skia) writes the same bytes for the same HTML except ``/CreationDate`` and
+    ``/ModDate``; they are replaced in place by ``SOURCE_DATE_EPOCH`` (2000-01-01 when unset), with
+    the same length, so the cross-reference offsets stay valid. (The title comes from the HTML's
+    ``<title>``; the producer names the Chromium version, so byte-identical means: same inputs,
+    same Chromium.)
+    """
+    stamp = source_date().strftime("%Y%m%d%H%M%S").encode()
+
+    def fix(m: re.Match) -> bytes:
+        tz = m.group(3)
+        tz = b"+00'00'" if len(tz) == 7 else tz
+        return b"/" + m.group(1) + b" (D:" + stamp + tz + b")"
+
+    return _PDF_DATE.sub(fix, data)
+
+
+@contextmanager
+def _quiet_pypdf() -> Iterator[None]:
+    """pypdf warns about Chromium's trailer size on every read; the files are fine."""
+    log = logging.getLogger("pypdf")
+    old = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        log.setLevel(old)
+
+
+def page_count(data: bytes) -> int:
+    """Number of pages of a PDF."""
+    from pypdf import PdfReader
+
+    with _quiet_pypdf():
+        return len(PdfReader(io.BytesIO(data)).pages)
+
+
+def pdf_text(data: bytes) -> str:
+    """All text of a PDF (for tests and the leak scanner)."""
+    from pypdf import PdfReader
+
+    with _quiet_pypdf():
+        return "\n".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(data)).pages)
+
+
+def outline_pages(data: bytes) -> list[tuple[int, str, int]]:
+    """The PDF's bookmarks as ``(depth, title, 1-based page)``, in document order."""
+    from pypdf import PdfReader
+
+    with _quiet_pypdf():
+        reader = PdfReader(io.BytesIO(data))
+        return _walk_outline(reader)
+
+
+def _walk_outline(reader: Any) -> list[tuple[int, str, int]]:
+    out: list[tuple[int, str, int]] = []
+
+    def walk(items: list, depth: int) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item, depth + 1)
+            else:
+                try:
+                    pno = reader.get_destination_page_number(item) + 1
+                except Exception:  # an outline entry without a page: skip it
+                    continue
+                out.append((depth, " ".join(str(item.title).split()), pno))
+
+    walk(reader.outline, 0)
+    return out
+
+
+# --------------------------------------------------------------------------- print HTML
+
+
+@dataclass(frozen=True)
+class _TocEntry:
+    key: str
+    title: str
+    level: int
+    page: str = ""
+
+
+def shift_headings(body: str, by: int) -> str:
+    """Move every heading ``by`` levels down (``h2`` -> ``h3``), capped at ``h6``."""
+    return _HEADING_RE.sub(lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + by)}", body)
+
+
+def _labels(book: Book):
+    def L(key: str, default: str) -> str:  # noqa: N802
+        return book.label("publicering", key, default=default)
+
+    return L
+
+
+def _css() -> str:
+    return Markup((STATIC / "print.css").read_text(encoding="utf-8"))
+
+
+def _fragment(page: Page, cache: dict) -> tuple[str | None, str]:
+    if page not in cache:
+        cache[page] = render_notebook_fragment(page.notebook) if page.notebook is not None else (None, "")
+    return cache[page]
+
+
+def _failed_html(book: Book, page: Page) -> str:
+    env = _environment()
+    return env.get_template("_failed_message.html.j2").render(
+        L=_labels(book), failed_name=failed_name(book, page)
+    )
+
+
+def _part_body(book: Book, page: Page, cache: dict, *, shift: int) -> tuple[str, str]:
+    """(title, body html) of one notebook page for print."""
+    if page.failed or page.notebook is None:
+        return page.title, _failed_html(book, page)
+    title, body = _fragment(page, cache)
+    return title or page.title, shift_headings(body, shift) if shift else body
+
+
+def book_print_html(book: Book, *, page_numbers: dict[str, int] | None = None, cache: dict | None = None) -> str:
+    """The print version of the whole book as one HTML document."""
+    cache = {} if cache is None else cache
+    env = _environment()
+    L = _labels(book)
+    parts = []
+    kf = [
+        {
+            "skolform": k.skolform,
+            "skolform_namn": k.skolform_namn,
+            "indikator": k.indikator,
+            "label": k.label,
+            "text": format_value(k.varde, k.enhet, k.decimaler),
+            "varde_exact": "" if k.varde is None else repr(k.varde),
+            "change_text": change_text(k, book),
+        }
+        for k in book.key_figures
+    ]
+    summary = env.get_template("_key_figures.html.j2").render(L=L, book=book, key_figures=kf)
+    parts.append(
+        {"kind": "start", "key": book.start.key, "title": L("sammanfattning", "Sammanfattning"), "level": 1, "body": Markup(summary)}
+    )
+    for ch in book.chapters:
+        title, body = _part_body(book, ch.overview, cache, shift=0)
+        parts.append({"kind": "chapter", "key": ch.overview.key, "title": title, "level": 1, "body": Markup(body)})
+        for u in ch.units:
+            title, body = _part_body(book, u, cache, shift=1)
+            parts.append({"kind": "unit", "key": u.key, "title": title, "level": 2, "body": Markup(body)})
+    method = env.get_template("_method_body.html.j2").render(
+        L=L,
+        m=_method_view(book),
+        konf_text=format_value(book.method.konfidensniva * 100, "", 0),
+        alfa_text=format_value(book.method.signifikansniva, "", 2),
+        root="",
+        csv_href="site/data/indikatorer.csv",
+        xlsx_href="site/data/indikatorer.xlsx",
+    )
+    parts.append({"kind": "method", "key": book.method_page.key, "title": book.method_page.title, "level": 1, "body": Markup(method)})
+    numbers = page_numbers or {}
+    toc = [
+        _TocEntry(key=p["key"], title=p["title"], level=p["level"], page=str(numbers.get(p["key"], "")) if page_numbers else "00")
+        for p in parts
+    ]
+    return env.get_template("book.html.j2").render(
+        book=book, parts=parts, toc=toc, css=_css(), L=L, lasar_text=lasar_text(book.lasar), fiktiv=book.fiktiv
+    )
+
+
+def _method_view(book: Book) -> Any:
+    from pipeline.publishing.site import _method_view as mv
+
+    return mv(book.method)
+
+
+def _header_footer(book: Book, title: str, side: str = "16mm") -> tuple[str, str]:
+    from html import escape
+
+    L = _labels(book)
+    style = f"font-family: 'DejaVu Sans', 'Liberation Sans', sans-serif; font-size: 8pt; color: #333; width: 100%; margin: 0 {side};"
+    header = f'<div style="{style} text-align: left;">{escape(book.huvudman)} · {escape(title)}</div>'
+    sida, av = L("pdf_sida", "Sida"), L("pdf_av", "av")
+    footer = (
+        f'<div style="{style} text-align: right;">{escape(sida)} <span class="pageNumber"></span> '
+        f'{escape(av)} <span class="totalPages"></span></div>'
+    )
+    return header, footer
+
+
+def _match_outline(parts_order: list[tuple[str, str]], outline: list[tuple[int, str, int]]) -> dict[str, int]:
+    """Map each part's key to the page of its heading: the outline entries, matched in order."""
+    found: dict[str, int] = {}
+    i = 0
+    for key, title in parts_order:
+        want = " ".join(title.split())
+        for j in range(i, len(outline)):
+            if outline[j][1] == want:
+                found[key] = outline[j][2]
+                i = j + 1
+                break
+    return found
+
+
+def render_book_pdf(book: Book, path: Path, *, printer: Printer, cache: dict | None = None) -> Path:
+    """Print the huvudman report to ``path`` (two passes for the table of contents' page numbers)."""
+    cache = {} if cache is None else cache
+    header, footer = _header_footer(book, book.title)
+    first = printer.pdf(book_print_html(book, cache=cache), header=header, footer=footer, margin=_MARGIN)
+    order = [(book.start.key, _labels(book)("sammanfattning", "Sammanfattning"))]
+    for ch in book.chapters:
+        for p in ch.pages:
+            t, _ = _part_body(book, p, cache, shift=0)
+            order.append((p.key, t))
+    order.append((book.method_page.key, book.method_page.title))
+    numbers = _match_outline(order, outline_pages(first))
+    final = printer.pdf(book_print_html(book, page_numbers=numbers, cache=cache), header=header, footer=footer, margin=_MARGIN)
+    data = normalize_pdf(final)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+
+    write_published(path, data)
+    return path
+
+
+#: Sections of a unit page that go on its one-page sheet (the page renderer's ``data-sektion``):
+#: the key figures and the written analysis. A page without them is printed whole.
+UNIT_SHEET_SECTIONS = ("sammanfattning", "analys")
+_SECTION_TAG = re.compile(r"<(/?)section\b[^>]*>", re.IGNORECASE)
+_SEKTION_ATTR = re.compile(r"\bdata-sektion=\"([^\"]*)\"")
+
+
+def select_sections(body: str, ids: tuple[str, ...]) -> str | None:
+    """The ``<section data-sektion="...">`` elements of ``body`` whose id is in ``ids``, in page
+    order (nested sections are kept whole); ``None`` when there is none."""
+    picked = []
+    depth = 0
+    start = None
+    for m in _SECTION_TAG.finditer(body):
+        closing = m.group(1) == "/"
+        if not closing:
+            if depth == 0:
+                a = _SEKTION_ATTR.search(m.group(0))
+                start = m.start() if a and a.group(1) in ids else None
+            depth += 1
+        else:
+            depth = max(0, depth - 1)
+            if depth == 0 and start is not None:
+                picked.append(body[start : m.end()])
+                start = None
+    return "\n".join(picked) if picked else None
+
+
+def unit_print_html(book: Book, page: Page, *, cache: dict | None = None) -> str:
+    """The one-page sheet of a unit as HTML: its key figures and written analysis (or the whole
+    page when the page has no such sections)."""
+    cache = {} if cache is None else cache
+    title, body = _part_body(book, page, cache, shift=0)
+    body = select_sections(body, UNIT_SHEET_SECTIONS) or body
+    ch = book.chapter_of(page)
+    return _environment().get_template("unit.html.j2").render(
+        book=book,
+        title=title,
+        body=Markup(body),
+        css=_css(),
+        L=_labels(book),
+        skolform_namn=ch.name if ch else "",
+        skolenhetskod=page.skolenhetskod,
+    )
+
+
+#: Printable area of A4 with the unit margins, in CSS px (96 per inch).
+_UNIT_WIDTH_PX = round((210 - 24) / 25.4 * 96)
+_UNIT_HEIGHT_PX = round((297 - 26) / 25.4 * 96)
+
+
+def render_unit_pdf(book: Book, page: Page, path: Path, *, printer: Printer, cache: dict | None = None) -> Path:
+    """Print one unit's sheet, scaled down until it fits on one A4 page."""
+    html_text = unit_print_html(book, page, cache=cache)
+    header, footer = _header_footer(book, page.enhet or page.title, side=_UNIT_MARGIN["left"])
+    height = printer.content_height(html_text, _UNIT_WIDTH_PX)
+    scale = min(1.0, (_UNIT_HEIGHT_PX * 0.97) / max(height, 1.0))
+    data = b""
+    for _ in range(8):
+        data = printer.pdf(html_text, header=header, footer=footer, margin=_UNIT_MARGIN, scale=scale)
+        if page_count(data) <= 1 or scale <= 0.1:
+            break
+        scale = max(0.1, scale * 0.88)
+    data = normalize_pdf(data)
+
+    write_published(Path(path), data)
+    return Path(path)
+
+
+def render_pdfs(book: Book, report_dir: Path, *, units: bool = True, cache: dict | None = None) -> list[Path]:
+    """Print the huvudman report and (optionally) every unit's one-page sheet.
+
+    Parameters
+    ----------
+    book
+        The book manifest.
+    report_dir
+        ``reports/<YEAR>`` (or its staging folder): the report goes to
+        ``kvalitetsrapport-<YEAR>.pdf``, the units to ``enheter/<skolenhetskod>.pdf``.
+    units
+        Also print the unit sheets.
+    cache
+        Optional cache of converted notebooks (shared with the site renderer).
+
+    Returns
+    -------
+    list of Path
+        The PDFs written, sorted.
+    """
+    report_dir = Path(report_dir)
+    cache = {} if cache is None else cache
+    written = []
+    with open_printer() as printer:
+        written.append(render_book_pdf(book, report_dir / report_pdf_name(book.lasar), printer=printer, cache=cache))
+        if units:
+            for ch in book.chapters:
+                for u in ch.units:
+                    written.append(
+                        render_unit_pdf(book, u, report_dir / "enheter" / f"{u.skolenhetskod}.pdf", printer=printer, cache=cache)
+                    )
+    return sorted(written)

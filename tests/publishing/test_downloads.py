@@ -1,0 +1,123 @@
+"""indikatorer.csv and indikatorer.xlsx: exact columns, sorted rows, suppression, byte-identical."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from pipeline.errors import PrivacyLeakError
+from pipeline.publishing.downloads import csv_bytes, prepare_indicator_table, write_downloads, xlsx_bytes
+from pipeline.validate.schemas import INDICATOR_COLUMNS
+
+
+def frame() -> pd.DataFrame:
+    """Five hand-made rows, deliberately unsorted; one suppressed, one with a formula-like name."""
+    rows = [
+        dict(lasar=2024, skolform="GR", niva="huvudman", skolenhetskod="", enhet="Exempelkommun", indikator="meritvarde_17",
+             grupp="samtliga", varde=231.25, antal=180, ki_lag=229.0, ki_hog=233.5, undertryckt=False, kalla="demo", markering=""),
+        dict(lasar=2024, skolform="GR", niva="enhet", skolenhetskod="99990013", enhet="Lindskolan", indikator="meritvarde_17",
+             grupp="flickor", varde=None, antal=None, ki_lag=None, ki_hog=None, undertryckt=True, kalla="demo", markering="undertryckt"),
+        dict(lasar=2023, skolform="GR", niva="enhet", skolenhetskod="99990011", enhet="=HYPERLINK(\"x\")", indikator="meritvarde_17",
+             grupp="samtliga", varde=0.1 + 0.2, antal=61, ki_lag=None, ki_hog=None, undertryckt=False, kalla="demo", markering=""),
+        dict(lasar=2025, skolform="GR", niva="enhet", skolenhetskod="99990011", enhet="Björkskolan, norra", indikator="meritvarde_17",
+             grupp="samtliga", varde=1.0, antal=61, ki_lag=None, ki_hog=None, undertryckt=False, kalla="demo", markering=""),
+        dict(lasar=2024, skolform="FS", niva="riket", skolenhetskod="", enhet="Riket", indikator="barn_per_arsarbetare",
+             grupp="samtliga", varde=5.1, antal=None, ki_lag=None, ki_hog=None, undertryckt=False, kalla="Skolverket", markering=""),
+    ]
+    df = pd.DataFrame(rows)[INDICATOR_COLUMNS]
+    df["antal"] = df["antal"].astype("Int64")
+    return df
+
+
+def test_prepare_sorts_filters_and_keeps_columns():
+    df = prepare_indicator_table(frame(), lasar=2024)
+    assert list(df.columns) == INDICATOR_COLUMNS
+    assert list(df["lasar"]) == [2023, 2024, 2024, 2024]  # 2025 dropped
+    assert list(df["skolform"]) == ["GR", "FS", "GR", "GR"]
+    assert list(df["niva"][2:]) == ["enhet", "huvudman"]  # enhet before huvudman
+
+
+def test_csv_format():
+    data = csv_bytes(prepare_indicator_table(frame(), lasar=2024))
+    assert not data.startswith(b"\xef\xbb\xbf")
+    text = data.decode("utf-8")
+    assert "\r" not in text
+    lines = text.split("\n")
+    assert lines[0] == ",".join(INDICATOR_COLUMNS)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert rows[0]["varde"] == "0.3"  # float noise rounded away, decimal point
+    assert rows[0]["enhet"] == '=HYPERLINK("x")'
+    supp = rows[2]
+    assert supp["skolenhetskod"] == "99990013" and supp["undertryckt"] == "true"
+    assert supp["varde"] == supp["antal"] == supp["ki_lag"] == supp["ki_hog"] == ""
+    hm = rows[3]
+    assert hm["varde"] == "231.25" and hm["antal"] == "180" and hm["undertryckt"] == "false" and hm["skolenhetskod"] == ""
+
+
+def test_csv_reads_back_with_pandas():
+    back = pd.read_csv(io.BytesIO(csv_bytes(prepare_indicator_table(frame()))), dtype={"skolenhetskod": str}, keep_default_na=False)
+    assert list(back.columns) == INDICATOR_COLUMNS
+    assert set(back["skolenhetskod"]) == {"", "99990011", "99990013"}
+
+
+def test_suppressed_row_with_value_is_refused():
+    df = frame()
+    df.loc[1, "varde"] = 240.0
+    with pytest.raises(PrivacyLeakError, match="undertryckt still carry a value"):
+        prepare_indicator_table(df)
+
+
+def test_missing_column_is_refused():
+    with pytest.raises(KeyError, match="markering"):
+        prepare_indicator_table(frame().drop(columns="markering"))
+
+
+def test_xlsx_content_and_types():
+    df = prepare_indicator_table(frame(), lasar=2024)
+    wb = load_workbook(io.BytesIO(xlsx_bytes(df)))
+    assert wb.sheetnames == ["indikatorer", "kolumner"]
+    ws = wb["indikatorer"]
+    rows = list(ws.iter_rows(values_only=True))
+    assert list(rows[0]) == INDICATOR_COLUMNS
+    assert rows[1][INDICATOR_COLUMNS.index("enhet")] == '=HYPERLINK("x")'  # text, not a formula
+    supp = rows[3]
+    assert supp[INDICATOR_COLUMNS.index("undertryckt")] is True and supp[INDICATOR_COLUMNS.index("varde")] is None
+    assert rows[4][INDICATOR_COLUMNS.index("varde")] == 231.25
+    assert rows[4][INDICATOR_COLUMNS.index("lasar")] == 2024
+    assert len(rows) == 5
+
+
+def test_xlsx_is_byte_identical_and_honours_source_date_epoch(monkeypatch, tmp_path):
+    df = prepare_indicator_table(frame())
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    a = xlsx_bytes(df)
+    b = xlsx_bytes(df)
+    assert a == b
+    wb = load_workbook(io.BytesIO(a))
+    assert wb.properties.created.year == 2023
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    assert load_workbook(io.BytesIO(xlsx_bytes(df))).properties.created.year == 2000
+
+
+def test_write_downloads_twice_is_identical(tmp_path):
+    a = write_downloads(frame(), tmp_path / "a", lasar=2024)
+    b = write_downloads(frame(), tmp_path / "b", lasar=2024)
+    assert [p.name for p in a] == ["indikatorer.csv", "indikatorer.xlsx"]
+    for x, y in zip(a, b, strict=True):
+        assert x.read_bytes() == y.read_bytes()
+
+
+def test_fake_indicator_table_round_trips():
+    from tests.publishing.fakedata import indikatorer_frame
+
+    ind = indikatorer_frame()
+    df = prepare_indicator_table(ind, lasar=2024)
+    assert len(df) == len(ind)
+    back = pd.read_csv(io.BytesIO(csv_bytes(df)), dtype={"skolenhetskod": str}, keep_default_na=False)
+    assert (back["undertryckt"] == df["undertryckt"]).all()
+    num = pd.to_numeric(back["varde"].replace("", None))
+    assert ((num - df["varde"]).abs().fillna(0) < 1e-9).all()

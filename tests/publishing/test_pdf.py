@@ -1,0 +1,121 @@
+"""The PDF report and the unit sheets, printed with headless Chromium."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from pipeline.publishing.pdf import outline_pages, page_count, pdf_text, render_pdfs, shift_headings
+from tests.publishing.test_site_standin import make_book
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory):
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("Debian's chromium is not installed (make browser)")
+    tmp = tmp_path_factory.mktemp("pdf")
+    book, _ = make_book(tmp)
+    files = render_pdfs(book, tmp / "report")
+    return book, tmp, files
+
+
+def test_files(printed):
+    book, tmp, files = printed
+    names = sorted(f.relative_to(tmp / "report").as_posix() for f in files)
+    units = [u.skolenhetskod for ch in book.chapters for u in ch.units]
+    assert names == sorted(["kvalitetsrapport-2024.pdf", *(f"enheter/{c}.pdf" for c in units)])
+
+
+def test_report_has_page_numbers_toc_and_figures(printed):
+    _, tmp, _ = printed
+    data = (tmp / "report/kvalitetsrapport-2024.pdf").read_bytes()
+    n = page_count(data)
+    assert n >= 8
+    reader = PdfReader(io.BytesIO(data))
+    assert reader.pages[0].mediabox.width == pytest.approx(595.92, abs=1)  # A4
+    for i, p in enumerate(reader.pages, start=1):
+        assert f"Sida {i} av {n}" in (p.extract_text() or "")
+    toc = reader.pages[1].extract_text()
+    assert "Rapportens innehåll" in toc
+    # the page numbers in the table of contents are the pages the headings are on
+    outline = {title: page for depth, title, page in outline_pages(data)}
+    for title in ("Björkskolan", "Lindskolan", "Metod och data", "Grundskola hos Exempelkommun"):
+        assert f"{title} {outline[title]}" in toc, title
+    images = sum(len(p.images) for p in reader.pages)
+    assert images >= 5  # one figure per notebook page
+
+
+def test_report_content(printed):
+    _, tmp, _ = printed
+    text = pdf_text((tmp / "report/kvalitetsrapport-2024.pdf").read_bytes())
+    assert "Rapporten för Lindskolan kunde inte tas fram i år." in text
+    assert "Genomsnittligt meritvärde (17 ämnen)" in text  # method appendix
+    assert "<script>alert(1)</script>" in text  # shown as text, as written
+    assert "debug output 1234" not in text
+
+
+def test_unit_sheets_are_one_page(printed):
+    _, tmp, files = printed
+    for f in files:
+        if f.parent.name == "enheter":
+            assert page_count(f.read_bytes()) == 1, f
+
+
+def test_metadata_is_fixed(printed):
+    book, tmp, _ = printed
+    meta = PdfReader(tmp / "report/kvalitetsrapport-2024.pdf").metadata
+    assert meta["/CreationDate"] == "D:20000101000000+00'00'" or os.environ.get("SOURCE_DATE_EPOCH")
+    assert meta["/Title"] == "Kvalitetsrapport 2024 – Exempelkommun"
+
+
+def test_rebuild_is_byte_identical(printed, tmp_path):
+    book, tmp, files = printed
+    again = render_pdfs(book, tmp_path / "again", units=False)
+    assert again[0].read_bytes() == (tmp / "report/kvalitetsrapport-2024.pdf").read_bytes()
+
+
+def test_long_unit_page_is_scaled_to_one_page(printed, tmp_path):
+    from pipeline.publishing.pdf import open_printer, render_unit_pdf
+    from pipeline.publishing.site import render_notebook_fragment
+
+    book, _, _ = printed
+    unit = book.chapters[1].units[1]
+    title, body = render_notebook_fragment(unit.notebook)
+    cache = {unit: (title, body * 8)}
+    with open_printer() as printer:
+        out = render_unit_pdf(book, unit, tmp_path / "u.pdf", printer=printer, cache=cache)
+    assert page_count(out.read_bytes()) == 1
+
+
+def test_shift_headings():
+    assert shift_headings("<h2 id=a>x</h2><h6>y</h6>", 1) == "<h3 id=a>x</h3><h6>y</h6>"
+
+
+def test_digest_differs_between_units(printed):
+    _, tmp, files = printed
+    digests = {hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
+    assert len(digests) == len(files)
+
+
+def test_select_sections_keeps_key_figures_and_analysis():
+    from pipeline.publishing.pdf import select_sections
+
+    body = (
+        '<div class="page-title"></div>'
+        '<section data-sektion="sammanfattning"><h2>S</h2><section><p>inner</p></section></section>'
+        '<section data-sektion="omrade-kunskapsresultat"><h2>K</h2></section>'
+        '<section data-sektion="analys"><h2>A</h2></section>'
+    )
+    out = select_sections(body, ("sammanfattning", "analys"))
+    assert out == (
+        '<section data-sektion="sammanfattning"><h2>S</h2><section><p>inner</p></section></section>\n'
+        '<section data-sektion="analys"><h2>A</h2></section>'
+    )
+    assert select_sections("<p>x</p>", ("analys",)) is None
