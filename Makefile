@@ -71,5 +71,5 @@ node_modules: package.json package-lock.json
 
 .PHONY: clean
 clean: ## Remove generated outputs (reports/, data/processed/); raw data is kept
-	@rm -rf reports/* data/processed/* data/valideringsrapport.csv
-	@touch reports/.gitkeep data/processed/.gitkeep
+	@rm -rf reports data/processed data/valideringsrapport.csv
+	@mkdir -p reports data/processed && touch reports/.gitkeep data/processed/.gitkeep

@@ -24,7 +24,7 @@ import pandas as pd
 
 from pipeline.atomic import staged_directory, write_bytes_atomic
 from pipeline.config import Params, load_params
-from pipeline.errors import ConfigError, NotebookRunError, PrivacyLeakError
+from pipeline.errors import ConfigError, NotebookRunError
 from pipeline.ingest import IngestResult, file_sha256, load_tables, run_ingest
 from pipeline.ingest.sources import ReadContext, list_raw_files
 from pipeline.paths import REPO_ROOT, ProjectPaths
@@ -209,14 +209,18 @@ def _check_year(indikatorer: pd.DataFrame, year: int) -> None:
         )
 
 
-def identities(raw: Path) -> tuple[set[str], set[str]]:
+def identities(raw: Path, ctx: ReadContext) -> tuple[set[str], set[str]]:
     """Names and ids of pupils present in the raw data, for the leak scanner."""
-    from pipeline.ingest import sis
+    from pipeline.ingest.sis import collect_identities
 
-    collect = getattr(sis, "collect_identities", None)
-    if collect is None:
-        return set(), set()
-    return collect(raw)
+    return collect_identities(raw, ctx)
+
+
+def _unit_name(units: pd.DataFrame, skolform: str, skolenhetskod: str) -> str:
+    if not skolenhetskod:
+        return ""
+    hit = units[(units["skolform"] == skolform) & (units["skolenhetskod"] == skolenhetskod)]
+    return str(hit["enhet"].iloc[0]) if not hit.empty else skolenhetskod
 
 
 def build_report(
@@ -234,7 +238,6 @@ def build_report(
     """Build ``reports/<year>/`` from raw data; see the module docstring."""
     from pipeline.execution import plan_jobs, run_jobs
     from pipeline.publishing import publish
-    from pipeline.publishing.leak import scan_published
 
     _source_date_epoch()
     paths = paths or ProjectPaths()
@@ -244,7 +247,7 @@ def build_report(
     log(f"[1/5] Reading raw data ({data_dir or paths.raw}) ...")
     raw = ensure_raw_data(paths, data_dir)
     params = resolve_params(paths, kommun)
-    ing = run_ingest(raw, paths.processed, read_context(params), force=False)
+    run_ingest(raw, paths.processed, read_context(params), force=False)
     timings["ingest"] = time.perf_counter() - t0
 
     log("[2/5] Computing indicators ...")
@@ -268,7 +271,9 @@ def build_report(
 
     log(f"[3/5] Running notebooks for {len(units)} units ...")
     t = time.perf_counter()
-    build_dir = paths.reports / ".build" / str(year)
+    # Same depth below reports/ as reports/<YEAR>/, so the relative data paths injected into the
+    # notebooks stay right when they are copied into the published report.
+    build_dir = paths.reports / f".build-{year}"
     jobs = plan_jobs(
         lasar=year,
         units=units,
@@ -277,9 +282,7 @@ def build_report(
         out_dir=build_dir,
         indikatorer=ind,
     )
-    summary = run_jobs(
-        jobs, workers=workers, force=force, cache_dir=build_dir / "cache", scheduler=scheduler
-    )
+    summary = run_jobs(jobs, workers=workers, force=force, cache_dir=build_dir / "cache", scheduler=scheduler)
     timings["notebooks"] = time.perf_counter() - t
     failed = list(summary.failures)
     if failed and not allow_failures:
@@ -292,46 +295,51 @@ def build_report(
             failed,
         )
 
-    log("[4/5] Publishing the site, PDF and downloads ...")
+    log("[4/5] Publishing the site, PDF and downloads; scanning them for pupil-level information ...")
     t = time.perf_counter()
     target = paths.report_dir(year)
     provenance = {
         "code_version": code_version(),
         "params_hash": params.params_hash,
-        "inputs": dict(sorted(ing.input_hashes.items())) if ing.input_hashes else _input_hashes(raw),
+        "inputs": _input_hashes(raw),
         "huvudman": params.huvudman.namn,
         "kommunkod": params.huvudman.kommunkod,
     }
+    status = {r.name: r for r in summary.results}
+    names, ids = identities(raw, read_context(params))
     with staged_directory(target) as stage:
-        nb_dir = stage / "notebooks"
+        published_jobs = []
         for job in jobs:
+            res = status.get(job.name)
+            dest = stage / job.output.relative_to(build_dir)
             if job.output.exists():
-                dest = nb_dir / job.output.relative_to(build_dir / "notebooks")
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(job.output, dest)
+            published_jobs.append(
+                {
+                    "skolform": job.parameters["skolform"],
+                    "skolenhetskod": job.parameters["skolenhetskod"],
+                    "enhet": _unit_name(units, job.parameters["skolform"], job.parameters["skolenhetskod"]),
+                    "path": dest,
+                    "failed": res is not None and res.status == "failed",
+                    "error": res.error if res is not None else "",
+                }
+            )
         written = publish(
             lasar=year,
             params=params,
             indikatorer=ind,
-            jobs=jobs,
-            summary=summary,
-            notebooks_dir=nb_dir,
-            processed_dir=paths.processed,
-            provenance=provenance,
+            jobs=published_jobs,
             out_dir=stage,
+            provenance=provenance,
+            forandringar=outputs.get("forandringar"),
+            va_modell=outputs.get("va_modell"),
             pdf=pdf,
+            forbidden_names=names,
+            forbidden_ids=ids,
         )
         timings["publish"] = time.perf_counter() - t
-
-        log("[5/5] Scanning every published file for pupil-level information ...")
-        names, ids = identities(raw)
-        leaks = scan_published(stage, forbidden_names=names, forbidden_ids=ids)
-        if leaks:
-            shown = "\n".join(f"  {lk}" for lk in leaks[:20])
-            raise PrivacyLeakError(
-                f"The leak scanner found {len(leaks)} hit(s) of pupil-level information; nothing was "
-                f"published (the previous report is unchanged):\n{shown}"
-            )
+        log("[5/5] Writing the manifest and swapping the new report in ...")
         manifest = {
             "lasar": year,
             **provenance,
@@ -341,9 +349,7 @@ def build_report(
         (stage / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
 
     pages = len(list((target / "site").rglob("*.html")))
-    counts: dict[str, int] = {}
-    for j in summary.to_manifest():
-        counts[j["status"]] = counts.get(j["status"], 0) + 1
+    counts = {k: v for k, v in summary.to_manifest()["counts"].items() if v}
     return ReportResult(
         year=year,
         report_dir=target,
