@@ -141,6 +141,8 @@ def indicators(
                 "namn": namn,
                 "kommunkod": params.huvudman.kommunkod,
                 "installningar": params.installningar.model_dump(),
+                "mal": [m.model_dump() for m in params.mal],
+                "jamforelsegrupp_namn": params.huvudman.jamforelsegrupp_namn,
             },
             sort_keys=True,
         ).encode()
@@ -152,7 +154,12 @@ def indicators(
         if all((paths.processed / f"{n}.parquet").exists() for n in names):
             return {n: pd.read_parquet(paths.processed / f"{n}.parquet") for n in names}
     outputs = build_indicator_outputs(
-        tables, huvudman_namn=namn, kommunkod=params.huvudman.kommunkod, installningar=params.installningar
+        tables,
+        huvudman_namn=namn,
+        kommunkod=params.huvudman.kommunkod,
+        installningar=params.installningar,
+        mal=params.mal,
+        jamforelsegrupp_namn=params.huvudman.jamforelsegrupp_namn,
     )
     stamp.unlink(missing_ok=True)  # a kill while writing must not leave a stamp over stale files
     for name, df in outputs.items():

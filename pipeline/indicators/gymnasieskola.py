@@ -1,0 +1,154 @@
+"""Gymnasieskola: betygspoäng (GBP), examen, genomströmning and avbrott.
+
+Definitions (Skolverket, Avgångselever och Genomströmning gymnasieskolan; ``params/indikatorer.yml``):
+
+- GBP: course grade values A = 20, B = 17,5, C = 15, D = 12,5, E = 10, F = 0 weighted by each
+  course's gymnasiepoäng, divided by the sum of the pupil's graded points (scale 0–20). For a full
+  programme this is Skolverket's "divided by 2 400"; for pupils with fewer graded points it is
+  the registry's definition. All the pupil's course grades count (every läsår).
+- avgångselever of läsår L: study paths with ``slutlasar == L`` and outcome examen
+  (högskoleförberedande or yrkes) or studiebevis. ``gbp_examen``: those with examen;
+  ``gbp_examen_studiebevis``: all of them; ``andel_examen``, ``hogskoleforberedande_examen`` and
+  ``yrkesexamen`` are shares of all of them.
+- examen_3ar / examen_4ar (cohort convention): ``lasar`` is the spring year, so a pupil who starts
+  in the autumn of läsår 2020/21 has ``startlasar = 2021``; "within three years" means examen with
+  ``slutlasar <= startlasar + 2`` (spring 2023), reported at ``lasar = startlasar + 2``
+  (four years: ``+ 3``). A cohort is reported only when that läsår is not after the latest läsår
+  in the data (``senaste_lasar``), so an incomplete cohort never shows as a low share.
+- gy_avbrott: among the läsår's pupils at the unit (study paths with ``startlasar <= L`` and
+  ``slutlasar`` missing or ``>= L``), the share whose path ended with ``avbrott`` in L.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pipeline.indicators.core import background
+from pipeline.indicators.grundskola import GRADE_POINTS
+
+EXAMEN = ("hogskoleforberedande_examen", "yrkesexamen")
+LEAVER_OUTCOMES = (*EXAMEN, "studiebevis")
+#: indicator id -> years after startlasar at which the cohort is reported
+COHORT_YEARS: dict[str, int] = {"examen_3ar": 2, "examen_4ar": 3}
+
+_KEYS = ["lasar", "skolenhetskod", "elev_id"]
+
+
+def compute_gbp(kursbetyg: pd.DataFrame) -> pd.DataFrame:
+    """GBP per pupil: ``elev_id, gbp, poang`` (points-weighted mean grade value, 0–20)."""
+    k = kursbetyg[["elev_id", "poang", "betyg"]].copy()
+    k["poang"] = k["poang"].astype("float64")
+    k["wp"] = k["betyg"].astype(str).map(GRADE_POINTS).astype("float64") * k["poang"]
+    g = k.groupby("elev_id")[["wp", "poang"]].sum()
+    g = g[g["poang"] > 0]
+    return pd.DataFrame(
+        {
+            "elev_id": g.index.astype(str),
+            "gbp": (g["wp"] / g["poang"]).to_numpy(),
+            "poang": g["poang"].to_numpy(),
+        }
+    )
+
+
+def leavers(gy_studievag: pd.DataFrame, kursbetyg: pd.DataFrame | None) -> pd.DataFrame:
+    """Avgångselever with their GBP: ``lasar, skolenhetskod, elev_id, utfall, examen, gbp``."""
+    s = gy_studievag[
+        gy_studievag["utfall"].astype(str).isin(LEAVER_OUTCOMES) & gy_studievag["slutlasar"].notna()
+    ]
+    out = pd.DataFrame(
+        {
+            "lasar": s["slutlasar"].astype("int64").to_numpy(),
+            "skolenhetskod": s["skolenhetskod"].astype(str).to_numpy(),
+            "elev_id": s["elev_id"].astype(str).to_numpy(),
+            "utfall": s["utfall"].astype(str).to_numpy(),
+            "meritvarde_ak9": s["meritvarde_ak9"].astype("float64").to_numpy(),
+        }
+    )
+    out["examen"] = out["utfall"].isin(EXAMEN)
+    gbp = (
+        compute_gbp(kursbetyg)
+        if kursbetyg is not None and len(kursbetyg)
+        else pd.DataFrame(columns=["elev_id", "gbp"])
+    )
+    out = out.merge(gbp[["elev_id", "gbp"]], on="elev_id", how="left")
+    out["gbp"] = out["gbp"].astype("float64")
+    return out.sort_values(_KEYS).reset_index(drop=True)
+
+
+def compute_gymnasieskola_values(
+    gy_studievag: pd.DataFrame,
+    kursbetyg: pd.DataFrame,
+    elever: pd.DataFrame,
+    *,
+    senaste_lasar: int | None = None,
+) -> pd.DataFrame:
+    """Pupil-level value frame of the gymnasieskola indicators.
+
+    Parameters
+    ----------
+    gy_studievag, kursbetyg, elever
+        Canonical tables.
+    senaste_lasar
+        The latest läsår in the data; cohorts and avbrott are not reported after it. Defaults to
+        the latest ``startlasar``/``slutlasar`` in ``gy_studievag``.
+    """
+    cols = [*_KEYS, "indikator", "value", "kon", "foraldrar_utbildning", "nyanland"]
+    if gy_studievag is None or len(gy_studievag) == 0:
+        return pd.DataFrame(columns=cols)
+    s = gy_studievag.copy()
+    s["slutlasar"] = s["slutlasar"].astype("Int64")
+    if senaste_lasar is None:
+        senaste_lasar = int(
+            max(s["startlasar"].max(), s["slutlasar"].max(skipna=True) if s["slutlasar"].notna().any() else 0)
+        )
+    lv = leavers(s, kursbetyg)
+    parts = []
+    ex = lv[lv["examen"] & lv["gbp"].notna()]
+    parts.append(ex[_KEYS].assign(indikator="gbp_examen", value=ex["gbp"].to_numpy()))
+    es = lv[lv["gbp"].notna()]
+    parts.append(es[_KEYS].assign(indikator="gbp_examen_studiebevis", value=es["gbp"].to_numpy()))
+    parts.append(lv[_KEYS].assign(indikator="andel_examen", value=lv["examen"].astype(float).to_numpy()))
+    for ind in EXAMEN:
+        parts.append(lv[_KEYS].assign(indikator=ind, value=lv["utfall"].eq(ind).astype(float).to_numpy()))
+    # cohorts
+    start = s["startlasar"].astype("int64").to_numpy()
+    slut = s["slutlasar"].astype("float64").to_numpy()
+    examen = s["utfall"].astype(str).isin(EXAMEN).to_numpy()
+    for ind, years in COHORT_YEARS.items():
+        report = start + years
+        keep = report <= senaste_lasar
+        ok = examen & (np.nan_to_num(slut, nan=np.inf) <= report)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "lasar": report[keep],
+                    "skolenhetskod": s["skolenhetskod"].astype(str).to_numpy()[keep],
+                    "elev_id": s["elev_id"].astype(str).to_numpy()[keep],
+                    "indikator": ind,
+                    "value": ok[keep].astype(float),
+                }
+            )
+        )
+    # avbrott: one row per pupil and läsår the study path is active
+    last = np.where(np.isnan(slut), senaste_lasar, slut).astype("int64")
+    last = np.minimum(last, senaste_lasar)
+    span = np.maximum(last - start + 1, 0)
+    idx = np.repeat(np.arange(len(s)), span)
+    offset = np.arange(len(idx)) - np.repeat(np.cumsum(span) - span, span)
+    lasar = start[idx] + offset
+    avbrott = s["utfall"].astype(str).eq("avbrott").to_numpy()[idx] & (slut[idx] == lasar)
+    parts.append(
+        pd.DataFrame(
+            {
+                "lasar": lasar,
+                "skolenhetskod": s["skolenhetskod"].astype(str).to_numpy()[idx],
+                "elev_id": s["elev_id"].astype(str).to_numpy()[idx],
+                "indikator": "gy_avbrott",
+                "value": avbrott.astype(float),
+            }
+        )
+    )
+    values = pd.concat(parts, ignore_index=True)
+    values["lasar"] = values["lasar"].astype("int64")
+    return values.merge(background(elever, by_lasar=False), on="elev_id", how="left")
