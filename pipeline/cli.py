@@ -19,15 +19,24 @@ def _year(text: str) -> int:
     try:
         year = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"YEAR must be a spring year such as 2024 (for 2023/24), got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"YEAR must be a number, got {text!r}; give the spring year of the läsår, e.g. 2024 for 2023/24"
+        ) from None
     if not 1990 <= year <= 2100:
-        raise argparse.ArgumentTypeError(f"YEAR must be between 1990 and 2100, got {year}")
+        raise argparse.ArgumentTypeError(
+            f"YEAR must be between 1990 and 2100, got {year}; give the spring year of the läsår, e.g. 2024 for 2023/24"
+        )
     return year
 
 
 def _kommun(text: str) -> str:
     if not (len(text) == 4 and text.isdigit()):
-        raise argparse.ArgumentTypeError(f"KOMMUN must be a 4-digit kommunkod such as 0180 or 0114, got {text!r}")
+        hint = f"write it with its leading zero: {text.zfill(4)}" if text.isdigit() and len(text) < 4 else (
+            "use the 4-digit kommunkod from SCB's list"
+        )
+        raise argparse.ArgumentTypeError(
+            f"KOMMUN must be a 4-digit kommunkod such as 0180 or 0114, got {text!r}; {hint}"
+        )
     return text
 
 

@@ -118,7 +118,10 @@ def read_yaml(path: Path) -> Any:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ConfigError(f"{path}{where}: not valid YAML ({getattr(exc, 'problem', exc)}).") from None
+        raise ConfigError(
+            f"{path}{where}: not valid YAML ({getattr(exc, 'problem', exc)}). Correct the syntax there: "
+            "indent with spaces (never tabs), put a space after ':', and quote text that contains ':' or '#'."
+        ) from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not UTF-8 text; save it as UTF-8.") from None
 
@@ -132,15 +135,58 @@ def _hash_dir(folder: Path) -> str:
     return h.hexdigest()
 
 
+#: The file in ``params/`` behind each top-level field of :class:`Params`.
+_FILES = {
+    "huvudman": "huvudman.yml",
+    "installningar": "installningar.yml",
+    "mal": "mal.yml",
+    "labels": "labels.yml",
+    "kolumnmappning": "kolumnmappning.yml",
+}
+
+
+def _fix_of(err: dict) -> str:
+    """How to fix one pydantic error, in words (an empty string when the message says it)."""
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return ""
+    if kind.startswith("int_"):
+        return "; write a whole number such as 10, without quotes"
+    if kind.startswith("float_"):
+        return "; write a number with a decimal point, such as 0.05"
+    if kind.startswith("bool_"):
+        return "; write true or false"
+    if kind in ("literal_error", "enum"):
+        return "; use one of these values"
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        return "; use a value in that range"
+    if kind in ("string_type", "dict_type", "list_type", "tuple_type", "model_type"):
+        return "; write the value as that type (quote text)"
+    if kind == "missing":
+        return "; add the key"
+    if kind == "value_error":
+        return ""
+    return "; correct the value"
+
+
 def _format_validation(path: Path, exc: ValidationError) -> str:
+    """Name the file and key of every failure: ``params/installningar.yml, key 'x': ...; fix``."""
     parts = []
     for err in exc.errors():
-        loc = ".".join(str(x) for x in err["loc"])
+        loc = [str(x) for x in err["loc"]]
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = "unknown key; remove it or check its spelling"
-        parts.append(f"key {loc!r}: {msg}")
-    return f"{path}: " + "; ".join(parts) + "."
+        if loc and loc[0] in _FILES:
+            where = f"{path / _FILES[loc[0]]}, key {'.'.join(loc[1:]) or loc[0]!r}"
+            if loc[0] == "mal":
+                where = f"{path / 'mal.yml'}, key {'.'.join(['mal', *loc[1:]])!r}"
+        else:
+            where = f"{path}, key {'.'.join(loc)!r}"
+        quiet = err["type"] in ("extra_forbidden", "missing", "value_error") or isinstance(err.get("input"), dict | list)
+        found = "" if quiet else f" (found {err['input']!r})"
+        parts.append(f"{where}: {msg}{found}{_fix_of(err)}")
+    return "; ".join(parts) + "."
 
 
 def load_params(paths: ProjectPaths | None = None, *, kommun: str | None = None) -> Params:

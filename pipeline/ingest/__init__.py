@@ -74,6 +74,7 @@ def read_all(raw: Path, ctx: ReadContext) -> tuple[dict[str, pd.DataFrame], Inge
     parts: dict[str, list[pd.DataFrame]] = {name: [] for name in CANONICAL_TABLES}
     failures: list[dict] = []
     messages: list[str] = []
+    origins: list[tuple[str, str, pd.DataFrame]] = []  # (file, table, frame) for cross-table checks
     for path in data_files:
         rel = path.relative_to(raw).as_posix()
         result.input_hashes[rel] = file_sha256(path)
@@ -81,8 +82,9 @@ def read_all(raw: Path, ctx: ReadContext) -> tuple[dict[str, pd.DataFrame], Inge
             source = recognise(path, ctx)
             tables = source.read(path, ctx)
         except UnknownSourceError as exc:
-            messages.append(str(exc))
-            failures.append({"file": rel, "row": None, "column": None, "value": None, "expected": "a known source"})
+            hint, row = _unreadable_hint(path)
+            messages.append(hint or str(exc))
+            failures.append({"file": rel, "row": row, "column": None, "value": None, "expected": "a known source"})
             continue
         except DataValidationError as exc:
             messages.append(str(exc))
@@ -93,6 +95,7 @@ def read_all(raw: Path, ctx: ReadContext) -> tuple[dict[str, pd.DataFrame], Inge
             if name not in parts:
                 raise PipelineError(f"reader {source.name!r} returned unknown table {name!r}")
             parts[name].append(frame)
+            origins.append((rel, name, frame))
     out: dict[str, pd.DataFrame] = {}
     for name, frames in parts.items():
         frames = [f for f in frames if not f.empty]
@@ -105,6 +108,10 @@ def read_all(raw: Path, ctx: ReadContext) -> tuple[dict[str, pd.DataFrame], Inge
             continue
         out[name] = sort_table(name, df)
         result.rows[name] = len(df)
+    if "skolenheter" in out and not messages:  # a file that failed would make every code look unknown
+        unknown = check_unit_codes(out["skolenheter"], origins, raw)
+        messages.extend(m for m, _ in unknown)
+        failures.extend(f for _, f in unknown)
     if messages:
         report = Path(raw).resolve().parent / "valideringsrapport.csv"
         try:
@@ -117,6 +124,89 @@ def read_all(raw: Path, ctx: ReadContext) -> tuple[dict[str, pd.DataFrame], Inge
             f"{head}{where} Nothing was written to data/processed/.", failures
         )
     return out, result
+
+
+#: Tables whose rows are about one unit of the huvudman's own (from its SIS and other systems).
+#: ``publicerad`` is not among them: published files cover units of other organisers too.
+UNIT_TABLES = (
+    "elever", "betyg", "nationella_prov", "kursbetyg", "gy_studievag", "vux_kurser",
+    "franvaro", "enkat", "avvikelser", "fs_personal",
+)  # fmt: skip
+
+
+def check_unit_codes(
+    skolenheter: pd.DataFrame, origins: list[tuple[str, str, pd.DataFrame]], raw: Path
+) -> list[tuple[str, dict]]:
+    """Every skolenhetskod in the unit-level tables must be in the unit register (``skolenheter``).
+
+    A grade, pupil or staffing row for a unit the register does not know cannot be named, placed
+    in a school form or published; it is usually a typo or a unit missing from the register export.
+    Returns ``(message, failure)`` pairs, one per file and unknown code.
+    """
+    known = set(skolenheter["skolenhetskod"].dropna().astype(str))
+    out: list[tuple[str, dict]] = []
+    for rel, table, frame in origins:
+        if table not in UNIT_TABLES or frame.empty or "skolenhetskod" not in frame.columns:
+            continue
+        codes = frame["skolenhetskod"].dropna().astype(str)
+        missing = sorted(set(codes) - known)
+        for code in missing:
+            n = int((codes == code).sum())
+            where = Path(raw) / rel
+            have = ", ".join(sorted(known)[:10]) + (" ..." if len(known) > 10 else "") if known else "none"
+            msg = (
+                f"{where}, column 'skolenhetskod': {code!r} ({n} row(s), table {table}) is not a unit in the "
+                f"unit register (table skolenheter; known: {have}). Add the unit to the skolenheter export "
+                "(or drop the Skolverket register/report that lists it into data/raw/), or correct the code."
+            )
+            out.append(
+                (
+                    msg,
+                    {"file": rel, "row": None, "column": "skolenhetskod", "value": code,
+                     "expected": "a skolenhetskod of the unit register (skolenheter)"},
+                )
+            )
+    return out
+
+
+def _unreadable_hint(path: Path) -> tuple[str, int | None]:
+    """A precise message (and its row) for a file that is not recognised because it is empty or not
+    UTF-8/cp1252 text; ``("", None)`` otherwise."""
+    if path.suffix.lower() in {".xlsx", ".xlsm", ".parquet"}:
+        return "", None
+    head = path.read_bytes()[:4096]
+    if not head.strip():
+        return (
+            f"{path}, row 1: the file is empty ({len(head)} bytes), so it cannot be recognised; export it "
+            "again, or remove it from data/raw/."
+        ), 1
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in head:
+        return (
+            f"{path}, row 1: the file is UTF-16 text (Excel's 'Unicode text'), which is not read; save it as "
+            "CSV UTF-8 (Excel: 'CSV UTF-8 (kommaavgränsad)') and run again."
+        ), 1
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8-sig")
+        return "", None
+    except UnicodeDecodeError as exc:
+        bad_at = exc.start
+    before = data[:bad_at]
+    try:
+        data.decode("cp1252")
+        cp1252 = True
+    except UnicodeDecodeError:
+        cp1252 = False
+    if cp1252 and not any(b >= 0x80 for b in before):
+        return "", None  # plausibly cp1252 text that is simply not a known format
+    row = before.count(b"\n") + 1
+    byte = data[bad_at : bad_at + 1].hex().upper()
+    return (
+        f"{path}, row {row}: byte 0x{byte} is not valid UTF-8"
+        + ("" if cp1252 else " nor cp1252 (Windows) text")
+        + ", so the header could not be read and the file not recognised; save the export as CSV UTF-8 "
+        "(Excel: 'CSV UTF-8 (kommaavgränsad)') and run again."
+    ), row
 
 
 def run_ingest(raw: Path, processed: Path, ctx: ReadContext, *, force: bool = False) -> IngestResult:

@@ -347,17 +347,31 @@ def read_csv_kind(path: Path, kind: FileKind, ctx: ReadContext) -> tuple[pd.Data
         wrong number of fields.
     """
     raw = Path(path).read_bytes()
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in raw[:4096]:
+        raise DataValidationError(
+            f"{path}, row 1: the file is UTF-16 text (Excel's 'Unicode text'), which is not read; save the "
+            "export as CSV UTF-8 (Excel: 'CSV UTF-8 (kommaavgränsad)') and run again.",
+            [{"file": str(path), "row": 1, "column": None, "value": None, "expected": "UTF-8 or cp1252 text"}],
+        )
     try:
         text = _decode(raw)
     except UnicodeDecodeError:
+        try:
+            raw.decode("utf-8-sig")
+            bad_at = 0  # pragma: no cover - _decode would have succeeded
+        except UnicodeDecodeError as exc:
+            bad_at = exc.start
+        row = raw[:bad_at].count(b"\n") + 1
+        byte = raw[bad_at : bad_at + 1].hex().upper()
         raise DataValidationError(
-            f"{path}: not readable as UTF-8 or cp1252 text; save the export as CSV (UTF-8).",
+            f"{path}, row {row}: byte 0x{byte} is not valid UTF-8 or cp1252 (Windows) text, so the file "
+            "cannot be read; save the export as CSV UTF-8 (Excel: 'CSV UTF-8 (kommaavgränsad)') and run again.",
             [
                 {
                     "file": str(path),
-                    "row": None,
+                    "row": row,
                     "column": None,
-                    "value": None,
+                    "value": f"0x{byte}",
                     "expected": "UTF-8 or cp1252 text",
                 }
             ],
@@ -382,6 +396,12 @@ def read_csv_kind(path: Path, kind: FileKind, ctx: ReadContext) -> tuple[pd.Data
         rows.append(record)
         lines.append(reader.line_num)
     assert headers is not None
+    if not rows and kind.name != "avvikelser":  # a year without incidents is a header-only export
+        raise DataValidationError(
+            f"{path}, row {header_no + 1}: the file has a header but no data rows; export it again with "
+            f"its rows (a {kind.name} export is never empty), or remove the file from data/raw/.",
+            [{"file": str(path), "row": header_no + 1, "column": None, "value": None, "expected": "data rows"}],
+        )
     cols = _header_map(headers, kind, ctx.kolumnmappning or {})
     written = {c: headers[i] for c, i in cols.items()}
     fails = _Failures(path, written)
@@ -727,7 +747,44 @@ def _read_skolenheter(df, fails, ctx):
     out["arskurser"] = df["arskurser"].replace("", None) if "arskurser" in df else None
     tmp = out.assign(_line=df["_line"], skolenhetskod_raw=df["skolenhetskod"])
     _duplicates(tmp, ["skolenhetskod", "skolform"], fails, "skolenhetskod and skolform", "skolenhetskod")
+    _contradictions(df, out, fails)
     return {"skolenheter": out}
+
+
+def _contradictions(df: pd.DataFrame, out: pd.DataFrame, fails: _Failures) -> None:
+    """A skolenhet listed for several school forms (a combined unit, e.g. GR and GY) is one unit:
+    its rows must agree on name, huvudman and kommunkod. A förskola (FS) is not a skolenhet of
+    another school form, so a code listed as FS and as another form is a contradiction too."""
+    first_of: dict[str, int] = {}
+    for idx in df.index:
+        code = out.at[idx, "skolenhetskod"]
+        if not isinstance(code, str):
+            continue
+        if code not in first_of:
+            first_of[code] = idx
+            continue
+        f = first_of[code]
+        line, first_line = int(df.at[idx, "_line"]), int(df.at[f, "_line"])
+        forms = {out.at[f, "skolform"], out.at[idx, "skolform"]}
+        if "FS" in forms and len(forms) == 2 and None not in forms:
+            fails.add(
+                line,
+                "skolform",
+                f"{code} {'/'.join(sorted(forms))}",
+                "a förskola with its own code (a förskola is not a skolenhet of another school form)",
+                f"lists skolenhetskod {code!r} as {out.at[idx, 'skolform']}, but row {first_line} lists it as "
+                f"{out.at[f, 'skolform']}",
+            )
+        for col in ("skolenhetsnamn", "huvudman", "kommunkod"):
+            if df.at[idx, col] != df.at[f, col]:
+                fails.add(
+                    line,
+                    col,
+                    df.at[idx, col],
+                    f"the same {col} as row {first_line} ({df.at[f, col]!r}): one skolenhet has one name, "
+                    "huvudman and kommun in every school form it runs",
+                    f"contradicts row {first_line} for skolenhetskod {code!r}",
+                )
 
 
 def _read_elever(df, fails, ctx):
