@@ -47,6 +47,9 @@ class SchoolForm:
         The quality areas this form reports on, in report order.
     tables
         Canonical tables (``data/processed/<name>.parquet``) the form's indicators read.
+    own_unit_code
+        True when a unit of this form never shares its code with a unit of another form (a
+        förskola is a förskoleenhet, not a skolenhet; a skolenhet may run GR and GY together).
     """
 
     code: str
@@ -55,6 +58,7 @@ class SchoolForm:
     notebook: str
     quality_areas: tuple[str, ...]
     tables: tuple[str, ...]
+    own_unit_code: bool = False
 
     @property
     def indicators(self) -> tuple[str, ...]:
@@ -72,6 +76,7 @@ _FORMS: tuple[SchoolForm, ...] = (
         notebook="forskola.ipynb",
         quality_areas=("kunskapsresultat", "trygghet_studiero", "ansvar_inflytande", "maluppfyllelse"),
         tables=("skolenheter", "fs_personal", "enkat", "avvikelser"),
+        own_unit_code=True,
     ),
     SchoolForm(
         code="GR",

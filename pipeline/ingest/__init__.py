@@ -61,8 +61,14 @@ def sort_table(name: str, df: pd.DataFrame) -> pd.DataFrame:
     return df.sort_values(cols, kind="mergesort", na_position="first").reset_index(drop=True)
 
 
-def read_all(raw: Path, ctx: ReadContext) -> tuple[dict[str, pd.DataFrame], IngestResult]:
-    """Read and validate every file under ``raw``; raise with all failures, write nothing."""
+def read_all(
+    raw: Path, ctx: ReadContext, *, report_path: Path | None = None
+) -> tuple[dict[str, pd.DataFrame], IngestResult]:
+    """Read and validate every file under ``raw``; raise with all failures, write nothing.
+
+    On failure the validation report (every failure, one row each) goes to ``report_path``
+    (default ``valideringsrapport.csv`` beside ``raw``); the raw folder itself is never written.
+    """
     result = IngestResult()
     data_files, docs = list_raw_files(raw)
     result.skipped_docs = [p.relative_to(raw).as_posix() for p in docs]
@@ -99,7 +105,14 @@ def read_all(raw: Path, ctx: ReadContext) -> tuple[dict[str, pd.DataFrame], Inge
     out: dict[str, pd.DataFrame] = {}
     for name, frames in parts.items():
         frames = [f for f in frames if not f.empty]
-        df = pd.concat(frames, ignore_index=True) if frames else empty_table(name)
+        if name == "skolenheter" and frames:
+            # Several files may name the same unit (SIS register, Skolverket exports, the
+            # skolenhetsregister): one row per unit and form, the newest file's row winning.
+            from pipeline.ingest.skolverket_format import merge_skolenheter
+
+            df = merge_skolenheter(frames)
+        else:
+            df = pd.concat(frames, ignore_index=True) if frames else empty_table(name)
         try:
             df = validate_table(name, df, source=f"table {name} (from {', '.join(sorted(result.files))[:200]})")
         except DataValidationError as exc:
@@ -113,7 +126,7 @@ def read_all(raw: Path, ctx: ReadContext) -> tuple[dict[str, pd.DataFrame], Inge
         messages.extend(m for m, _ in unknown)
         failures.extend(f for _, f in unknown)
     if messages:
-        report = Path(raw).resolve().parent / "valideringsrapport.csv"
+        report = Path(report_path) if report_path else Path(raw).resolve().parent / "valideringsrapport.csv"
         try:
             write_bytes_atomic(report, pd.DataFrame(failures).to_csv(index=False).encode("utf-8"))
             where = f" Every failure is listed in {report}."
@@ -229,7 +242,7 @@ def run_ingest(raw: Path, processed: Path, ctx: ReadContext, *, force: bool = Fa
         if old.get("key") == key_hash and all((processed / f"{n}.parquet").exists() for n in CANONICAL_TABLES):
             res = IngestResult(files=old.get("files", {}), rows=old.get("rows", {}), input_hashes=key["inputs"], cached=True)
             return res
-    tables, result = read_all(raw, ctx)
+    tables, result = read_all(raw, ctx, report_path=processed.parent / "valideringsrapport.csv")
     with staged_directory(processed) as stage:
         for name, df in tables.items():
             df.to_parquet(stage / f"{name}.parquet", index=False)

@@ -39,6 +39,7 @@ import pandas as pd
 
 from pipeline.errors import DataValidationError
 from pipeline.ingest.sources import ReadContext, Sniff, Source, register
+from pipeline.school_forms import get_school_form
 
 #: Grundskola subject codes (docs/contracts.md).
 AMNEN: tuple[str, ...] = (
@@ -766,7 +767,7 @@ def _contradictions(df: pd.DataFrame, out: pd.DataFrame, fails: _Failures) -> No
         f = first_of[code]
         line, first_line = int(df.at[idx, "_line"]), int(df.at[f, "_line"])
         forms = {out.at[f, "skolform"], out.at[idx, "skolform"]}
-        if "FS" in forms and len(forms) == 2 and None not in forms:
+        if len(forms) == 2 and None not in forms and any(get_school_form(x).own_unit_code for x in forms):
             fails.add(
                 line,
                 "skolform",
