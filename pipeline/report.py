@@ -24,7 +24,7 @@ import pandas as pd
 
 from pipeline.atomic import staged_directory, write_bytes_atomic
 from pipeline.config import Params, load_params
-from pipeline.errors import ConfigError, NotebookRunError
+from pipeline.errors import AnalysisFileError, ConfigError, NotebookRunError
 from pipeline.ingest import IngestResult, file_sha256, load_tables, run_ingest
 from pipeline.ingest.sources import ReadContext, list_raw_files
 from pipeline.paths import REPO_ROOT, ProjectPaths
@@ -273,8 +273,21 @@ def build_report(
     from pipeline.publishing.analyses import check_analyses
 
     problems = check_analyses(paths.params, year, units)
+    broken = [p for p in problems if p.kind == "felaktig"]
+    if broken:
+        shown = "\n".join(f"  {p}" for p in broken)
+        raise AnalysisFileError(
+            f"{len(broken)} written analysis file(s) are malformed; nothing was built:\n{shown}"
+        )
+    missing = [p for p in problems if p.kind == "saknas"]
+    if missing:
+        log(
+            f"  note: {len(missing)} unit(s) or school form(s) have no written analysis for {year} "
+            f"(their pages say so); `make analyses YEAR={year}` writes empty templates, e.g. {missing[0].path}"
+        )
     for p in problems:
-        log(f"  note: {p}")
+        if p.kind not in {"felaktig", "saknas"}:
+            log(f"  note: {p}")
 
     log(f"[3/5] Running notebooks for {len(units)} units ...")
     t = time.perf_counter()

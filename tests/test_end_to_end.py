@@ -159,3 +159,18 @@ def test_bad_input_exits_2_and_changes_nothing(demo_build: Path, tmp_path: Path)
     assert grades.name in res.stderr
     assert tree_digest(root / "reports") == before_reports
     assert tree_digest(root / "data" / "processed") == before_processed
+
+
+def test_malformed_analysis_stops_the_build_before_any_notebook(demo_build: Path, tmp_path: Path):
+    import shutil
+
+    root = make_project(tmp_path / "bad-analysis", raw_from=demo_build / "data" / "raw")
+    shutil.copytree(demo_build / "reports", root / "reports")
+    shutil.copytree(demo_build / "data" / "processed", root / "data" / "processed")
+    before = tree_digest(root / "reports")
+    target = next((root / "params" / "analyser" / str(YEAR)).glob("9999*.md"))
+    target.write_text("## Resultat\n\nText.\n\n## Slutsatser\n\nText.\n", encoding="utf-8")
+    res = cli(root, "report", str(YEAR))
+    assert res.returncode == 2, res.stdout + res.stderr[-3000:]
+    assert target.name in res.stderr and "Running notebooks" not in res.stderr
+    assert tree_digest(root / "reports") == before
