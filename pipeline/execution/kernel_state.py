@@ -1,0 +1,117 @@
+"""Runs *inside* a warm kernel: remember the clean state after preloading, restore it between jobs.
+
+:func:`snapshot` is called once, after the heavy imports; :func:`reset` before every notebook. What
+is restored (each proven by a test in ``tests/execution/test_isolation.py``):
+
+- the user namespace (variables, and module names bound by ``import``; the modules themselves
+  stay cached in ``sys.modules``, which is the point of a warm kernel), IPython's output history
+  and execution counter (so execution counts start at 1, as in a fresh kernel);
+- pandas options, numpy print options and floating-point error settings, the ``warnings``
+  filters (and every ``__warningregistry__``, so a warning shown once is shown again);
+- matplotlib ``rcParams`` (this covers seaborn themes) and open figures;
+- the working directory (set to the job's output folder), environment variables, ``sys.path``,
+  ``sys.argv`` and the standard streams.
+
+Nothing here is bound in the user namespace: the module is imported by ``__import__`` from a
+silent execution.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+from typing import Any
+
+_BASE: dict[str, Any] | None = None
+
+
+def _pandas_options(pd: Any) -> dict[str, Any]:
+    from pandas._config import config
+
+    out = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for key in config._registered_options:
+            if key in config._deprecated_options:
+                continue
+            try:
+                out[key] = config.get_option(key)
+            except Exception:  # noqa: BLE001 - an option that cannot be read is not restored
+                continue
+    return out
+
+
+def snapshot() -> None:
+    """Remember the clean state (call once, after preloading)."""
+    global _BASE
+    base: dict[str, Any] = {
+        "env": dict(os.environ),
+        "sys_path": list(sys.path),
+        "argv": list(sys.argv),
+        "streams": (sys.stdout, sys.stderr, sys.displayhook),
+        "warnings": list(warnings.filters),
+    }
+    if "pandas" in sys.modules:
+        base["pandas"] = _pandas_options(sys.modules["pandas"])
+    if "numpy" in sys.modules:
+        np = sys.modules["numpy"]
+        base["np_print"] = np.get_printoptions()
+        base["np_err"] = np.geterr()
+    if "matplotlib" in sys.modules:
+        mpl = sys.modules["matplotlib"]
+        base["rc"] = dict(mpl.rcParams)
+    _BASE = base
+
+
+def reset(cwd: str) -> None:
+    """Restore the snapshot and change to ``cwd`` (the job's output folder)."""
+    if _BASE is None:
+        raise RuntimeError("kernel_state.reset() called before snapshot()")
+    base = _BASE
+    from IPython import get_ipython
+
+    ip = get_ipython()
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
+    ip.reset(new_session=False)
+    ip.execution_count = 1
+
+    sys.stdout, sys.stderr, sys.displayhook = base["streams"]
+    sys.argv[:] = base["argv"]
+    sys.path[:] = base["sys_path"]
+    if dict(os.environ) != base["env"]:
+        os.environ.clear()
+        os.environ.update(base["env"])
+
+    warnings.filters[:] = base["warnings"]
+    warnings._filters_mutated()  # invalidates every __warningregistry__ ("once" shows again)
+
+    if "pandas" in base:
+        from pandas._config import config
+
+        now = _pandas_options(sys.modules["pandas"])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for key, value in base["pandas"].items():
+                if now.get(key) is not value and now.get(key) != value:
+                    config.set_option(key, value)
+    if "np_print" in base:
+        np = sys.modules["numpy"]
+        np.set_printoptions(**base["np_print"])
+        np.seterr(**base["np_err"])
+    if "rc" in base:
+        mpl = sys.modules["matplotlib"]
+        changed = {}
+        for key, value in base["rc"].items():
+            try:
+                if mpl.rcParams[key] != value:
+                    changed[key] = value
+            except ValueError:  # array-valued entries compare element-wise
+                changed[key] = value
+        if changed:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                mpl.rcParams.update(changed)
+    os.makedirs(cwd, exist_ok=True)
+    os.chdir(cwd)

@@ -1,0 +1,305 @@
+"""The job planner: the grid skolform × skolenhet × läsår (+ one overview per form) as named jobs.
+
+Each :class:`Job` carries a content hash of everything its output depends on:
+
+- the template's bytes;
+- its parameters as injected (paths are injected *relative to the output notebook's folder*, the
+  kernel's working directory, so a clone at another location gives the same hash and the same
+  bytes; absolute paths never enter a hash);
+- the slice of the processed outputs the page reads (:data:`PAGE_TABLES`): for a unit its own
+  rows plus the reference rows (``niva`` other than ``enhet``) of its school form; for an
+  overview every row of its school form, plus :data:`OVERVIEW_TABLES`; :data:`FORM_TABLES` are
+  read by every page of a form as a whole;
+- the written analyses (every year's, as a page follows up last year's): for a unit
+  ``params_dir/analyser/*/<skolenhetskod>.md``; for an overview the form's own
+  ``params_dir/analyser/*/<skolform>.md`` and those of the form's units;
+- every other file directly in ``params_dir`` (labels.yml, huvudman.yml, ...);
+- the code version: every file of the ``pipeline`` package (sources, publishing templates).
+
+A unit whose data changed therefore re-runs its own job and its form's overview only (unless
+the change moves a reference row, e.g. the huvudman total, which every unit page shows).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pipeline.errors import ConfigError
+from pipeline.execution.signature import check_parameters
+from pipeline.paths import REPO_ROOT
+from pipeline.school_forms import OVERVIEW_NOTEBOOK, get_school_form, school_form_codes
+
+#: Processed outputs a page reads, sliced per unit (or per form for an overview).
+PAGE_TABLES: tuple[str, ...] = ("indikatorer", "forandringar", "jamforelser", "skolenheter")
+#: Processed outputs every page of a form reads as a whole (the value-added figure compares the
+#: form's units), sliced per form.
+FORM_TABLES: tuple[str, ...] = ("va_enheter",)
+#: Processed outputs only the overview reads (sliced per form when they have ``skolform``).
+OVERVIEW_TABLES: tuple[str, ...] = ("va_modell",)
+#: Parameters that are paths: injected relative to the output notebook's folder.
+PATH_PARAMETERS: tuple[str, ...] = ("processed_dir", "params_dir")
+#: The stem of an overview's output notebook and its job name.
+OVERVIEW_STEM = "huvudman"
+
+
+@dataclass(frozen=True)
+class Job:
+    """One notebook run.
+
+    Attributes
+    ----------
+    name
+        ``<skolform>/<skolenhetskod>/<lasar>``, or ``<skolform>/huvudman/<lasar>`` for an overview.
+    template
+        The notebook template (absolute path).
+    parameters
+        What is injected after the ``parameters`` cell (paths relative to ``output.parent``).
+    output
+        Where the executed notebook is written.
+    hash
+        Content hash of everything the output depends on (see the module docstring).
+    """
+
+    name: str
+    template: Path
+    parameters: dict[str, Any] = field(hash=False)
+    output: Path
+    hash: str
+
+    @property
+    def cwd(self) -> Path:
+        """The kernel's working directory while the job runs: the output notebook's folder."""
+        return self.output.parent
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def code_version() -> str:
+    """Hash of every file of the ``pipeline`` package (Python sources, publishing templates)."""
+    base = REPO_ROOT / "pipeline"
+    h = hashlib.sha256()
+    for p in sorted(base.rglob("*")):
+        rel = p.relative_to(base)
+        if not p.is_file() or "__pycache__" in rel.parts or p.suffix in {".pyc", ".pyo"}:
+            continue
+        if any(part.startswith(".") for part in rel.parts):
+            continue
+        h.update(rel.as_posix().encode() + b"\0")
+        h.update(p.read_bytes())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def _params_digest(params_dir: Path) -> str:
+    h = hashlib.sha256()
+    if params_dir.is_dir():
+        for p in sorted(params_dir.iterdir()):
+            if p.is_file() and not p.name.startswith("."):
+                h.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def _analyses(params_dir: Path) -> dict[str, list[Path]]:
+    """``analyser/*/*.md`` grouped by stem (skolenhetskod, or a form-level name)."""
+    out: dict[str, list[Path]] = {}
+    folder = params_dir / "analyser"
+    if folder.is_dir():
+        for p in sorted(folder.glob("*/*.md")):
+            out.setdefault(p.stem, []).append(p)
+    return out
+
+
+def _files_digest(paths: Iterable[Path], root: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(paths):
+        h.update(p.relative_to(root).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+class _Slices:
+    """Row hashes of one table, grouped so that a unit's or a form's slice hashes quickly."""
+
+    def __init__(self, name: str, df: pd.DataFrame) -> None:
+        self.name = name
+        self.columns = list(map(str, df.columns))
+        if df.empty:
+            self.rows = np.zeros(0, dtype=np.uint64)
+        else:
+            self.rows = pd.util.hash_pandas_object(df, index=False).to_numpy()
+        self.has_form = "skolform" in df.columns
+        self.has_unit = self.has_form and "skolenhetskod" in df.columns
+        self.by_form: dict[str, np.ndarray] = {}
+        self.by_unit: dict[tuple[str, str], np.ndarray] = {}
+        self.ref_by_form: dict[str, np.ndarray] = {}
+        if self.has_form and not df.empty:
+            forms = df["skolform"].astype(str).to_numpy()
+            self.by_form = {k: np.flatnonzero(forms == k) for k in np.unique(forms)}
+            if self.has_unit:
+                codes = df["skolenhetskod"].fillna("").astype(str).to_numpy()
+                keys = pd.DataFrame({"f": forms, "c": codes})
+                self.by_unit = dict(keys.groupby(["f", "c"], sort=False).indices)
+                if "niva" in df.columns:
+                    ref = df["niva"].astype(str).to_numpy() != "enhet"
+                    self.ref_by_form = {k: idx[ref[idx]] for k, idx in self.by_form.items()}
+
+    def _digest(self, idx: np.ndarray | None) -> str:
+        rows = self.rows if idx is None else self.rows[np.sort(idx)]
+        return _sha(json.dumps(self.columns).encode() + b"\0" + rows.tobytes())
+
+    def unit(self, skolform: str, code: str) -> str:
+        if not self.has_unit:
+            return self.form(skolform)
+        empty = np.zeros(0, dtype=np.int64)
+        idx = np.concatenate(
+            [self.by_unit.get((skolform, code), empty), self.ref_by_form.get(skolform, empty)]
+        )
+        return self._digest(idx)
+
+    def form(self, skolform: str) -> str:
+        if not self.has_form:
+            return self._digest(None)
+        return self._digest(self.by_form.get(skolform, np.zeros(0, dtype=np.int64)))
+
+
+def _load_tables(
+    processed_dir: Path, names: Iterable[str], given: dict[str, pd.DataFrame]
+) -> dict[str, _Slices]:
+    out = {}
+    for name in names:
+        if name in given:
+            out[name] = _Slices(name, given[name])
+            continue
+        path = processed_dir / f"{name}.parquet"
+        if path.exists():
+            out[name] = _Slices(name, pd.read_parquet(path))
+    return out
+
+
+def _relative(target: Path, start: Path) -> str:
+    return Path(os.path.relpath(Path(target).resolve(), Path(start).resolve())).as_posix()
+
+
+def plan_jobs(
+    *,
+    lasar: int,
+    units: pd.DataFrame,
+    processed_dir: Path,
+    params_dir: Path,
+    out_dir: Path,
+    indikatorer: pd.DataFrame | None = None,
+    notebooks_dir: Path | None = None,
+    check: bool = True,
+) -> list[Job]:
+    """Expand the job grid for one report year.
+
+    Parameters
+    ----------
+    lasar
+        The report year (spring year).
+    units
+        Units active that year: columns ``skolform``, ``skolenhetskod``, ``enhet``.
+    processed_dir, params_dir
+        Where the processed tables and the params live (injected relative to each output folder).
+    out_dir
+        ``reports/<YEAR>``; outputs go to ``out_dir/notebooks/<skolform>/<skolenhetskod>.ipynb``
+        and ``.../<skolform>/huvudman.ipynb`` for the overview.
+    indikatorer
+        The indicator table, if already in memory (else ``processed_dir/indikatorer.parquet``).
+    notebooks_dir
+        Where the templates are (default: the repository's ``notebooks/``).
+    check
+        Check every job's parameters against its template (see :func:`check_parameters`).
+
+    Returns
+    -------
+    list[Job]
+        Per school form in registry order: its units sorted by skolenhetskod, then the overview.
+
+    Raises
+    ------
+    ConfigError
+        ``units`` lacks a required column.
+    UnknownSchoolFormError
+        A unit has a school form that is not in the registry.
+    NotebookParameterError
+        A template's ``parameters`` cell does not match the contract.
+    """
+    missing = {"skolform", "skolenhetskod"} - set(units.columns)
+    if missing:
+        raise ConfigError(
+            f"plan_jobs: `units` lacks column(s) {sorted(missing)}; pass one row per active unit with "
+            "columns skolform, skolenhetskod and enhet."
+        )
+    notebooks_dir = Path(notebooks_dir) if notebooks_dir is not None else REPO_ROOT / "notebooks"
+    processed_dir, params_dir, out_dir = Path(processed_dir), Path(params_dir), Path(out_dir)
+    lasar = int(lasar)
+
+    units = units.assign(
+        skolform=units["skolform"].astype(str).str.upper(), skolenhetskod=units["skolenhetskod"].astype(str)
+    )
+    present = set(units["skolform"])
+    for code in sorted(present):
+        get_school_form(code)  # loud on an unknown code
+    forms = [c for c in school_form_codes() if c in present]
+
+    given = {"indikatorer": indikatorer} if indikatorer is not None else {}
+    tables = _load_tables(processed_dir, PAGE_TABLES, given)
+    form_tables = _load_tables(processed_dir, FORM_TABLES, {})
+    overview_tables = _load_tables(processed_dir, OVERVIEW_TABLES, {})
+    analyses = _analyses(params_dir)
+    shared = {
+        "code": code_version(),
+        "params": _params_digest(params_dir),
+    }
+    template_sha: dict[Path, str] = {}
+
+    def make(skolform: str, code: str, template: Path, data: dict[str, str], texts: list[Path]) -> Job:
+        stem = code or OVERVIEW_STEM
+        output = out_dir / "notebooks" / skolform / f"{stem}.ipynb"
+        parameters = {
+            "skolform": skolform,
+            "skolenhetskod": code,
+            "lasar": lasar,
+            "processed_dir": _relative(processed_dir, output.parent),
+            "params_dir": _relative(params_dir, output.parent),
+        }
+        name = f"{skolform}/{stem}/{lasar}"
+        if check:
+            check_parameters(template, parameters, job=name)
+        if template not in template_sha:
+            template_sha[template] = _sha(template.read_bytes())
+        payload = {
+            "name": name,
+            "template": template_sha[template],
+            "parameters": parameters,
+            "data": data,
+            "analyses": _files_digest(texts, params_dir),
+            **shared,
+        }
+        digest = _sha(json.dumps(payload, sort_keys=True).encode())
+        return Job(name=name, template=template, parameters=parameters, output=output, hash=digest)
+
+    jobs: list[Job] = []
+    for skolform in forms:
+        form = get_school_form(skolform)
+        template = notebooks_dir / form.notebook
+        codes = sorted(set(units.loc[units["skolform"] == skolform, "skolenhetskod"]))
+        for code in codes:
+            data = {name: t.unit(skolform, code) for name, t in tables.items()}
+            data.update({name: t.form(skolform) for name, t in form_tables.items()})
+            jobs.append(make(skolform, code, template, data, analyses.get(code, [])))
+        texts = [p for stem in (skolform, *codes) for p in analyses.get(stem, [])]
+        data = {name: t.form(skolform) for name, t in {**tables, **form_tables, **overview_tables}.items()}
+        jobs.append(make(skolform, "", notebooks_dir / OVERVIEW_NOTEBOOK, data, texts))
+    return jobs

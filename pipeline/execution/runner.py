@@ -1,0 +1,424 @@
+"""Run jobs: the content-hash cache, a local pool of warm kernels, or a Dask cluster.
+
+``run_jobs`` checks every job's parameters against its template (before any kernel starts),
+serves unchanged jobs from the cache, runs the rest in parallel on warm kernels, writes every
+output atomically and returns a :class:`RunSummary`. A failed notebook is saved with the
+failing cell marked and listed in the summary; it never stops the run
+(:meth:`RunSummary.raise_for_failures` turns failures into :class:`NotebookRunError`).
+
+The cache: ``cache_dir/<job name>.json`` holds the job's hash and the sha256 of the output it
+wrote. A job is served from the cache ("cached") only when both match and the output exists;
+outputs are written atomically before their record, so a killed run never leaves a record
+that points to a half-written notebook.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from pipeline.atomic import write_bytes_atomic
+from pipeline.errors import ConfigError, NotebookRunError
+from pipeline.execution.kernel import execute_payload, template_ref, warm_worker
+from pipeline.execution.planner import Job
+from pipeline.execution.signature import check_parameters
+
+STATUSES = ("executed", "cached", "failed")
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """What happened to one job.
+
+    ``cell_index`` is papermill's: the index of the failing cell in the executed notebook (the
+    injected-parameters cell counted, the error-marker cells not); ``execution_count`` is the
+    ``In [n]`` shown next to it.
+    """
+
+    name: str
+    status: str
+    seconds: float
+    hash: str
+    output: Path
+    cell_index: int | None = None
+    execution_count: int | None = None
+    error: str = ""
+    traceback: str = ""
+
+
+@dataclass
+class RunSummary:
+    """Per-job status and timings of one run."""
+
+    results: list[JobResult] = field(default_factory=list)
+    seconds: float = 0.0
+    backend: str = "local"
+    workers: int = 0
+
+    def _with(self, status: str) -> list[JobResult]:
+        return [r for r in self.results if r.status == status]
+
+    @property
+    def executed(self) -> list[JobResult]:
+        return self._with("executed")
+
+    @property
+    def cached(self) -> list[JobResult]:
+        return self._with("cached")
+
+    @property
+    def failed(self) -> list[JobResult]:
+        return self._with("failed")
+
+    @property
+    def failures(self) -> list[dict]:
+        """One dict per failed job: ``job``, ``output``, ``cell_index`` (also as ``cell``),
+        ``execution_count``, ``error``."""
+        return [
+            {
+                "job": r.name,
+                "output": str(r.output),
+                "cell_index": r.cell_index,
+                "cell": r.cell_index,
+                "execution_count": r.execution_count,
+                "error": r.error,
+            }
+            for r in self.failed
+        ]
+
+    def to_manifest(self) -> dict:
+        """The ``jobs`` part of ``reports/<YEAR>/manifest.json``: per job name, status, seconds, hash."""
+        return {
+            "backend": self.backend,
+            "workers": self.workers,
+            "seconds": round(self.seconds, 3),
+            "counts": {s: len(self._with(s)) for s in STATUSES},
+            "jobs": [
+                {"name": r.name, "status": r.status, "seconds": round(r.seconds, 3), "hash": r.hash}
+                for r in self.results
+            ],
+        }
+
+    def raise_for_failures(self) -> None:
+        """Raise :class:`NotebookRunError` listing every failed job (job, cell, error)."""
+        if not self.failed:
+            return
+        lines = [
+            f"- {r.name}: cell {r.cell_index} (In [{r.execution_count}]): {r.error} -> see {r.output}"
+            for r in self.failed
+        ]
+        raise NotebookRunError(
+            f"{len(self.failed)} of {len(self.results)} notebook job(s) failed:\n" + "\n".join(lines) + "\n"
+            "Each failed notebook is saved with the failing cell marked; open it, fix the data or the "
+            "template, and run again (unchanged jobs are served from the cache).",
+            self.failures,
+        )
+
+
+# -- cache ---------------------------------------------------------------------------------------
+
+
+def _record_path(cache_dir: Path, job: Job) -> Path:
+    return Path(cache_dir) / f"{job.name}.json"
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def is_cached(job: Job, cache_dir: Path) -> bool:
+    """True when the stored record has this job's hash and the output file is the one recorded."""
+    record = _record_path(cache_dir, job)
+    try:
+        data = json.loads(record.read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return False
+    if data.get("hash") != job.hash or not job.output.is_file():
+        return False
+    return data.get("output_sha256") == _sha256(job.output)
+
+
+def _write_record(job: Job, cache_dir: Path, output_sha: str) -> None:
+    record = {"job": job.name, "hash": job.hash, "output_sha256": output_sha}
+    write_bytes_atomic(
+        _record_path(cache_dir, job), (json.dumps(record, sort_keys=True, indent=1) + "\n").encode()
+    )
+
+
+# -- backends ------------------------------------------------------------------------------------
+
+
+class LocalPool:
+    """Worker processes, each owning one warm kernel; reusable across :func:`run_jobs` calls.
+
+    Processes (and their kernels) start on first use, all at once, so that a fully cached run
+    starts nothing.
+
+    Parameters
+    ----------
+    workers
+        Number of worker processes (one kernel each); every core by default.
+    kernel_name
+        Kernelspec to start.
+    """
+
+    def __init__(self, workers: int | None = None, *, kernel_name: str = "python3") -> None:
+        self.workers = max(1, int(workers or os.cpu_count() or 1))
+        self.kernel_name = kernel_name
+        self._executor: ProcessPoolExecutor | None = None
+
+    def _ensure(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            self._executor = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=get_context("spawn"),
+                initializer=warm_worker,
+                initargs=(self.kernel_name,),
+            )
+        return self._executor
+
+    def map(self, payloads: Sequence[dict]) -> Iterator[dict]:
+        """Run payloads, yielding results as they complete."""
+        executor = self._ensure()
+        futures: dict[Future, dict] = {executor.submit(execute_payload, p): p for p in payloads}
+        for fut in as_completed(futures):
+            try:
+                yield fut.result()
+            except Exception as exc:  # noqa: BLE001 - a worker process died: this job failed, the pool is rebuilt
+                self.close()
+                yield _worker_failure(futures[fut], exc)
+
+    def close(self) -> None:
+        """Stop the worker processes (their kernels are killed as they exit)."""
+        if self._executor is not None:
+            executor, self._executor = self._executor, None
+            executor.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> LocalPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _worker_failure(payload: dict, exc: BaseException) -> dict:
+    return {
+        "name": payload["name"],
+        "status": "failed",
+        "seconds": 0.0,
+        "notebook": None,
+        "error": {
+            "cell_index": None,
+            "execution_count": None,
+            "ename": type(exc).__name__,
+            "evalue": f"the worker running the job was lost: {exc}",
+            "traceback": "",
+        },
+    }
+
+
+def _dask_map(payloads: Sequence[dict], scheduler: Any) -> Iterator[dict]:
+    """Run payloads on a ``dask.distributed`` cluster; each worker thread keeps its own warm kernel."""
+    from distributed import Client
+    from distributed import as_completed as dask_completed
+
+    from pipeline.execution.dask_backend import KernelTeardown
+
+    own = not hasattr(scheduler, "submit")
+    client = Client(scheduler) if own else scheduler
+    try:
+        client.register_plugin(KernelTeardown(), name="kvalitet-kernels")
+        futures = [
+            client.submit(execute_payload, p, key=f"notebook-{p['name']}-{p['hash'][:12]}", pure=False)
+            for p in payloads
+        ]
+        for fut in dask_completed(futures):
+            try:
+                yield fut.result()
+            except Exception as exc:  # noqa: BLE001 - a lost worker fails the job, not the run
+                yield _worker_failure(payloads[futures.index(fut)], exc)
+    finally:
+        if own:
+            client.close()
+
+
+# -- the run -------------------------------------------------------------------------------------
+
+
+def _payload(job: Job, timeout: float, kernel_name: str) -> dict:
+    return {
+        "name": job.name,
+        "hash": job.hash,
+        "template_text": Path(job.template).read_text(encoding="utf-8"),
+        "template_ref": template_ref(job.template, job.output),
+        "output_ref": job.output.name,
+        "parameters": dict(job.parameters),
+        "cwd": str(Path(job.cwd).resolve()),
+        "timeout": float(timeout),
+        "kernel_name": kernel_name,
+    }
+
+
+def _progress(total: int, enabled: bool):
+    from tqdm.auto import tqdm
+
+    return tqdm(
+        total=total,
+        file=sys.stderr,
+        disable=not enabled or total == 0,
+        unit="nb",
+        desc="notebooks",
+        dynamic_ncols=True,
+        mininterval=0.5,
+    )
+
+
+def run_jobs(
+    jobs: Sequence[Job],
+    *,
+    workers: int | None = None,
+    force: bool = False,
+    cache_dir: Path,
+    timeout: float = 600,
+    progress: bool = True,
+    scheduler: Any = None,
+    pool: LocalPool | None = None,
+    kernel_name: str = "python3",
+    on_result: Callable[[JobResult], None] | None = None,
+) -> RunSummary:
+    """Run notebook jobs: cached ones are skipped, the rest run in parallel on warm kernels.
+
+    Parameters
+    ----------
+    jobs
+        From :func:`pipeline.execution.plan_jobs`.
+    workers
+        Local worker processes (one warm kernel each); every core by default. Ignored with a
+        scheduler (the cluster decides).
+    force
+        Run every job even if its hash is in the cache.
+    cache_dir
+        Where the per-job records live (``cache_dir/<job name>.json``).
+    timeout
+        Seconds one notebook may run; then it fails and its kernel is replaced.
+    progress
+        Show a progress bar (done, failed, cached, ETA) on stderr.
+    scheduler
+        A Dask scheduler address (``tcp://host:8786``), a ``distributed.Client``, or None for the
+        environment variable ``SCHEDULER`` (unset: run locally).
+    pool
+        A :class:`LocalPool` to reuse (warm) across runs; by default one is made for this run.
+    kernel_name
+        Kernelspec to start.
+    on_result
+        Called with each :class:`JobResult` as it arrives.
+
+    Returns
+    -------
+    RunSummary
+        Results in job order.
+
+    Raises
+    ------
+    NotebookParameterError
+        A job's parameters do not match its template (checked before any kernel starts).
+    ConfigError
+        Two jobs write the same output, or a job name repeats.
+    """
+    started = time.perf_counter()
+    jobs = list(jobs)
+    names = [j.name for j in jobs]
+    if len(set(names)) != len(names) or len({j.output for j in jobs}) != len(jobs):
+        dup = sorted({n for n in names if names.count(n) > 1})
+        raise ConfigError(
+            f"run_jobs: job names and outputs must be unique; repeated: {dup or 'an output path'}."
+        )
+    for job in jobs:
+        check_parameters(job.template, job.parameters, job=job.name)
+
+    if scheduler is None:
+        scheduler = os.environ.get("SCHEDULER") or None
+    backend = "dask" if scheduler else "local"
+    results: dict[str, JobResult] = {}
+    bar = _progress(len(jobs), progress)
+    counts = {s: 0 for s in STATUSES}
+
+    def record(result: JobResult) -> None:
+        results[result.name] = result
+        counts[result.status] += 1
+        bar.update(1)
+        bar.set_postfix(counts, refresh=False)
+        if on_result is not None:
+            on_result(result)
+
+    todo: list[Job] = []
+    for job in jobs:
+        if not force and is_cached(job, cache_dir):
+            record(JobResult(job.name, "cached", 0.0, job.hash, job.output))
+        else:
+            todo.append(job)
+
+    by_name = {j.name: j for j in todo}
+    own_pool = None
+    n_workers = 0
+    try:
+        if todo:
+            payloads = [_payload(j, timeout, kernel_name) for j in todo]
+            if backend == "dask":
+                stream = _dask_map(payloads, scheduler)
+            else:
+                if pool is None:
+                    own_pool = pool = LocalPool(
+                        min(workers or os.cpu_count() or 1, len(todo)), kernel_name=kernel_name
+                    )
+                n_workers = pool.workers
+                stream = pool.map(payloads)
+            for raw in stream:
+                job = by_name[raw["name"]]
+                record(_finish(job, raw, cache_dir))
+    finally:
+        bar.close()
+        if own_pool is not None:
+            own_pool.close()
+    return RunSummary(
+        results=[results[n] for n in names],
+        seconds=time.perf_counter() - started,
+        backend=backend,
+        workers=n_workers,
+    )
+
+
+def _finish(job: Job, raw: dict, cache_dir: Path) -> JobResult:
+    """Write the output atomically, then (on success) the cache record."""
+    record = _record_path(cache_dir, job)
+    record.unlink(missing_ok=True)
+    if raw.get("notebook") is not None:
+        write_bytes_atomic(job.output, raw["notebook"])
+    if raw["status"] == "executed":
+        _write_record(job, cache_dir, hashlib.sha256(raw["notebook"]).hexdigest())
+        return JobResult(job.name, "executed", raw["seconds"], job.hash, job.output)
+    err = raw.get("error") or {}
+    return JobResult(
+        job.name,
+        "failed",
+        raw["seconds"],
+        job.hash,
+        job.output,
+        cell_index=err.get("cell_index"),
+        execution_count=err.get("execution_count"),
+        error=f"{err.get('ename', '')}: {err.get('evalue', '')}".strip(": "),
+        traceback=err.get("traceback", ""),
+    )
