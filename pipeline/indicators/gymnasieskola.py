@@ -82,6 +82,7 @@ def compute_gymnasieskola_values(
     elever: pd.DataFrame,
     *,
     senaste_lasar: int | None = None,
+    forsta_lasar: int | None = None,
 ) -> pd.DataFrame:
     """Pupil-level value frame of the gymnasieskola indicators.
 
@@ -92,6 +93,11 @@ def compute_gymnasieskola_values(
     senaste_lasar
         The latest läsår in the data; cohorts and avbrott are not reported after it. Defaults to
         the latest ``startlasar``/``slutlasar`` in ``gy_studievag``.
+    forsta_lasar
+        The first läsår the pupil register covers. Avbrott is reported only from that year, and
+        the examen cohorts only for pupils who started in or after it: an earlier cohort's
+        register lacks the pupils who left before it began, which would overstate examen and
+        understate avbrott. Defaults to the earliest ``lasar`` in ``elever`` (no bound if empty).
     """
     cols = [*_KEYS, "indikator", "value", "kon", "foraldrar_utbildning", "nyanland"]
     if gy_studievag is None or len(gy_studievag) == 0:
@@ -102,6 +108,8 @@ def compute_gymnasieskola_values(
         senaste_lasar = int(
             max(s["startlasar"].max(), s["slutlasar"].max(skipna=True) if s["slutlasar"].notna().any() else 0)
         )
+    if forsta_lasar is None and elever is not None and len(elever):
+        forsta_lasar = int(elever["lasar"].min())
     lv = leavers(s, kursbetyg)
     parts = []
     ex = lv[lv["examen"] & lv["gbp"].notna()]
@@ -118,6 +126,8 @@ def compute_gymnasieskola_values(
     for ind, years in COHORT_YEARS.items():
         report = start + years
         keep = report <= senaste_lasar
+        if forsta_lasar is not None:
+            keep &= start >= forsta_lasar
         ok = examen & (np.nan_to_num(slut, nan=np.inf) <= report)
         parts.append(
             pd.DataFrame(
@@ -138,14 +148,15 @@ def compute_gymnasieskola_values(
     offset = np.arange(len(idx)) - np.repeat(np.cumsum(span) - span, span)
     lasar = start[idx] + offset
     avbrott = s["utfall"].astype(str).eq("avbrott").to_numpy()[idx] & (slut[idx] == lasar)
+    covered = lasar >= (forsta_lasar if forsta_lasar is not None else lasar.min(initial=0))
     parts.append(
         pd.DataFrame(
             {
-                "lasar": lasar,
-                "skolenhetskod": s["skolenhetskod"].astype(str).to_numpy()[idx],
-                "elev_id": s["elev_id"].astype(str).to_numpy()[idx],
+                "lasar": lasar[covered],
+                "skolenhetskod": s["skolenhetskod"].astype(str).to_numpy()[idx][covered],
+                "elev_id": s["elev_id"].astype(str).to_numpy()[idx][covered],
                 "indikator": "gy_avbrott",
-                "value": avbrott.astype(float),
+                "value": avbrott[covered].astype(float),
             }
         )
     )
