@@ -420,9 +420,22 @@ def verify(
         raise ConfigError(f"{current} does not exist: build it first with `make report YEAR={year}`.")
     raw = ensure_raw_data(paths, data_dir)
     with tempfile.TemporaryDirectory(prefix="kvalitet-verify-") as tmp:
+        # The same layout as the project (params/, data/processed/, reports/), so that the
+        # relative data paths inside the executed notebooks come out the same.
+        root = Path(tmp)
+
+        def moved(folder: Path, default: str) -> Path:
+            inside = folder.is_relative_to(paths.root)
+            return root / (folder.relative_to(paths.root) if inside else default)
+
         tmp_paths = ProjectPaths(
-            paths.root, raw=raw, params=paths.params, processed=Path(tmp) / "processed", reports=Path(tmp) / "reports"
+            root,
+            raw=raw,
+            params=moved(paths.params, "params"),
+            processed=moved(paths.processed, "data/processed"),
+            reports=moved(paths.reports, "reports"),
         )
+        shutil.copytree(paths.params, tmp_paths.params)
         build_report(year, paths=tmp_paths, data_dir=raw, kommun=kommun, force=True)
         return compare_trees(current, tmp_paths.report_dir(year))
 

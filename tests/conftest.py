@@ -19,3 +19,14 @@ def realdata() -> Path:
             pytest.fail(f"{REALDATA} is missing: CI must have ../shared beside the checkout.")
         pytest.skip(f"{REALDATA} not found: real-data tests need ../shared/realdata beside the repo.")
     return REALDATA
+
+
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory) -> Path:
+    """A project in a temp dir with the demo data and its 2024 report built through the CLI."""
+    from tests.e2e_support import cli, make_project
+
+    root = make_project(tmp_path_factory.mktemp("e2e") / "proj")
+    res = cli(root, "report", "2024")
+    assert res.returncode == 0, f"make report failed:\n{res.stdout}\n{res.stderr[-4000:]}"
+    return root

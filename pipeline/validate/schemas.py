@@ -10,8 +10,6 @@ ingest replaces identities at the boundary, so nothing downstream can leak them.
 
 from __future__ import annotations
 
-from typing import Optional
-
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
@@ -257,7 +255,7 @@ def validate_table(
     df: pd.DataFrame,
     *,
     source: str = "",
-    row_of: Optional[pd.Series] = None,
+    row_of: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Validate ``df`` against canonical table ``name``, lazily, and return the coerced frame.
 
