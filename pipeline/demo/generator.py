@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipeline.amnen import AMNEN_16
 from pipeline.errors import ConfigError
 
 #: Läsår of the demo (spring years).
@@ -47,24 +48,7 @@ EFTERNAMN: tuple[str, ...] = (
     "Provqvist", "Exempelgren", "Testlöf", "Mockelblad",
 )  # fmt: skip
 
-SUBJECTS_16 = (
-    "SV",
-    "EN",
-    "MA",
-    "BI",
-    "FY",
-    "KE",
-    "TK",
-    "GE",
-    "HI",
-    "RE",
-    "SH",
-    "BL",
-    "HKK",
-    "IDH",
-    "MU",
-    "SLJ",
-)
+SUBJECTS_16 = AMNEN_16
 _SUBJECT_OFFSET = {"MA": -0.25, "FY": -0.15, "KE": -0.15, "EN": 0.1, "IDH": 0.35, "BL": 0.25, "MU": 0.25,
                    "HKK": 0.2, "SLJ": 0.2, "M2": 0.1, "ML": 0.3}  # fmt: skip
 #: Thresholds on the latent grade score: F | E | D | C | B | A.

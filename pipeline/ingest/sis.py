@@ -37,15 +37,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipeline.amnen import AMNEN
 from pipeline.errors import DataValidationError
 from pipeline.ingest.sources import ReadContext, Sniff, Source, register
 from pipeline.school_forms import get_school_form
-
-#: Grundskola subject codes (docs/contracts.md).
-AMNEN: tuple[str, ...] = (
-    "SV", "SVA", "EN", "MA", "BI", "FY", "KE", "TK", "GE", "HI", "RE", "SH",
-    "BL", "HKK", "IDH", "MU", "SLJ", "M2", "ML", "TN",
-)  # fmt: skip
 
 #: National programme codes of the gymnasieskola (an inriktning suffix, NANAT, is cut to NA).
 GY_PROGRAM: tuple[str, ...] = (

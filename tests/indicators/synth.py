@@ -6,25 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-SUBJECTS = [
-    "SV",
-    "EN",
-    "MA",
-    "BI",
-    "FY",
-    "KE",
-    "TK",
-    "GE",
-    "HI",
-    "RE",
-    "SH",
-    "BL",
-    "HKK",
-    "IDH",
-    "MU",
-    "SLJ",
-    "M2",
-]
+from pipeline.amnen import AMNEN_16, SPRAKVAL
+
+SUBJECTS = [*AMNEN_16, SPRAKVAL]
 GRADES = np.array(["A", "B", "C", "D", "E", "F", "-"])
 
 

@@ -1,28 +1,12 @@
 import pandas as pd
 import pytest
 
+from pipeline.amnen import AMNEN_16
 from pipeline.indicators.core import aggregate_values, explode_groups
 from pipeline.indicators.grundskola import compute_grundskola_values, compute_meritvarde, compute_pass_flags
 from tests.indicators.helpers import UNIT_A, cell, grades, pupils
 
-ORDINARY_16 = [
-    "SV",
-    "EN",
-    "MA",
-    "BI",
-    "FY",
-    "KE",
-    "TK",
-    "GE",
-    "HI",
-    "RE",
-    "SH",
-    "BL",
-    "HKK",
-    "IDH",
-    "MU",
-    "SLJ",
-]
+ORDINARY_16 = list(AMNEN_16)
 
 
 def all_of(grade, subjects=ORDINARY_16):
