@@ -220,7 +220,7 @@ def load_params(paths: ProjectPaths | None = None, *, kommun: str | None = None)
         if p.exists():
             data[key] = read_yaml(p) or {}
     p = folder / "mal.yml"
-    if p.exists():
+    if p.exists() and kommun is None:  # the targets are the configured huvudman's, not KOMMUN's
         raw = read_yaml(p) or {}
         data["mal"] = raw.get("mal", []) if isinstance(raw, dict) else raw
     data["params_hash"] = _hash_dir(folder)

@@ -199,11 +199,24 @@ class ReportResult:
         return "\n".join(lines)
 
 
-def units_of_year(indikatorer: pd.DataFrame, year: int) -> pd.DataFrame:
-    """The units with data in ``year``: skolform, skolenhetskod, enhet (sorted)."""
+def units_of_year(indikatorer: pd.DataFrame, year: int, skolenheter: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The huvudman's units with data in ``year``: skolform, skolenhetskod, enhet (sorted).
+
+    With ``skolenheter`` (the unit register), only units in it count: in a real-data report the
+    published files also hold the kommun's schools run by other organisers (enskilda), which
+    appear in the comparisons but get no page of their own.
+    """
     rows = indikatorer[(indikatorer["lasar"] == year) & (indikatorer["niva"] == "enhet")]
     units = rows[["skolform", "skolenhetskod", "enhet"]].drop_duplicates(["skolform", "skolenhetskod"])
+    if skolenheter is not None and not skolenheter.empty:
+        own = skolenheter[["skolform", "skolenhetskod"]].drop_duplicates()
+        units = units.merge(own, on=["skolform", "skolenhetskod"], how="inner")
     return units.sort_values(["skolform", "skolenhetskod"]).reset_index(drop=True)
+
+
+def _register(paths: ProjectPaths) -> pd.DataFrame | None:
+    p = paths.processed / "skolenheter.parquet"
+    return pd.read_parquet(p) if p.exists() else None
 
 
 def _check_year(indikatorer: pd.DataFrame, year: int) -> None:
@@ -269,7 +282,7 @@ def build_report(
             update={"huvudman": params.huvudman.model_copy(update={"namn": _huvudman_name(params, tables, kommun)})}
         )
 
-    units = units_of_year(ind, year)
+    units = units_of_year(ind, year, _register(paths))
     from pipeline.publishing.analyses import check_analyses
 
     problems = check_analyses(paths.params, year, units)
@@ -448,7 +461,7 @@ def write_analysis_templates(year: int, *, paths: ProjectPaths | None = None) ->
     out = indicators(paths)
     ind = out["indikatorer"]
     _check_year(ind, year)
-    units = units_of_year(ind, year)
+    units = units_of_year(ind, year, _register(paths))
     for code in units["skolform"].unique():
         get_school_form(code)  # loud on an unknown code
     return write_templates(paths.params, year, units)

@@ -46,7 +46,7 @@ def tree_digest(folder: Path) -> dict[str, str]:
 
 
 class PageParser(HTMLParser):
-    """Collects links, numbers (elements with data-indikator), h1 count and the lang attribute."""
+    """Collects links, numbers (elements with data-indikator and data-varde), h1 count and lang."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -68,7 +68,7 @@ class PageParser(HTMLParser):
             for key in ("src", "href"):
                 if a.get(key):
                     self.srcs.append(a[key])
-        if "data-indikator" in a:
+        if "data-indikator" in a and "data-varde" in a:
             self.numbers.append({k: v for k, v in a.items() if k.startswith("data-")})
 
 

@@ -42,6 +42,9 @@ from pipeline.ingest.skolverket_format import (
 from pipeline.ingest.sources import ReadContext, Sniff, Source, register
 
 DATA_COLUMNS = {"kpi", "municipality_id", "year", "gender", "status", "value"}
+#: Enough of the raw format to recognise a Kolada file with a column missing (the reader then
+#: names the missing column instead of the file being "not recognised").
+DATA_CORE_COLUMNS = {"kpi", "municipality_id", "year", "value"}
 TABELL_COLUMNS = {"Kommun", "kpi", "År", "Andel", "Kön"}
 KPI_LIST_COLUMNS = {"id", "title", "description", "operating_area"}
 KOMMUN_LIST_COLUMNS = {"id", "title", "type"}
@@ -110,7 +113,7 @@ def read_data(path: Path, ctx: ReadContext) -> dict[str, pd.DataFrame]:
     df = pd.read_parquet(path)
     for c in sorted(DATA_COLUMNS - set(df.columns)):
         fc.add("schema", c, None, f"a column {c!r} (Kolada's raw data format)")
-    fc.raise_if_any()
+    fc.raise_if_any("Fetch the data again from Kolada (api.kolada.se) with every column, or remove the file.")
     kpis = kolada_kpis()
     df = df[df["kpi"].isin(list(kpis))].copy()
     codes = df["municipality_id"].astype(str).str.zfill(4)
@@ -132,8 +135,12 @@ def read_data(path: Path, ctx: ReadContext) -> dict[str, pd.DataFrame]:
         for idx in df.index[mask][:50]:
             shown = df.at[idx, col] if col != "value" else df.at[idx, "value"]
             fc.add(f"row {idx + 1}", col, shown, expected, row=int(idx) + 1)
+    year = pd.to_numeric(df["year"], errors="coerce")
+    bad_year = year.isna() | (year != year.round())
+    for idx in df.index[bad_year][:50]:
+        fc.add(f"row {idx + 1}", "year", df.at[idx, "year"], "a year as a whole number (e.g. 2024)", row=int(idx) + 1)
     fc.raise_if_any("Fetch the data again from Kolada (api.kolada.se) or remove the file.")
-    df["lasar"] = df["year"].astype("int64")
+    df["lasar"] = year.astype("int64")
     df["skolform"] = df["kpi"].map(lambda k: kpis[k][1])
     df["indikator"] = df["kpi"].map(lambda k: kpis[k][0])
     df["grupp"] = df["gender"].map(GENDER)
@@ -202,7 +209,7 @@ def _has(s: Sniff, cols: set[str]) -> bool:
 
 
 register(Source("kolada_data", "Kolada KPI data, raw API format (parquet: kpi, municipality_id, year, gender, status, value)",
-                lambda s: _has(s, DATA_COLUMNS), read_data))
+                lambda s: _has(s, DATA_CORE_COLUMNS) and not (TABELL_COLUMNS <= set(s.columns)), read_data))
 register(Source("kolada_tabell", "Kolada KPI data, ready table (parquet: Kommun, kpi, År, Andel, Kön)",
                 lambda s: _has(s, TABELL_COLUMNS), read_tabell))
 register(Source("kolada_kpi_lista", "Kolada KPI list (parquet: id, title, description, operating_area; labels only)",

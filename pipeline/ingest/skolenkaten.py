@@ -123,8 +123,11 @@ def read_skolenkaten(path: Path, ctx: ReadContext) -> dict[str, pd.DataFrame]:
     names, sheets = _load(path)
     main = next((n for n in names if n.startswith("Resultat")), None)
     if main is None:
-        fc.add("workbook", None, names, "a sheet named 'Resultat ...'")
-        fc.raise_if_any()
+        fc.add("workbook", None, names, "a sheet named 'Resultat ...' (the result sheet of the report)")
+        fc.raise_if_any(
+            "The result sheet is missing or was renamed: download the report again from Skolinspektionen "
+            "(skolenkäten) without editing it, or rename the sheet back to 'Resultat ...'."
+        )
     rows = sheets[main]
     title = norm_header(rows[0][0]) if rows and rows[0] else ""
     m = _TITLE.match(title)
@@ -233,7 +236,9 @@ def _detect(s: Sniff) -> bool:
     return (
         s.path.suffix.lower() in (".xlsx", ".xlsm")
         and "Förklaring" in s.sheets
-        and any(x.startswith("Resultat") for x in s.sheets)
+        # the result sheet, or the by-sex sheet when the result sheet is missing (the reader then
+        # names the missing sheet instead of the workbook being "not recognised")
+        and any(x.startswith("Resultat") or x == "Könsuppdelat resultat" for x in s.sheets)
     )
 
 

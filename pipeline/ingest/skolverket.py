@@ -52,6 +52,7 @@ from pipeline.ingest.skolverket_format import (
     read_sok_sheet,
     skolenheter_frame,
     title_of_head,
+    xlsx_rows,
     xlsx_title,
 )
 from pipeline.ingest.sources import ReadContext, Sniff, Source, register
@@ -349,6 +350,16 @@ def _dim_part(dim: str, value: str, table: SokTable, rowno: int, col: int, fc: F
     raise AssertionError(dim)  # pragma: no cover - dims are fixed in REPORTS
 
 
+def _riket_row(kommunkod: str, cells: list, ix: dict[str, int], enhet_level: bool) -> bool:
+    """A row without a kommunkod that is the Riket row (kommun level) or a unit without one."""
+    if kommunkod not in ("", "0000"):
+        return False
+    if enhet_level:
+        return True
+    name = norm_header(cells[ix["Kommun"]]) if "Kommun" in ix else ""
+    return name.lower() in ("riket", "sverige", "hela riket", "")
+
+
 def read_table(table: SokTable, spec: ReportSpec, match: re.Match, ctx: ReadContext) -> dict[str, pd.DataFrame]:
     """Turn one parsed export into ``publicerad`` (+ ``skolenheter``) rows.
 
@@ -397,6 +408,13 @@ def read_table(table: SokTable, spec: ReportSpec, match: re.Match, ctx: ReadCont
     for rowno, cells in table.rows:
         kommunkod = clean_code(cells[ix[code_col]], 4)
         typ = norm_header(cells[ix["Typ av huvudman"]])
+        if not re.fullmatch(r"\d{4}", kommunkod) and not _riket_row(kommunkod, cells, ix, enhet_level):
+            # checked before any filtering: a repeated header row or a pasted note must not be
+            # dropped silently as "another kommun"
+            fc.add(table.where(rowno), code_col, cells[ix[code_col]],
+                   "a 4-digit kommunkod (is the header row repeated inside the data, e.g. two exports "
+                   "pasted together? remove that row)", row=rowno)
+            continue
         if enhet_level:
             if not keep_enhet(kommunkod, ctx):
                 continue
@@ -530,6 +548,34 @@ def _xlsx_title_cached(path: str, mtime: float) -> tuple[tuple[str, ...], str]:
     return xlsx_title(Path(path))
 
 
+@lru_cache(maxsize=256)
+def _xlsx_texts_cached(path: str, mtime: float) -> tuple[str, ...]:
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 - an unreadable workbook is simply not recognised
+        return ()
+    try:
+        texts = []
+        for row in wb[wb.sheetnames[0]].iter_rows(max_row=_TITLE_ROWS, values_only=True):
+            t = " ".join(norm_header(c) for c in row if norm_header(c))
+            if t:
+                texts.append(t)
+    finally:
+        wb.close()
+    return tuple(texts)
+
+
+def _xlsx_texts(path: Path) -> tuple[str, ...]:
+    """The text lines of the first rows of the first sheet (where the report title is)."""
+    try:
+        mtime = path.stat().st_mtime
+    except OSError:
+        return ()
+    return _xlsx_texts_cached(str(path), mtime)
+
+
 def _xlsx_title(path: Path) -> tuple[tuple[str, ...], str]:
     try:
         mtime = path.stat().st_mtime
@@ -542,10 +588,27 @@ def _is_skolverket_xlsx(s: Sniff) -> bool:
     return s.path.suffix.lower() in (".xlsx", ".xlsm") and any(x.startswith("Rapportbeskrivning") for x in s.sheets)
 
 
+def _title_row(path: Path, sheet: str, pattern: re.Pattern) -> int | None:
+    """The row of ``sheet`` whose text matches ``pattern`` (in the first rows), or None."""
+    for rowno, cells in xlsx_rows(path, sheet):
+        if rowno > _TITLE_ROWS:
+            break
+        text = " ".join(norm_header(c) for c in cells if norm_header(c))
+        if text and pattern.match(text):
+            return rowno
+    return None
+
+
+#: How far down a sheet recognition looks for the report title (Skolverket puts it in row 3;
+#: a few rows added above it in Excel are still recognised, and then reported by the reader).
+_TITLE_ROWS = 12
+
+
 def title_of(s: Sniff) -> str:
     """The report title of a sniffed Skolverket export (CSV or XLSX), '' when not one."""
     if _is_skolverket_xlsx(s):
-        return _xlsx_title(s.path)[1]
+        texts = _xlsx_texts(s.path)
+        return next((t for t in texts if any(spec.title.match(t) for spec in REPORTS)), texts[0] if texts else "")
     if s.head and is_skolverket_head(s.head):
         return title_of_head(s.head)
     return ""
@@ -574,6 +637,13 @@ def _reader(spec: ReportSpec) -> Callable[[Path, ReadContext], dict[str, pd.Data
         m = spec.title.match(table.title)
         if m is None:
             fc = FailureCollector(path)
+            found = _title_row(path, table.sheet, spec.title) if table.sheet else None
+            if found is not None:
+                fc.add(f"sheet {table.sheet!r}, row {found}", None, table.title,
+                       f"the report title as the first text of the sheet (rows above row {found} were added)",
+                       row=found)
+                fc.raise_if_any(f"Remove the rows added above the title (rows 1-{found - 1}) in sheet "
+                                f"{table.sheet!r}, or download the file again from Skolverket's 'Sök statistik'.")
             fc.add("preamble", None, table.title, f"a report title matching {spec.title.pattern!r}")
             fc.raise_if_any()
         return read_table(table, spec, m, ctx)

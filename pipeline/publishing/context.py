@@ -38,6 +38,9 @@ class PageContext:
     registry: IndicatorRegistry
     params_dir: Path
     processed_dir: Path
+    #: Read the written analyses of ``params_dir/analyser`` (off when they are the demo's and the
+    #: data is a real municipality's; see :func:`params_for_data`).
+    analyses: bool = True
     _names: dict = field(default_factory=dict, compare=False, repr=False)
 
     # ------------------------------------------------------------------ labels
@@ -152,6 +155,9 @@ def load_context(processed_dir: str | Path, params_dir: str | Path) -> PageConte
         markering=indikatorer["markering"].fillna("").astype(str),
         lasar=indikatorer["lasar"].astype(int),
     )
+    own = params_for_data(params, indikatorer)
+    demo_params_for_other_data = own is not params and params.huvudman.fiktiv
+    params = own
     return PageContext(
         indikatorer=indikatorer,
         forandringar=_read(processed / "forandringar.parquet", required=False),
@@ -162,7 +168,33 @@ def load_context(processed_dir: str | Path, params_dir: str | Path) -> PageConte
         registry=load_indicator_registry(),
         params_dir=params_path,
         processed_dir=processed,
+        analyses=not demo_params_for_other_data,
     )
+
+
+def params_for_data(params: Params, indikatorer: pd.DataFrame) -> Params:
+    """The params with the huvudman the indicator table was built for.
+
+    A real-data report for a municipality (``report --kommun 0180``) builds the indicator table for
+    that kommun, while ``params/huvudman.yml`` still names the configured (or demo) huvudman: the
+    huvudman-level rows then carry another name. The pages take the name from the data (the most
+    frequent huvudman-level name, ties alphabetically, as the orchestrator names the book) and are
+    not marked fictitious: the table is built from published files. When the configured huvudman is
+    the demo's (``fiktiv: true``), its local targets are dropped too (and :func:`load_context` skips
+    its written analyses): they are about the fictitious Exempelkommun. When the configured name is
+    in the data (the usual case, and the demo), the params are used as they are.
+    """
+    names = indikatorer.loc[indikatorer["niva"] == "huvudman", "enhet"].dropna().astype(str)
+    names = names[names.str.strip() != ""]
+    if names.empty or params.huvudman.namn in set(names):
+        return params
+    counts = names.value_counts()
+    namn = sorted(counts[counts == counts.max()].index)[0]
+    hm = params.huvudman.model_copy(update={"namn": namn, "fiktiv": False, "jamforelsegrupp": ()})
+    update: dict = {"huvudman": hm}
+    if params.huvudman.fiktiv:
+        update["mal"] = ()
+    return params.model_copy(update=update)
 
 
 def load_indikatorer(processed_dir: str | Path) -> pd.DataFrame:

@@ -716,8 +716,8 @@ def _observations_html(ctx: PageContext, *, skolform: str, skolenhetskod: str, l
 
 def _analysis_section(ctx: PageContext, *, kod: str, lasar: int, name: str) -> Section:
     sid = "analys"
-    analysis = load_analysis(ctx.params_dir, lasar, kod)
-    previous = load_analysis(ctx.params_dir, lasar - 1, kod)
+    analysis = load_analysis(ctx.params_dir, lasar, kod) if ctx.analyses else None
+    previous = load_analysis(ctx.params_dir, lasar - 1, kod) if ctx.analyses else None
     parts = []
     if analysis is None:
         parts.append(

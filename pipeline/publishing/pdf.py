@@ -6,8 +6,13 @@ every request that is not ``data:`` or ``about:`` is aborted.
 - ``reports/<YEAR>/kvalitetsrapport-<YEAR>.pdf``: a print version of the book in one HTML
   document (title page, table of contents with page numbers, summary, the chapters with their
   units, the method appendix), A4, "Sida X av Y" in the footer, figures included, PDF bookmarks
-  from the headings. Page numbers in the table of contents come from a first print: its outline
-  (bookmarks) gives the page of every heading, and the second print writes them in.
+  from the headings. The book is printed in chunks (the front matter, the summary, each chapter
+  overview, groups of unit pages, the method appendix; every chunk starts on a new page anyway),
+  so a huvudman with hundreds of units never has to fit in one Chromium document. The chunks are
+  joined with pypdf; the page of every heading comes from each chunk's outline plus its offset,
+  the table of contents is printed last with those numbers, the bookmarks are rebuilt over the
+  joined file, and the header and "Sida X av Y" footer are printed once over all pages (an overlay
+  of empty pages) and merged onto them.
 - ``reports/<YEAR>/enheter/<skolenhetskod>.pdf``: the unit's key figures and written analysis
   (the page's ``sammanfattning`` and ``analys`` sections) scaled so they fit one A4 page, for the
   kvalitetsdialog.
@@ -91,43 +96,89 @@ class Printer:
     def __init__(self, browser: Any) -> None:
         self._browser = browser
         self._context = browser.new_context()
+        self._context.set_default_timeout(PRINT_TIMEOUT_MS)
         self._context.route("**/*", _offline_route)
 
     def _page(self, html_text: str) -> Any:
         page = self._context.new_page()
-        page.emulate_media(media="print")
-        page.set_content(html_text, wait_until="load")
+        try:
+            page.emulate_media(media="print")
+            page.set_content(html_text, wait_until="load")
+        except Exception:
+            _close_quietly(page.close)
+            raise
         return page
 
-    def pdf(self, html_text: str, *, header: str, footer: str, margin: dict, scale: float = 1.0) -> bytes:
-        """Print an HTML document to PDF bytes (A4, header and footer templates, bookmarks)."""
-        page = self._page(html_text)
+    def pdf(
+        self,
+        html_text: str,
+        *,
+        header: str | None,
+        footer: str | None,
+        margin: dict,
+        scale: float = 1.0,
+        what: str = "a PDF",
+    ) -> bytes:
+        """Print an HTML document to PDF bytes (A4, header and footer templates, bookmarks).
+
+        ``header``/``footer`` None prints no header and footer (the book's chunks get theirs from
+        an overlay). A browser failure is raised as :class:`PdfError` naming ``what``.
+        """
         try:
-            return page.pdf(
-                format="A4",
-                print_background=True,
-                display_header_footer=True,
-                header_template=header,
-                footer_template=footer,
-                margin=margin,
-                scale=max(0.1, min(2.0, scale)),
-                outline=True,
-                tagged=True,
-            )
-        finally:
-            page.close()
+            page = self._page(html_text)
+            try:
+                return page.pdf(
+                    format="A4",
+                    print_background=True,
+                    display_header_footer=header is not None or footer is not None,
+                    header_template=header or "<span></span>",
+                    footer_template=footer or "<span></span>",
+                    margin=margin,
+                    scale=max(0.1, min(2.0, scale)),
+                    outline=True,
+                    tagged=True,
+                )
+            finally:
+                _close_quietly(page.close)
+        except PdfError:
+            raise
+        except Exception as exc:  # playwright's errors: wrap with what was printed
+            raise PdfError(
+                f"Chromium failed printing {what} ({len(html_text) / 1e6:.1f} MB of HTML): "
+                f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}. "
+                "Run again; if it repeats, build without the PDF (`--no-pdf`) and report the problem."
+            ) from exc
 
     def content_height(self, html_text: str, width_px: int) -> float:
         """The document's height in CSS px when laid out at ``width_px``."""
-        page = self._page(html_text)
         try:
-            page.set_viewport_size({"width": width_px, "height": 1000})
-            return float(page.evaluate("document.documentElement.scrollHeight"))
-        finally:
-            page.close()
+            page = self._page(html_text)
+            try:
+                page.set_viewport_size({"width": width_px, "height": 1000})
+                return float(page.evaluate("document.documentElement.scrollHeight"))
+            finally:
+                _close_quietly(page.close)
+        except Exception as exc:
+            raise PdfError(f"Chromium failed laying out a unit sheet: {type(exc).__name__}: {exc}") from exc
 
     def close(self) -> None:
-        self._context.close()
+        """Close the browser context; a browser that is already gone is fine."""
+        _close_quietly(self._context.close)
+
+
+#: Playwright's timeout for loading and printing one document (a big chunk takes a while).
+PRINT_TIMEOUT_MS = 300_000
+
+_log = logging.getLogger(__name__)
+
+
+def _close_quietly(close: Any) -> None:
+    """Call a playwright ``close``; a dead page, context or browser (it crashed, or was already
+    closed) is not an error at cleanup: the error that killed it is the one that matters."""
+    try:
+        close()
+    except Exception as exc:  # noqa: BLE001 - cleanup must never mask the original error
+        _log.debug("ignored while closing the browser: %s", exc)
 
 
 def _offline_route(route: Any) -> None:
@@ -150,12 +201,14 @@ def open_printer() -> Iterator[Printer]:
     exe = chromium_path()
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=exe, headless=True, args=CHROMIUM_ARGS)
-        printer = Printer(browser)
         try:
-            yield printer
+            printer = Printer(browser)
+            try:
+                yield printer
+            finally:
+                printer.close()
         finally:
-            printer.close()
-            browser.close()
+            _close_quietly(browser.close)
 
 
 # --------------------------------------------------------------------------- determinism
@@ -286,9 +339,8 @@ def _part_body(book: Book, page: Page, cache: dict, *, shift: int) -> tuple[str,
     return title or page.title, shift_headings(body, shift) if shift else body
 
 
-def book_print_html(book: Book, *, page_numbers: dict[str, int] | None = None, cache: dict | None = None) -> str:
-    """The print version of the whole book as one HTML document."""
-    cache = {} if cache is None else cache
+def _print_parts(book: Book, cache: dict) -> list[dict]:
+    """Every part of the print book in order: summary, chapters with their units, method."""
     env = _environment()
     L = _labels(book)
     parts = []
@@ -324,14 +376,59 @@ def book_print_html(book: Book, *, page_numbers: dict[str, int] | None = None, c
         xlsx_href="site/data/indikatorer.xlsx",
     )
     parts.append({"kind": "method", "key": book.method_page.key, "title": book.method_page.title, "level": 1, "body": Markup(method)})
+    return parts
+
+
+def _render_print(book: Book, parts: list[dict], toc: list[_TocEntry], *, front: bool) -> str:
+    return _environment().get_template("book.html.j2").render(
+        book=book,
+        parts=parts,
+        toc=toc,
+        front=front,
+        css=_css(),
+        L=_labels(book),
+        lasar_text=lasar_text(book.lasar),
+        fiktiv=book.fiktiv,
+    )
+
+
+def _toc(parts: list[dict], page_numbers: dict[str, int] | None) -> list[_TocEntry]:
     numbers = page_numbers or {}
-    toc = [
+    return [
         _TocEntry(key=p["key"], title=p["title"], level=p["level"], page=str(numbers.get(p["key"], "")) if page_numbers else "00")
         for p in parts
     ]
-    return env.get_template("book.html.j2").render(
-        book=book, parts=parts, toc=toc, css=_css(), L=L, lasar_text=lasar_text(book.lasar), fiktiv=book.fiktiv
-    )
+
+
+def book_print_html(book: Book, *, page_numbers: dict[str, int] | None = None, cache: dict | None = None) -> str:
+    """The print version of the whole book as one HTML document (title page, contents, parts)."""
+    cache = {} if cache is None else cache
+    parts = _print_parts(book, cache)
+    return _render_print(book, parts, _toc(parts, page_numbers), front=True)
+
+
+#: A chunk of the print book holds at most this many unit pages, or this much HTML, so a
+#: huvudman with hundreds of units prints as many modest Chromium documents.
+CHUNK_UNITS = 20
+CHUNK_BYTES = 8_000_000
+
+
+def _chunks(parts: list[dict]) -> list[list[dict]]:
+    """Split the parts where a new page starts anyway: before every level-1 part, and between
+    unit pages (each starts on a new page in print.css) when a chunk is full."""
+    chunks: list[list[dict]] = []
+    size = 0
+    for p in parts:
+        n = len(p["body"])
+        cur = chunks[-1] if chunks else None
+        full = cur is not None and (sum(q["kind"] == "unit" for q in cur) >= CHUNK_UNITS or size + n > CHUNK_BYTES)
+        if cur is None or p["level"] == 1 or full:
+            chunks.append([p])
+            size = n
+        else:
+            cur.append(p)
+            size += n
+    return chunks
 
 
 def _method_view(book: Book) -> Any:
@@ -368,24 +465,86 @@ def _match_outline(parts_order: list[tuple[str, str]], outline: list[tuple[int, 
     return found
 
 
+def _chunk_base_depth(chunk: list[dict]) -> int:
+    """Outline depth of the chunk's top headings in the whole book (a chunk of unit pages has
+    its unit titles at depth 1, under their chapter)."""
+    return chunk[0]["level"] - 1
+
+
+def _blank_pages_html(n: int) -> str:
+    pages = '<div style="break-after: page;">&#8203;</div>' * (n - 1) + "<div>&#8203;</div>"
+    return f'<!DOCTYPE html><html lang="sv"><head><meta charset="utf-8"></head><body style="margin:0">{pages}</body></html>'
+
+
 def render_book_pdf(book: Book, path: Path, *, printer: Printer, cache: dict | None = None) -> Path:
-    """Print the huvudman report to ``path`` (two passes for the table of contents' page numbers)."""
+    """Print the huvudman report to ``path`` (in chunks; see the module docstring)."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import NameObject, TextStringObject
+
     cache = {} if cache is None else cache
+    parts = _print_parts(book, cache)
     header, footer = _header_footer(book, book.title)
-    first = printer.pdf(book_print_html(book, cache=cache), header=header, footer=footer, margin=_MARGIN)
-    order = [(book.start.key, _labels(book)("sammanfattning", "Sammanfattning"))]
-    for ch in book.chapters:
-        for p in ch.pages:
-            t, _ = _part_body(book, p, cache, shift=0)
-            order.append((p.key, t))
-    order.append((book.method_page.key, book.method_page.title))
-    numbers = _match_outline(order, outline_pages(first))
-    final = printer.pdf(book_print_html(book, page_numbers=numbers, cache=cache), header=header, footer=footer, margin=_MARGIN)
-    data = normalize_pdf(final)
+    title = f"{book.title} – {book.huvudman}"
+
+    # 1. the body chunks, without header and footer
+    printed: list[tuple[list[dict], bytes]] = []
+    for i, chunk in enumerate(_chunks(parts)):
+        html_text = _render_print(book, chunk, [], front=False)
+        printed.append((chunk, printer.pdf(html_text, header=None, footer=None, margin=_MARGIN, what=f"part {i + 1} of {title!r} ({chunk[0]['title']})")))
+
+    # 2. the front matter (title page, contents): page numbers need its length, which the
+    #    numbers rarely change; print until it is stable
+    front_pages = page_count(printer.pdf(_render_print(book, [], _toc(parts, None), front=True), header=None, footer=None, margin=_MARGIN, what="the table of contents"))
+    for _ in range(3):
+        numbers: dict[str, int] = {}
+        outline: list[tuple[int, str, int]] = []
+        offset = front_pages
+        with _quiet_pypdf():
+            for chunk, data in printed:
+                reader = PdfReader(io.BytesIO(data))
+                entries = _walk_outline(reader)
+                base = _chunk_base_depth(chunk)
+                outline += [(base + d, t, offset + pno) for d, t, pno in entries]
+                local = _match_outline([(p["key"], p["title"]) for p in chunk], entries)
+                for p in chunk:
+                    numbers[p["key"]] = offset + local.get(p["key"], 1)
+                offset += len(reader.pages)
+        front = printer.pdf(
+            _render_print(book, [], _toc(parts, numbers), front=True), header=None, footer=None, margin=_MARGIN, what="the table of contents"
+        )
+        if page_count(front) == front_pages:
+            break
+        front_pages = page_count(front)
+    total = offset
+
+    # 3. join; header and "Sida X av Y" from an overlay of empty pages printed once
+    overlay = printer.pdf(_blank_pages_html(total), header=header, footer=footer, margin=_MARGIN, what="the page numbers")
+    with _quiet_pypdf():
+        writer = PdfWriter()
+        front_reader = PdfReader(io.BytesIO(front))
+        front_outline = _walk_outline(front_reader)
+        for data in [front] + [d for _, d in printed]:
+            for pg in PdfReader(io.BytesIO(data)).pages:
+                writer.add_page(pg)
+        over = PdfReader(io.BytesIO(overlay))
+        if len(over.pages) != total:
+            raise PdfError(f"The page-number overlay has {len(over.pages)} pages, the report {total}; run again.")
+        for pg, ov in zip(writer.pages, over.pages, strict=True):
+            pg.merge_page(ov)
+        parents: list[Any] = []
+        for depth, text, pno in front_outline + outline:
+            del parents[depth:]
+            parent = parents[-1] if parents else None
+            item = writer.add_outline_item(text, pno - 1, parent=parent)
+            parents.append(item)
+        stamp = "D:" + source_date().strftime("%Y%m%d%H%M%S") + "+00'00'"
+        writer.add_metadata({"/Title": title, "/Creator": "Chromium", "/Producer": "pypdf", "/CreationDate": stamp, "/ModDate": stamp})
+        writer._root_object[NameObject("/Lang")] = TextStringObject("sv")
+        buf = io.BytesIO()
+        writer.write(buf)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-
-    write_published(path, data)
+    write_published(path, buf.getvalue())
     return path
 
 

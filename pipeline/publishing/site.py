@@ -216,7 +216,10 @@ def wrap_tables(body: str) -> str:
 # --------------------------------------------------------------------------- layout
 
 
+@lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
+    """One template environment per process: its template cache saves compiling every template
+    again for each of hundreds of pages and PDFs (nobody mutates it)."""
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(TEMPLATES / "site"), str(TEMPLATES / "print")]),
         autoescape=True,

@@ -523,10 +523,6 @@ def _(root):
     "sheet 'Statistik'",
     "row 9",
     "'Kommun-kod'",
-    xfail="skolverket.py drops every row whose Kommun-kod is not the huvudman's or the comparison "
-    "group's before checking it, so a second copy of the header row inside the data (two exports "
-    "pasted together) is read silently (exit 0); it should fail with the sheet, row 9 and "
-    "'Kommun-kod is not a 4-digit code'.",
 )
 def _(root):
     wb = _k6_workbook()
@@ -544,11 +540,6 @@ def _(root):
     "sheet 'Statistik'",
     "row",
     not_in=("not recognised as any known source",),
-    xfail="skolverket.py (xlsx_title) only looks for the report title in the first rows; with three "
-    "extra rows above it (a note added in Excel) the workbook is 'not recognised as any known "
-    "source', a message that names neither the sheet nor the row and suggests a SIS column "
-    "mapping; it should either find the title further down or say 'sheet Statistik: no "
-    "Skolverket title in rows 1-8; remove the rows added above the title'.",
 )
 def _(root):
     wb = _k6_workbook()
@@ -578,9 +569,6 @@ def _(root):
     "kolada.parquet",
     "column 'year'",
     "'2024/25'",
-    xfail="kolada.py read_data does df['year'].astype('int64'): a year column of text with a "
-    "value such as '2024/25' crashes with ValueError (a traceback, not exit 2); it should report "
-    "the parquet row and column 'year' and say to fetch the data again.",
 )
 def _(root):
     df = _kolada()
@@ -603,11 +591,6 @@ def _(root):
     "kolada.parquet",
     "'gender'",
     not_in=("not recognised as any known source",),
-    xfail="kolada.py recognises a file only when every column of the raw format is present, so a "
-    "Kolada file without 'gender' is 'not recognised as any known source' (a message that never "
-    "names the missing column and suggests a SIS column mapping); read_data's own missing-column "
-    "check is unreachable. Detection should accept most of the columns (kpi, municipality_id, "
-    "year, value) and the reader then say: column 'gender' missing, fetch the data again.",
 )
 def _(root):
     _kolada().drop(columns=["gender"]).to_parquet(root / "data" / "raw" / "kolada.parquet", index=False)
@@ -624,11 +607,6 @@ def _zip_copy(src: Path, dst: Path, fn: Callable[[str, bytes], bytes]) -> None:
     "enkat.xlsx",
     "'Resultat",
     not_in=("not recognised as any known source",),
-    xfail="skolenkaten.py recognises a workbook only when a 'Resultat ...' sheet and 'Förklaring' "
-    "both exist, so a Skolenkäten report whose result sheet is missing (renamed 'Blad1') is 'not "
-    "recognised as any known source': the missing sheet is never named and the fix offered is a SIS "
-    "column mapping. It should be recognised by 'Förklaring' / 'Könsuppdelat resultat' or the title "
-    "cell and say: sheet 'Resultat ...' missing, download the report again.",
 )
 def _(root):
     need_realdata()
