@@ -339,6 +339,18 @@ def build_report(
         "kommunkod": params.huvudman.kommunkod,
     }
     status = {r.name: r for r in summary.results}
+    build_key = _build_key(jobs, summary, ind, provenance, pdf=pdf, allow_failures=allow_failures)
+    if not force and _up_to_date(target, build_key):
+        log("[4/5] Nothing changed since the published report: it is left as it is.")
+        counts = {k: v for k, v in summary.to_manifest()["counts"].items() if v}
+        return ReportResult(
+            year=year,
+            report_dir=target,
+            pages=len(list((target / "site").rglob("*.html"))),
+            jobs=counts,
+            seconds=time.perf_counter() - t0,
+            failed=failed,
+        )
     names, ids = identities(raw, read_context(params))
     with staged_directory(target) as stage:
         published_jobs = []
@@ -375,6 +387,7 @@ def build_report(
         log("[5/5] Writing the manifest and swapping the new report in ...")
         manifest = {
             "lasar": year,
+            "build_key": build_key,
             **provenance,
             "jobs": summary.to_manifest(),
             "step_seconds": {k: round(v, 3) for k, v in timings.items()},
@@ -392,6 +405,29 @@ def build_report(
         failed=failed,
         files=[str(w) for w in written] if written else [],
     )
+
+
+def _build_key(jobs, summary, indikatorer: pd.DataFrame, provenance: dict, **flags) -> str:
+    """Everything the published report depends on: job hashes and outcomes, the indicator table,
+    the provenance (code version, params, inputs) and the build flags."""
+    h = hashlib.sha256()
+    outcome = {r.name: r.status for r in summary.results}
+    for job in sorted(jobs, key=lambda j: j.name):
+        h.update(f"{job.name}:{job.hash}:{outcome.get(job.name)}\n".encode())
+    h.update(pd.util.hash_pandas_object(indikatorer, index=False).values.tobytes())
+    h.update(json.dumps({"provenance": provenance, "flags": flags}, sort_keys=True, default=str).encode())
+    return h.hexdigest()
+
+
+def _up_to_date(target: Path, build_key: str) -> bool:
+    """True when ``target`` is a complete report built from exactly this build key."""
+    manifest = target / "manifest.json"
+    if not manifest.exists() or not (target / "site" / "index.html").exists():
+        return False
+    try:
+        return json.loads(manifest.read_text()).get("build_key") == build_key
+    except (OSError, json.JSONDecodeError):
+        return False
 
 
 def _input_hashes(raw: Path) -> dict[str, str]:

@@ -246,6 +246,7 @@ def run_ingest(raw: Path, processed: Path, ctx: ReadContext, *, force: bool = Fa
     with staged_directory(processed) as stage:
         for name, df in tables.items():
             df.to_parquet(stage / f"{name}.parquet", index=False)
+        (stage / ".gitkeep").touch()  # the folder is tracked empty in the repository
         (stage / INGEST_STAMP).write_text(
             json.dumps({"key": key_hash, "files": result.files, "rows": result.rows}, indent=1, sort_keys=True)
         )
