@@ -328,7 +328,6 @@ def build_report(
             failed,
         )
 
-    log("[4/5] Publishing the site, PDF and downloads; scanning them for pupil-level information ...")
     t = time.perf_counter()
     target = paths.report_dir(year)
     provenance = {
@@ -351,6 +350,7 @@ def build_report(
             seconds=time.perf_counter() - t0,
             failed=failed,
         )
+    log("[4/5] Publishing the site, PDF and downloads; scanning them for pupil-level information ...")
     names, ids = identities(raw, read_context(params))
     with staged_directory(target) as stage:
         published_jobs = []
