@@ -506,5 +506,16 @@ def warm_worker(kernel_name: str = "python3") -> None:
 
 
 def template_ref(template: Path, output: Path) -> str:
-    """The template path as recorded in the output's metadata: relative to the output folder."""
-    return Path(os.path.relpath(Path(template).resolve(), Path(output).resolve().parent)).as_posix()
+    """The template path as recorded in the output's metadata.
+
+    A template of the repository is recorded relative to the repository (``notebooks/x.ipynb``),
+    so the executed notebook is the same wherever the project folder lies relative to the code
+    (``make verify`` rebuilds in a temp dir). Any other template is recorded relative to the
+    output folder.
+    """
+    from pipeline.paths import REPO_ROOT
+
+    resolved = Path(template).resolve()
+    if resolved.is_relative_to(REPO_ROOT):
+        return resolved.relative_to(REPO_ROOT).as_posix()
+    return Path(os.path.relpath(resolved, Path(output).resolve().parent)).as_posix()
