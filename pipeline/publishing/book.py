@@ -316,7 +316,8 @@ def compute_key_figures(
                 ]
                 if "typ" in f.columns:  # one-year change, not the trend period
                     f = f[f["typ"] == "ett_ar"]
-                if not f.empty and not pd.isna(f.iloc[0]["signifikant"]):
+                untested = not f.empty and "test" in f.columns and str(f.iloc[0]["test"]) in {"ingen", ""}
+                if not f.empty and not untested and not pd.isna(f.iloc[0]["signifikant"]):
                     sig = bool(f.iloc[0]["signifikant"])
             out.append(
                 KeyFigure(

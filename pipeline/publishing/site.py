@@ -85,8 +85,8 @@ def change_text(k: KeyFigure, book: Book) -> str:
     """Describe the change of a key figure from last year, honestly.
 
     The difference is called an increase/decrease only when ``signifikant`` is true; when the test
-    says no, the sentence says the difference is not statistically certain; without a test it
-    states last year's value.
+    says no, the sentence says the difference is not statistically certain; where no test is
+    possible (published values without pupil counts) it says so.
     """
     prev_year = book.lasar - 1
     if k.varde is None:
@@ -116,7 +116,11 @@ def change_text(k: KeyFigure, book: Book) -> str:
             default="{diff}{enhet} jämfört med {ar} ({forra}); skillnaden är inte statistiskt säkerställd.",
         )
     else:
-        tpl = book.label("publicering", "nyckeltal_forandring", default="{diff}{enhet} jämfört med {ar} ({forra}).")
+        tpl = book.label(
+            "publicering",
+            "nyckeltal_forandring",
+            default="{diff}{enhet} jämfört med {ar} ({forra}); förändringen kan inte prövas statistiskt.",
+        )
     return tpl.format(diff=diff, enhet=unit, ar=prev_year, forra=prev)
 
 
