@@ -411,9 +411,10 @@ def _build_key(jobs, summary, indikatorer: pd.DataFrame, provenance: dict, **fla
     """Everything the published report depends on: job hashes and outcomes, the indicator table,
     the provenance (code version, params, inputs) and the build flags."""
     h = hashlib.sha256()
-    outcome = {r.name: r.status for r in summary.results}
+    # Whether a job failed matters (its page says so), not whether it ran now or came from the cache.
+    failed = {r.name for r in summary.results if r.status == "failed"}
     for job in sorted(jobs, key=lambda j: j.name):
-        h.update(f"{job.name}:{job.hash}:{outcome.get(job.name)}\n".encode())
+        h.update(f"{job.name}:{job.hash}:{job.name in failed}\n".encode())
     h.update(pd.util.hash_pandas_object(indikatorer, index=False).values.tobytes())
     h.update(json.dumps({"provenance": provenance, "flags": flags}, sort_keys=True, default=str).encode())
     return h.hexdigest()
