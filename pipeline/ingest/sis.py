@@ -720,6 +720,15 @@ def _skolenhetskod(df, fails, column="skolenhetskod") -> pd.Series:
 # ----------------------------------------------------------------------------------- readers
 
 
+def _pupil_frame(df: pd.DataFrame, fails: _Failures, ctx: ReadContext) -> pd.DataFrame:
+    """The columns every pupil-level kind starts with: läsår, pseudonymous id, skolenhetskod."""
+    out = pd.DataFrame(index=df.index)
+    out["lasar"] = _year_column(df, "lasar", fails)
+    out["elev_id"] = _elev_id(df, fails, ctx, out["lasar"])
+    out["skolenhetskod"] = _skolenhetskod(df, fails)
+    return out
+
+
 def _read_skolenheter(df, fails, ctx):
     out = pd.DataFrame(index=df.index)
     out["skolenhetskod"] = _skolenhetskod(df, fails)
@@ -784,10 +793,7 @@ def _contradictions(df: pd.DataFrame, out: pd.DataFrame, fails: _Failures) -> No
 
 
 def _read_elever(df, fails, ctx):
-    out = pd.DataFrame(index=df.index)
-    out["lasar"] = _year_column(df, "lasar", fails)
-    out["elev_id"] = _elev_id(df, fails, ctx, out["lasar"])
-    out["skolenhetskod"] = _skolenhetskod(df, fails)
+    out = _pupil_frame(df, fails, ctx)
     out["skolform"] = _code_column(df, "skolform", fails, _SKOLFORM, "FS, GR, GY or VUX")
     ak_raw = df["arskurs"].str.upper().replace({"F": "0", "FK": "0"})
     ak = _lookup(ak_raw, lambda v: None if v == "" else _number(v))
@@ -846,10 +852,7 @@ def _amne_column(df, fails):
 
 
 def _read_betyg(df, fails, ctx):
-    out = pd.DataFrame(index=df.index)
-    out["lasar"] = _year_column(df, "lasar", fails)
-    out["elev_id"] = _elev_id(df, fails, ctx, out["lasar"])
-    out["skolenhetskod"] = _skolenhetskod(df, fails)
+    out = _pupil_frame(df, fails, ctx)
     out["arskurs"] = _arskurs(df, fails, [6, 9])
     out["amne"] = _amne_column(df, fails)
     out["betyg"] = _grade_column(df, "betyg", fails, allow_dash=True)
@@ -864,10 +867,7 @@ def _read_betyg(df, fails, ctx):
 
 
 def _read_np(df, fails, ctx):
-    out = pd.DataFrame(index=df.index)
-    out["lasar"] = _year_column(df, "lasar", fails)
-    out["elev_id"] = _elev_id(df, fails, ctx, out["lasar"])
-    out["skolenhetskod"] = _skolenhetskod(df, fails)
+    out = _pupil_frame(df, fails, ctx)
     out["arskurs"] = _arskurs(df, fails, [3, 6, 9])
     out["amne"] = _amne_column(df, fails)
     out["provbetyg"] = _grade_column(df, "provbetyg", fails, allow_dash=False)
@@ -894,10 +894,7 @@ def _program_column(df, fails):
 
 
 def _read_kursbetyg(df, fails, ctx):
-    out = pd.DataFrame(index=df.index)
-    out["lasar"] = _year_column(df, "lasar", fails)
-    out["elev_id"] = _elev_id(df, fails, ctx, out["lasar"])
-    out["skolenhetskod"] = _skolenhetskod(df, fails)
+    out = _pupil_frame(df, fails, ctx)
     out["program"] = _program_column(df, fails)
     fails.add_mask(df, df["kurs"].eq(""), "kurs", "a course code", "is empty")
     out["kurs"] = df["kurs"]
@@ -964,10 +961,7 @@ def _read_studievag(df, fails, ctx):
 
 
 def _read_vux(df, fails, ctx):
-    out = pd.DataFrame(index=df.index)
-    out["lasar"] = _year_column(df, "lasar", fails)
-    out["elev_id"] = _elev_id(df, fails, ctx, out["lasar"])
-    out["skolenhetskod"] = _skolenhetskod(df, fails)
+    out = _pupil_frame(df, fails, ctx)
     fails.add_mask(df, df["kurs"].eq(""), "kurs", "a course code", "is empty")
     out["kurs"] = df["kurs"]
     out["kursomrade"] = _code_column(df, "kursomrade", fails, _KURSOMRADE, "grundläggande, gymnasial or sfi")
@@ -994,10 +988,7 @@ def _read_vux(df, fails, ctx):
 
 
 def _read_franvaro(df, fails, ctx):
-    out = pd.DataFrame(index=df.index)
-    out["lasar"] = _year_column(df, "lasar", fails)
-    out["elev_id"] = _elev_id(df, fails, ctx, out["lasar"])
-    out["skolenhetskod"] = _skolenhetskod(df, fails)
+    out = _pupil_frame(df, fails, ctx)
     if "franvaro_andel" in df.columns:
         pct = df["franvaro_andel"].str.endswith("%")
         val = _float_column(
