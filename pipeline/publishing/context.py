@@ -9,10 +9,19 @@ A page reads from ``processed_dir``:
 - ``skolenheter.parquet`` (optional; unit names),
 
 and from ``params_dir`` the labels, targets (``mal.yml``) and the huvudman's name.
+
+A warm kernel builds many pages in a row from the same files, so what :func:`load_context` reads is
+kept in this process, keyed by the files' fingerprints (path, size, modification time, inode of
+every table and params file): a changed or replaced file is read again, an unchanged one is not.
+Each call returns new ``DataFrame`` objects over the shared data (pandas copy-on-write: a page or
+a notebook that changes a frame changes its own copy, never the next page's). The lookups the
+pages make (a series of one unit, one indicator across units, the rows of one school form and
+läsår) are indexed once per loaded set, in :attr:`PageContext.memo`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,9 +29,23 @@ import pandas as pd
 
 from pipeline.config import Mal, Params, load_params
 from pipeline.errors import ConfigError, DataValidationError
-from pipeline.indicators.registry import Indicator, IndicatorRegistry, load_indicator_registry
-from pipeline.paths import ProjectPaths
-from pipeline.publishing.format import format_number, lasar_text
+from pipeline.indicators.registry import REGISTRY_FILES, Indicator, IndicatorRegistry, load_indicator_registry
+from pipeline.paths import REPO_ROOT, ProjectPaths
+from pipeline.publishing.format import format_number, is_missing, lasar_text
+
+#: The processed tables a page reads (``indikatorer`` is required).
+TABLES = ("indikatorer", "forandringar", "va_enheter", "jamforelser", "skolenheter")
+
+
+@dataclass(frozen=True)
+class Slice:
+    """The rows of one school form and läsår, indexed for quick lookup (shared: never mutate)."""
+
+    rows: dict[tuple[str, str, str, str], dict]  # (niva, skolenhetskod, indikator, grupp) -> row
+    changes: dict[tuple[str, str, str, str, str], dict]  # (typ, niva, kod, indikator, grupp) -> row
+    comparisons: dict[tuple[str, str, str, str], dict]  # (niva, kod, indikator, jamfor_med) -> row
+    #: (niva, skolenhetskod) -> {(indikator, grupp): row}: one subject's rows
+    subjects: dict[tuple[str, str], dict[tuple[str, str], dict]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -41,7 +64,8 @@ class PageContext:
     #: Read the written analyses of ``params_dir/analyser`` (off when they are the demo's and the
     #: data is a real municipality's; see :func:`params_for_data`).
     analyses: bool = True
-    _names: dict = field(default_factory=dict, compare=False, repr=False)
+    #: Indexes and derived lookups, shared by every context over the same loaded files.
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     # ------------------------------------------------------------------ labels
     def label(self, *keys: str, **fill: object) -> str:
@@ -87,8 +111,9 @@ class PageContext:
     def unit_name(self, skolform: str, skolenhetskod: str) -> str:
         """The unit's name, from the unit register, else the indicator table, else the code."""
         key = (skolform, skolenhetskod)
-        if key in self._names:
-            return self._names[key]
+        names = self.memo.setdefault("names", {})
+        if key in names:
+            return names[key]
         name = ""
         reg = self.skolenheter
         if reg is not None and len(reg):
@@ -102,12 +127,149 @@ class PageContext:
             hit = ind[(ind["niva"] == "enhet") & (ind["skolenhetskod"] == skolenhetskod)]
             if not hit.empty:
                 name = str(hit["enhet"].sort_values().iloc[0])
-        self._names[key] = name or skolenhetskod
-        return self._names[key]
+        names[key] = name or skolenhetskod
+        return names[key]
+
+    # ------------------------------------------------------------------ indexed rows
+    def unit_codes(self, skolform: str) -> frozenset[str]:
+        """The codes of the units with rows in a school form (any läsår)."""
+        key = ("unit_codes", skolform)
+        codes = self.memo.get(key)
+        if codes is None:
+            ind = self.indikatorer
+            codes = frozenset(ind.loc[(ind["skolform"] == skolform) & (ind["niva"] == "enhet"), "skolenhetskod"])
+            self.memo[key] = codes
+        return codes
+
+    def _index(self) -> dict[tuple[str, str, str, str], pd.DataFrame]:
+        index = self.memo.get("by_indicator")
+        if index is None:
+            df = self.indikatorer
+            keys = ["skolform", "niva", "indikator", "grupp"]
+            index = {
+                tuple(str(v) for v in key): df.iloc[pos]
+                for key, pos in df.groupby(keys, sort=False, observed=True).indices.items()
+            }
+            self.memo["by_indicator"] = index
+        return index
+
+    def indicator_rows(
+        self, *, skolform: str, niva: str, indikator: str, grupp: str = "samtliga"
+    ) -> pd.DataFrame:
+        """Every row (all units and years) of one indicator and group at one level."""
+        hit = self._index().get((skolform, niva, indikator, grupp))
+        return hit if hit is not None else self.indikatorer.iloc[0:0]
+
+    def series(
+        self,
+        *,
+        skolform: str,
+        niva: str,
+        skolenhetskod: str,
+        indikator: str,
+        grupp: str,
+        years: Iterable[int],
+    ) -> pd.DataFrame:
+        """One subject's values of one indicator and group in ``years``, sorted by läsår."""
+        rows = self.indicator_rows(skolform=skolform, niva=niva, indikator=indikator, grupp=grupp)
+        sel = rows[(rows["skolenhetskod"] == skolenhetskod) & rows["lasar"].isin(list(years))]
+        return sel.sort_values("lasar")
+
+    def slice(self, skolform: str, lasar: int) -> Slice:
+        """The rows, changes and comparisons of one school form and läsår (built once)."""
+        key = ("slice", skolform, int(lasar))
+        cached = self.memo.get(key)
+        if cached is None:
+            cached = _build_slice(self, skolform, int(lasar))
+            self.memo[key] = cached
+        return cached
+
+    def year_frames(self, skolform: str, lasar: int) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+        """The indicator rows and the changes (ending in ``lasar``) of one school form and läsår."""
+        key = ("year_frames", skolform, int(lasar))
+        cached = self.memo.get(key)
+        if cached is None:
+            ind = self.indikatorer
+            fr = self.forandringar
+            if fr is not None and len(fr):
+                till = "lasar_till" if "lasar_till" in fr.columns else "lasar"
+                fr = fr[(fr["skolform"] == skolform) & (fr[till] == int(lasar))]
+            cached = (ind[(ind["skolform"] == skolform) & (ind["lasar"] == int(lasar))], fr)
+            self.memo[key] = cached
+        return cached
+
+    def change(
+        self, *, typ: str, skolform: str, niva: str, skolenhetskod: str, indikator: str, grupp: str, lasar: int
+    ) -> dict | None:
+        """The change (``ett_ar``/``period``) ending in ``lasar``, if there is one."""
+        return self.slice(skolform, lasar).changes.get((typ, niva, skolenhetskod, indikator, grupp))
 
     def lasar_text(self, lasar: int) -> str:
         """``2023/24``."""
         return lasar_text(lasar)
+
+
+def _build_slice(ctx: PageContext, skolform: str, lasar: int) -> Slice:
+    df = ctx.indikatorer
+    sel = df[(df["skolform"] == skolform) & (df["lasar"] == lasar)]
+    rows: dict = {}
+    subjects: dict = {}
+    for r in sel.to_dict("records"):
+        rows[(r["niva"], r["skolenhetskod"], r["indikator"], r["grupp"])] = r
+        subjects.setdefault((r["niva"], r["skolenhetskod"]), {})[(r["indikator"], r["grupp"])] = r
+    changes: dict = {}
+    fr = ctx.forandringar
+    if fr is not None and not fr.empty:
+        till = "lasar_till" if "lasar_till" in fr.columns else "lasar"
+        fsel = fr[(fr["skolform"] == skolform) & (fr[till] == lasar)]
+        for r in fsel.to_dict("records"):
+            r["skolenhetskod"] = "" if is_missing(r.get("skolenhetskod")) else str(r["skolenhetskod"])
+            r.setdefault("lasar_till", r.get("lasar"))
+            changes[(r["typ"], r["niva"], r["skolenhetskod"], r["indikator"], r["grupp"])] = r
+    comparisons: dict = {}
+    jf = ctx.jamforelser
+    if jf is not None and not jf.empty:
+        jsel = jf[(jf["skolform"] == skolform) & (jf["lasar"] == lasar) & (jf["grupp"] == "samtliga")]
+        for r in jsel.to_dict("records"):
+            kod = "" if is_missing(r.get("skolenhetskod")) else str(r["skolenhetskod"])
+            comparisons[(r["niva"], kod, r["indikator"], r["jamfor_med"])] = r
+    return Slice(rows, changes, comparisons, subjects)
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    """What :func:`load_context` read for one fingerprint."""
+
+    frames: dict[str, pd.DataFrame | None]
+    params: Params
+    registry: IndicatorRegistry
+    analyses: bool
+    memo: dict
+
+
+#: Loaded inputs by fingerprint (the newest few; a kernel usually serves one project).
+_LOADED: dict[tuple, _Loaded] = {}
+_MAX_LOADED = 2
+
+
+def _fingerprint(processed: Path, params_path: Path) -> tuple:
+    files = [processed / f"{name}.parquet" for name in TABLES]
+    files += sorted(params_path.glob("*.yml"))
+    files += [REPO_ROOT / "params" / name for name in REGISTRY_FILES]
+    out = []
+    for f in files:
+        try:
+            st = f.stat()
+        except OSError:
+            out.append((str(f), None))
+            continue
+        out.append((str(f), st.st_size, st.st_mtime_ns, st.st_ino))
+    return (str(processed), str(params_path), *out)
+
+
+def clear_cache() -> None:
+    """Forget every loaded set (the next :func:`load_context` reads the files again)."""
+    _LOADED.clear()
 
 
 def _read(path: Path, *, required: bool) -> pd.DataFrame | None:
@@ -147,6 +309,30 @@ def load_context(processed_dir: str | Path, params_dir: str | Path) -> PageConte
             f"{params_path}: not a params folder (no huvudman.yml). Pass params_dir pointing at "
             "the project's params/ (from notebooks/: '../params')."
         )
+    key = _fingerprint(processed, params_path)
+    loaded = _LOADED.get(key)
+    if loaded is None:
+        loaded = _load(processed, params_path)
+        while len(_LOADED) >= _MAX_LOADED:
+            _LOADED.pop(next(iter(_LOADED)))
+        _LOADED[key] = loaded
+    frames = {name: None if df is None else df.copy(deep=False) for name, df in loaded.frames.items()}
+    return PageContext(
+        indikatorer=frames["indikatorer"],
+        forandringar=frames["forandringar"],
+        va_enheter=frames["va_enheter"],
+        jamforelser=frames["jamforelser"],
+        skolenheter=frames["skolenheter"],
+        params=loaded.params,
+        registry=loaded.registry,
+        params_dir=params_path,
+        processed_dir=processed,
+        analyses=loaded.analyses,
+        memo=loaded.memo,
+    )
+
+
+def _load(processed: Path, params_path: Path) -> _Loaded:
     params = load_params(ProjectPaths(root=params_path.parent, params=params_path))
     indikatorer = _read(processed / "indikatorer.parquet", required=True)
     assert indikatorer is not None
@@ -157,18 +343,15 @@ def load_context(processed_dir: str | Path, params_dir: str | Path) -> PageConte
     )
     own = params_for_data(params, indikatorer)
     demo_params_for_other_data = own is not params and params.huvudman.fiktiv
-    params = own
-    return PageContext(
-        indikatorer=indikatorer,
-        forandringar=_read(processed / "forandringar.parquet", required=False),
-        va_enheter=_read(processed / "va_enheter.parquet", required=False),
-        jamforelser=_read(processed / "jamforelser.parquet", required=False),
-        skolenheter=_read(processed / "skolenheter.parquet", required=False),
-        params=params,
+    frames: dict[str, pd.DataFrame | None] = {"indikatorer": indikatorer}
+    for name in TABLES[1:]:
+        frames[name] = _read(processed / f"{name}.parquet", required=False)
+    return _Loaded(
+        frames=frames,
+        params=own,
         registry=load_indicator_registry(),
-        params_dir=params_path,
-        processed_dir=processed,
         analyses=not demo_params_for_other_data,
+        memo={},
     )
 
 

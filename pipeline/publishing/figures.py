@@ -1,9 +1,10 @@
 """Figures for the pages: trends, unit comparisons with intervals, value added, gaps.
 
-Each builder returns a :class:`Figure` (PNG bytes, alt text stating the message, a caption and a
-data table) or ``None`` when there is nothing to draw. Rendering is deterministic: the Agg
-backend, fixed size and dpi, ``metadata={'Software': None}``, no timestamps, so the same inputs give
-the same bytes. Colours are Okabe-Ito (colour-blind safe) and every series also has its own marker
+Each builder returns a :class:`Figure` (SVG bytes, alt text stating the message, a caption and a
+data table) or ``None`` when there is nothing to draw. Figures are SVG with the text drawn as
+paths: sharp at any zoom and in the printed PDF, independent of the reader's fonts, smaller than
+a PNG and about a third cheaper to render. Rendering is deterministic: fixed size, no date or
+creator in the metadata, ids salted with a constant, so the same inputs give the same bytes. Colours are Okabe-Ito (colour-blind safe) and every series also has its own marker
 and line style, so meaning never depends on colour; figures are closed after rendering.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -59,7 +61,7 @@ class Figure:
     """A rendered figure with its accessible text."""
 
     id: str
-    png: bytes
+    svg: bytes
     alt: str
     caption: str
     table_html: str
@@ -67,11 +69,11 @@ class Figure:
 
     def to_html(self) -> str:
         """``<figure>`` with the image (data URI), alt text, caption and the data behind it."""
-        data = base64.b64encode(self.png).decode("ascii")
-        width, height = png_size(self.png)
+        data = base64.b64encode(self.svg).decode("ascii")
+        width, height = svg_size(self.svg)
         return (
             f'<figure class="diagram" id="{esc(self.id)}">'
-            f'<img src="data:image/png;base64,{data}" alt="{esc(self.alt)}" '
+            f'<img src="data:image/svg+xml;base64,{data}" alt="{esc(self.alt)}" '
             f'width="{width}" height="{height}">'
             f"<figcaption>{esc(self.caption)}</figcaption>"
             f"<details><summary>{esc(self.summary)}</summary>{self.table_html}</details>"
@@ -82,16 +84,26 @@ class Figure:
         return self.to_html()
 
 
-def png_size(png: bytes) -> tuple[int, int]:
-    """Width and height in pixels, from the PNG header."""
-    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+_SVG_SIZE = re.compile(rb'<svg[^>]*?width="([0-9.]+)pt" height="([0-9.]+)pt"')
 
 
-def render_png(fig: plt.Figure) -> bytes:
-    """Save a figure as PNG with fixed metadata and dpi, then close it."""
+def svg_size(svg: bytes) -> tuple[int, int]:
+    """Width and height in CSS pixels (at :data:`DPI`), from the SVG's size in points."""
+    m = _SVG_SIZE.search(svg[:2000])
+    if m is None:
+        raise ValueError("not a matplotlib SVG: no width/height in points")
+    return round(float(m.group(1)) * DPI / 72), round(float(m.group(2)) * DPI / 72)
+
+
+_SVG_RC = {"svg.fonttype": "path", "svg.hashsalt": "kvalitetsrapport", "svg.image_inline": True}
+
+
+def render_svg(fig: plt.Figure) -> bytes:
+    """Save a figure as SVG (text as paths, no date or creator, fixed ids), then close it."""
     buf = io.BytesIO()
     try:
-        fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+        with plt.rc_context(_SVG_RC):
+            fig.savefig(buf, format="svg", dpi=DPI, metadata={"Date": None, "Creator": None})
     finally:
         plt.close(fig)
     return buf.getvalue()
@@ -133,29 +145,9 @@ def _series(
     grupp: str,
     years: Sequence[int],
 ) -> pd.DataFrame:
-    df = ctx.indikatorer
-    sel = df[
-        (df["skolform"] == skolform)
-        & (df["niva"] == niva)
-        & (df["skolenhetskod"] == skolenhetskod)
-        & (df["indikator"] == ind.id)
-        & (df["grupp"] == grupp)
-        & (df["lasar"].isin(list(years)))
-    ]
-    return sel.sort_values("lasar")
-
-
-def _change(ctx: PageContext, **key: object) -> dict | None:
-    fr = ctx.forandringar
-    if fr is None or fr.empty:
-        return None
-    till = "lasar_till" if "lasar_till" in fr.columns else "lasar"
-    mask = fr[till] == key.pop("lasar")
-    for col, value in key.items():
-        if col in fr.columns:
-            mask &= fr[col] == value
-    hit = fr[mask]
-    return None if hit.empty else hit.iloc[0].to_dict()
+    return ctx.series(
+        skolform=skolform, niva=niva, skolenhetskod=skolenhetskod, indikator=ind.id, grupp=grupp, years=years
+    )
 
 
 # ---------------------------------------------------------------------------------------- trend
@@ -216,7 +208,7 @@ def trend_figure(
     ax.set_ylabel(ind.kort or ind.label)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)
     fig.subplots_adjust(left=0.11, right=0.97, bottom=0.34, top=0.95)
-    png = render_png(fig)
+    svg = render_svg(fig)
 
     first, last = subject.iloc[0], subject.iloc[-1]
     alt = [
@@ -244,8 +236,7 @@ def trend_figure(
         )
     if mal is not None:
         alt.append(ctx.label("figur", "trend_alt_mal", mal=ctx.fmt(ind, mal.varde)))
-    change = _change(
-        ctx,
+    change = ctx.change(
         lasar=int(last["lasar"]),
         typ="period",
         skolform=skolform,
@@ -287,7 +278,7 @@ def trend_figure(
         till=ctx.lasar_text(years[-1]),
     )
     table = html_table(caption=caption, columns=columns, rows=rows)
-    return Figure(fig_id, png, " ".join(alt), caption, table, ctx.label("figur", "visa_data"))
+    return Figure(fig_id, svg, " ".join(alt), caption, table, ctx.label("figur", "visa_data"))
 
 
 # ----------------------------------------------------------------------------------- caterpillar
@@ -306,26 +297,19 @@ def caterpillar_figure(
     Units whose value is hidden are left out of the drawing but listed in the data table.
     Returns ``None`` with fewer than two units with a value.
     """
-    df = ctx.indikatorer
-    sel = df[
-        (df["skolform"] == skolform)
-        & (df["lasar"] == lasar)
-        & (df["indikator"] == ind.id)
-        & (df["grupp"] == "samtliga")
-        & (df["niva"] == "enhet")
-    ].copy()
+    units = ctx.indicator_rows(skolform=skolform, niva="enhet", indikator=ind.id)
+    sel = units[units["lasar"] == lasar].copy()
     sel["namn"] = [ctx.unit_name(skolform, c) for c in sel["skolenhetskod"]]
     shown = sel.dropna(subset=["varde"]).sort_values(["varde", "namn"])
     if len(shown) < 2:
         return None
-    hm = df[
-        (df["skolform"] == skolform)
-        & (df["lasar"] == lasar)
-        & (df["indikator"] == ind.id)
-        & (df["grupp"] == "samtliga")
-        & (df["niva"] == "huvudman")
-    ].dropna(subset=["varde"])
+    hm = ctx.indicator_rows(skolform=skolform, niva="huvudman", indikator=ind.id)
+    hm = hm[hm["lasar"] == lasar].dropna(subset=["varde"])
     hm_value = float(hm["varde"].iloc[0]) if not hm.empty else None
+    if highlight and len(shown) > ctx.params.installningar.jamforelse_max_enheter:
+        return _position_figure(
+            ctx, ind=ind, sel=sel, shown=shown, hm=hm, lasar=lasar, fig_id=fig_id, notes=notes, highlight=highlight
+        )
 
     fig, ax = _new_figure(height=max(2.4, 0.45 * len(shown) + 1.2))
     ys = list(range(len(shown)))
@@ -357,7 +341,7 @@ def caterpillar_figure(
     ax.set_xlabel(ind.kort or ind.label)
     ax.set_ylim(-0.6, len(ys) - 0.4)
     _adjust_rows(fig, labels)
-    png = render_png(fig)
+    svg = render_svg(fig)
 
     top, bottom = shown.iloc[-1], shown.iloc[0]
     fill = dict(
@@ -388,7 +372,180 @@ def caterpillar_figure(
         ],
         rows=rows,
     )
-    return Figure(fig_id, png, alt, caption, table, ctx.label("figur", "visa_data"))
+    return Figure(fig_id, svg, alt, caption, table, ctx.label("figur", "visa_data"))
+
+
+# ----------------------------------------------------------------------------- one unit among many
+_OTHERS = "#777777"
+
+
+def _strip_axes(values: Sequence[float]) -> tuple[plt.Figure, plt.Axes]:
+    """One row: every other unit as a grey dot over a box (quartiles, whiskers lowest to highest);
+    the caller adds the unit and the reference line. Constant cost whatever the number of units
+    (one scatter)."""
+    fig, ax = _new_figure(height=2.9)
+    ordered = sorted(values)
+    ax.boxplot(
+        [ordered],
+        orientation="horizontal",
+        positions=[0],
+        widths=0.55,
+        whis=(0, 100),
+        showfliers=False,
+        patch_artist=True,
+        boxprops={"facecolor": "#eeeeee", "edgecolor": _OTHERS},
+        medianprops={"color": "#000000", "linewidth": 1.5},
+        whiskerprops={"color": _OTHERS},
+        capprops={"color": _OTHERS},
+    )
+    # a fixed spread (by rank) so that equal values stay visible; deterministic
+    offsets = [((i % 5) - 2) * 0.07 for i in range(len(ordered))]
+    ax.scatter(ordered, offsets, s=14, color=_OTHERS, alpha=0.7, linewidths=0, zorder=3)
+    return fig, ax
+
+
+def _finish_strip(fig: plt.Figure, ax: plt.Axes, formatter: FuncFormatter, xlabel: str, handles: list) -> None:
+    ax.set_yticks([])
+    ax.set_ylim(-0.6, 0.6)
+    ax.spines["left"].set_visible(False)
+    ax.grid(False, axis="y")
+    ax.xaxis.set_major_formatter(formatter)
+    ax.xaxis.set_major_locator(MaxNLocator(6))
+    ax.set_xlabel(xlabel)
+    fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
+    fig.subplots_adjust(left=0.04, right=0.96, bottom=0.2, top=0.74)
+
+
+def _legend_handles(ctx: PageContext, unit_label: str, reference: tuple[str, str, object] | None) -> list:
+    from matplotlib.lines import Line2D
+
+    colour, _m, _ls = STYLE["enhet"]
+    handles = [
+        Line2D([], [], marker="D", color=colour, linestyle="none", markersize=9, label=unit_label),
+        Line2D([], [], marker="o", color=_OTHERS, linestyle="none", markersize=5, label=ctx.label("figur", "ovriga_enheter")),
+    ]
+    if reference is not None:
+        label, rc, rls = reference
+        handles.append(Line2D([], [], color=rc, linestyle=rls, linewidth=1.5, label=label))
+    return handles
+
+
+def _quantiles(values: Sequence[float]) -> dict[str, float]:
+    s = pd.Series(sorted(values), dtype="float64")
+    return {
+        "lagst": float(s.min()),
+        "p25": float(s.quantile(0.25)),
+        "median": float(s.quantile(0.5)),
+        "p75": float(s.quantile(0.75)),
+        "hogst": float(s.max()),
+    }
+
+
+def _derived_html(value: float, decimals: int, suffix: str, **key: str) -> str:
+    """A number computed from the units' published values (a quartile, a count)."""
+    a = {"data-kalla": "fordelning", **{f"data-{k}": v for k, v in key.items()}, "data-varde": exact(value)}
+    return f'<span class="tal"{attrs(a)}>{esc(format_number(value, decimals) + suffix)}</span>'
+
+
+def _distribution_rows(
+    ctx: PageContext, q: dict[str, float], n: int, *, decimals: int, suffix: str, **key: str
+) -> list[list[str]]:
+    rows = [
+        [esc(ctx.label("figur", "fordelning", k)), _derived_html(v, decimals, suffix, kolumn=k, **key), "–"]
+        for k, v in q.items()
+    ]
+    rows.append(
+        [esc(ctx.label("figur", "fordelning", "antal")), _derived_html(n, 0, "", kolumn="antal_enheter", **key), "–"]
+    )
+    return rows
+
+
+def _position_figure(
+    ctx: PageContext,
+    *,
+    ind: Indicator,
+    sel: pd.DataFrame,
+    shown: pd.DataFrame,
+    hm: pd.DataFrame,
+    lasar: int,
+    fig_id: str,
+    notes: Notes | None,
+    highlight: str,
+) -> Figure:
+    """The unit's value among all the school form's units, in one row (for many units)."""
+    skolform = str(sel["skolform"].iloc[0])
+    name = ctx.unit_name(skolform, highlight)
+    mine = shown[shown["skolenhetskod"] == highlight]
+    others = shown[shown["skolenhetskod"] != highlight]["varde"].astype(float).tolist()
+    hm_value = float(hm["varde"].iloc[0]) if not hm.empty else None
+    fig, ax = _strip_axes(others)
+    colour, _m, _ls = STYLE["enhet"]
+    if not mine.empty:
+        rec = mine.iloc[0]
+        v = float(rec["varde"])
+        lo = 0.0 if pd.isna(rec["ki_lag"]) else max(v - float(rec["ki_lag"]), 0.0)
+        hi = 0.0 if pd.isna(rec["ki_hog"]) else max(float(rec["ki_hog"]) - v, 0.0)
+        ax.errorbar([v], [0], xerr=[[lo], [hi]], fmt="D", markersize=10, color=colour, ecolor=colour, capsize=4, zorder=5)
+    reference = None
+    if hm_value is not None:
+        hc, _hm, hls = STYLE["huvudman"]
+        ax.axvline(hm_value, color=hc, linestyle=hls, linewidth=1.5, zorder=4)
+        reference = (ctx.huvudman_namn, hc, hls)
+    _finish_strip(
+        fig,
+        ax,
+        _axis_formatter(ind),
+        ind.kort or ind.label,
+        _legend_handles(ctx, ctx.label("figur", "vald_enhet", enhet=name), reference),
+    )
+    svg = render_svg(fig)
+
+    values = shown["varde"].astype(float).tolist()
+    q = _quantiles(values)
+    fill = dict(
+        indikator=ind.label,
+        lasar_text=ctx.lasar_text(lasar),
+        enhet=name,
+        antal=len(values),
+        q1=ctx.fmt(ind, q["p25"]),
+        q3=ctx.fmt(ind, q["p75"]),
+    )
+    if not mine.empty:
+        v = float(mine["varde"].iloc[0])
+        plats = 1 + sum(x > v for x in values)
+        alt = ctx.label("figur", "position_alt", varde=ctx.fmt(ind, v), plats=plats, **fill)
+    else:
+        alt = ctx.label("figur", "position_alt_utan_varde", **fill)
+    if hm_value is not None:
+        alt += " " + ctx.label("figur", "position_alt_huvudman", huvudman=ctx.fmt(ind, hm_value))
+
+    own = sel[sel["skolenhetskod"] == highlight]
+    rows = [
+        [esc(name), value_html(rec, ind, notes), interval_html(rec, ind)]
+        for rec in own.to_dict("records")
+    ]
+    for rec in hm.to_dict("records"):
+        rows.append([esc(ctx.huvudman_namn), value_html(rec, ind, notes), interval_html(rec, ind)])
+    suffix = " %" if ind.enhet == "procent" else ""
+    rows += _distribution_rows(
+        ctx,
+        q,
+        len(values),
+        decimals=ind.decimaler,
+        suffix=suffix,
+        indikator=ind.id,
+        lasar=str(lasar),
+        skolform=skolform,
+    )
+    caption = ctx.label(
+        "figur", "position_caption", indikator=ind.label, lasar_text=ctx.lasar_text(lasar), enhet=name, antal=len(values)
+    )
+    table = html_table(
+        caption=caption,
+        columns=[ctx.label("figur", "fordelning_rubrik"), ctx.label("tabell", "varde"), ctx.label("tabell", "intervall")],
+        rows=rows,
+    )
+    return Figure(fig_id, svg, alt, caption, table, ctx.label("figur", "visa_data"))
 
 
 # ------------------------------------------------------------------------------------- value added
@@ -407,6 +564,101 @@ def _va_assessment(rec: dict) -> str:
     return "som_forvantat"
 
 
+_VA_SHAPES = {"over": ("^", "#009E73"), "under": ("v", "#D55E00"), "som_forvantat": ("o", "#0072B2")}
+
+
+def _va_cells(ctx: PageContext, rec: dict, lasar: int) -> list[str]:
+    base = {"data-kalla": "va_enheter", "data-skolenhetskod": rec["skolenhetskod"], "data-lasar": str(lasar)}
+    cells = [esc(rec["namn"])]
+    for col in ("residual", "ki_lag", "ki_hog"):
+        a = {**base, "data-kolumn": col, "data-varde": exact(rec[col])}
+        cells.append(f'<span class="tal"{attrs(a)}>{format_number(rec[col], 1)}</span>')
+    cells.append(esc(ctx.label("figur", "va_bedomning", rec["bed"])))
+    return cells
+
+
+def _va_position_figure(
+    ctx: PageContext, *, records: list[dict], skolform: str, lasar: int, fig_id: str, highlight: str
+) -> Figure:
+    """The unit's value added among all the school form's units, in one row (for many units)."""
+    name = ctx.unit_name(skolform, highlight)
+    mine = [r for r in records if r["skolenhetskod"] == highlight]
+    others = [float(r["residual"]) for r in records if r["skolenhetskod"] != highlight]
+    fig, ax = _strip_axes(others)
+    ax.axvline(0, color="#000000", linewidth=1, linestyle="-", zorder=4)
+    colour = STYLE["enhet"][0]
+    for rec in mine:
+        marker, colour = _VA_SHAPES[rec["bed"]]
+        ax.errorbar(
+            [rec["residual"]],
+            [0],
+            xerr=[[max(rec["residual"] - rec["ki_lag"], 0)], [max(rec["ki_hog"] - rec["residual"], 0)]],
+            fmt=marker,
+            markersize=11,
+            color=colour,
+            ecolor=colour,
+            capsize=4,
+            zorder=5,
+        )
+    handles = _legend_handles(ctx, ctx.label("figur", "vald_enhet", enhet=name), None)
+    if mine:
+        handles[0].set_marker(_VA_SHAPES[mine[0]["bed"]][0])
+        handles[0].set_color(_VA_SHAPES[mine[0]["bed"]][1])
+    _finish_strip(fig, ax, FuncFormatter(lambda v, _p: format_number(v, 1)), ctx.label("figur", "va_axel"), handles)
+    svg = render_svg(fig)
+
+    counts = {k: sum(r["bed"] == k for r in records) for k in _VA_SHAPES}
+    fill = dict(
+        lasar_text=ctx.lasar_text(lasar),
+        enhet=name,
+        antal=len(records),
+        over=counts["over"],
+        under=counts["under"],
+        som=counts["som_forvantat"],
+    )
+    if mine:
+        alt = ctx.label(
+            "figur",
+            "va_position_alt",
+            bedomning=_lower_first(ctx.label("figur", "va_bedomning", mine[0]["bed"])),
+            residual=format_number(mine[0]["residual"], 1, sign=True),
+            **fill,
+        )
+    else:
+        alt = ctx.label("figur", "va_position_alt_utan_varde", **fill)
+    rows = [_va_cells(ctx, rec, lasar) for rec in mine]
+    q = _quantiles([float(r["residual"]) for r in records])
+    key = {"indikator": "foradlingsvarde_residual", "lasar": str(lasar), "skolform": skolform}
+    for k, v in q.items():
+        rows.append([esc(ctx.label("figur", "fordelning", k)), _derived_html(v, 1, "", kolumn=k, **key), "–", "–", "–"])
+    rows.append(
+        [
+            esc(ctx.label("figur", "fordelning", "antal")),
+            _derived_html(len(records), 0, "", kolumn="antal_enheter", **key),
+            "–",
+            "–",
+            "–",
+        ]
+    )
+    caption = ctx.label("figur", "va_position_caption", lasar_text=ctx.lasar_text(lasar), enhet=name, antal=len(records))
+    table = html_table(
+        caption=caption,
+        columns=[
+            ctx.label("figur", "fordelning_rubrik"),
+            ctx.label("figur", "va_axel"),
+            ctx.label("figur", "va_lag"),
+            ctx.label("figur", "va_hog"),
+            ctx.label("figur", "va_bedomning_kolumn"),
+        ],
+        rows=rows,
+    )
+    return Figure(fig_id, svg, alt, caption, table, ctx.label("figur", "visa_data"))
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
 def va_figure(
     ctx: PageContext,
     *,
@@ -423,8 +675,7 @@ def va_figure(
     va = ctx.va_enheter
     if va is None or va.empty:
         return None
-    df = ctx.indikatorer
-    codes = set(df[(df["skolform"] == skolform) & (df["niva"] == "enhet")]["skolenhetskod"])
+    codes = ctx.unit_codes(skolform)
     mask = (va["lasar"] == lasar) & (va["skolenhetskod"].astype(str).isin(codes))
     if "skolform" in va.columns:
         mask &= va["skolform"] == skolform
@@ -437,9 +688,11 @@ def va_figure(
     records = sel.to_dict("records")
     for rec in records:
         rec["bed"] = _va_assessment(rec)
+    if highlight and len(records) > ctx.params.installningar.jamforelse_max_enheter:
+        return _va_position_figure(ctx, records=records, skolform=skolform, lasar=lasar, fig_id=fig_id, highlight=highlight)
 
     fig, ax = _new_figure(height=max(2.4, 0.45 * len(records) + 1.2))
-    shapes = {"over": ("^", "#009E73"), "under": ("v", "#D55E00"), "som_forvantat": ("o", "#0072B2")}
+    shapes = _VA_SHAPES
     for i, rec in enumerate(records):
         marker, colour = shapes[rec["bed"]]
         ax.errorbar(
@@ -476,7 +729,7 @@ def va_figure(
     ax.set_xlabel(ctx.label("figur", "va_axel"))
     ax.set_ylim(-0.6, len(records) - 0.4)
     _adjust_rows(fig, [t.get_text() for t in ax.get_yticklabels()])
-    png = render_png(fig)
+    svg = render_svg(fig)
 
     counts = {k: sum(r["bed"] == k for r in records) for k in shapes}
     alt = ctx.label(
@@ -487,19 +740,7 @@ def va_figure(
         under=counts["under"],
         som=counts["som_forvantat"],
     )
-    rows = []
-    for rec in sorted(records, key=lambda r: (r["namn"], r["skolenhetskod"])):
-        base = {
-            "data-kalla": "va_enheter",
-            "data-skolenhetskod": rec["skolenhetskod"],
-            "data-lasar": str(lasar),
-        }
-        cells = [esc(rec["namn"])]
-        for col in ("residual", "ki_lag", "ki_hog"):
-            a = {**base, "data-kolumn": col, "data-varde": exact(rec[col])}
-            cells.append(f'<span class="tal"{attrs(a)}>{format_number(rec[col], 1)}</span>')
-        cells.append(esc(ctx.label("figur", "va_bedomning", rec["bed"])))
-        rows.append(cells)
+    rows = [_va_cells(ctx, rec, lasar) for rec in sorted(records, key=lambda r: (r["namn"], r["skolenhetskod"]))]
     caption = ctx.label("figur", "va_caption", lasar_text=ctx.lasar_text(lasar))
     table = html_table(
         caption=caption,
@@ -512,7 +753,7 @@ def va_figure(
         ],
         rows=rows,
     )
-    return Figure(fig_id, png, alt, caption, table, ctx.label("figur", "visa_data"))
+    return Figure(fig_id, svg, alt, caption, table, ctx.label("figur", "visa_data"))
 
 
 # -------------------------------------------------------------------------------------------- gap
@@ -575,7 +816,7 @@ def gap_figure(
     ax.set_xlabel(ind.kort or ind.label)
     fig.legend(loc="upper center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
     fig.subplots_adjust(left=0.11, right=0.97, bottom=0.16, top=0.88)
-    png = render_png(fig)
+    svg = render_svg(fig)
 
     now_f = groups["flickor"][groups["flickor"]["lasar"] == lasar].dropna(subset=["varde"])
     now_p = groups["pojkar"][groups["pojkar"]["lasar"] == lasar].dropna(subset=["varde"])
@@ -606,4 +847,4 @@ def gap_figure(
         columns=[ctx.label("tabell", "lasar"), ctx.group_label("flickor"), ctx.group_label("pojkar")],
         rows=rows,
     )
-    return Figure(fig_id, png, alt.strip(), caption, table, ctx.label("figur", "visa_data"))
+    return Figure(fig_id, svg, alt.strip(), caption, table, ctx.label("figur", "visa_data"))

@@ -19,7 +19,7 @@ HTML contract with the site renderer (``pipeline.publishing.site``)
   output.
 - Every number is a ``<span class="tal" data-...>`` described in :mod:`pipeline.publishing.tables`
   (``data-varde`` is exact and unrounded; ``data-kolumn`` says which column it holds).
-- Figures are ``<figure class="diagram">`` with a PNG data URI, alt text, ``<figcaption>`` and a
+- Figures are ``<figure class="diagram">`` with an SVG data URI, alt text, ``<figcaption>`` and a
   ``<details>`` data table. Nothing refers to a resource outside the fragment.
 """
 
@@ -33,7 +33,7 @@ from pipeline.errors import DataValidationError, UnknownIndicatorError
 from pipeline.indicators.registry import Indicator
 from pipeline.publishing import figures
 from pipeline.publishing.analyses import HEADINGS, load_analysis, render_markdown
-from pipeline.publishing.context import PageContext, load_context
+from pipeline.publishing.context import PageContext, Slice, load_context
 from pipeline.publishing.format import attrs, esc, exact, format_number, is_missing
 from pipeline.publishing.tables import (
     Notes,
@@ -89,37 +89,12 @@ class Page:
 
 
 # ------------------------------------------------------------------------------------------ data
-@dataclass(frozen=True)
-class _Slice:
-    """The rows of one school form and läsår, indexed for quick lookup."""
-
-    rows: dict[tuple[str, str, str, str], dict]  # (niva, skolenhetskod, indikator, grupp) -> row
-    changes: dict[tuple[str, str, str, str, str], dict]  # (typ, niva, kod, indikator, grupp) -> row
-    comparisons: dict[tuple[str, str, str, str], dict]  # (niva, kod, indikator, jamfor_med) -> row
+#: The rows of one school form and läsår (built once per loaded data, see PageContext.slice).
+_Slice = Slice
 
 
-def _slice(ctx: PageContext, skolform: str, lasar: int) -> _Slice:
-    df = ctx.indikatorer
-    sel = df[(df["skolform"] == skolform) & (df["lasar"] == lasar)]
-    rows = {(r["niva"], r["skolenhetskod"], r["indikator"], r["grupp"]): r for r in sel.to_dict("records")}
-    changes: dict = {}
-    fr = ctx.forandringar
-    if fr is not None and not fr.empty:
-        till = "lasar_till" if "lasar_till" in fr.columns else "lasar"
-        fsel = fr[(fr["skolform"] == skolform) & (fr[till] == lasar)]
-        for r in fsel.to_dict("records"):
-            r = dict(r)
-            r["skolenhetskod"] = "" if is_missing(r.get("skolenhetskod")) else str(r["skolenhetskod"])
-            r.setdefault("lasar_till", r.get("lasar"))
-            changes[(r["typ"], r["niva"], r["skolenhetskod"], r["indikator"], r["grupp"])] = r
-    comparisons: dict = {}
-    jf = ctx.jamforelser
-    if jf is not None and not jf.empty:
-        jsel = jf[(jf["skolform"] == skolform) & (jf["lasar"] == lasar) & (jf["grupp"] == "samtliga")]
-        for r in jsel.to_dict("records"):
-            kod = "" if is_missing(r.get("skolenhetskod")) else str(r["skolenhetskod"])
-            comparisons[(r["niva"], kod, r["indikator"], r["jamfor_med"])] = r
-    return _Slice(rows, changes, comparisons)
+def _slice(ctx: PageContext, skolform: str, lasar: int) -> Slice:
+    return ctx.slice(skolform, lasar)
 
 
 def _has_value(row: Mapping | None) -> bool:
@@ -198,7 +173,7 @@ def _reference_levels(ctx: PageContext, sl: _Slice, *, unit: bool) -> list[tuple
     levels = []
     if unit:
         levels.append(("huvudman", ctx.label("tabell", "huvudman")))
-    if any(k[0] == "jamforelse" for k in sl.rows):
+    if any(lvl == "jamforelse" for lvl, _kod in sl.subjects):
         levels.append(("jamforelse", ctx.params.huvudman.jamforelsegrupp_namn))
     levels.append(("riket", ctx.label("tabell", "riket")))
     return levels
@@ -409,11 +384,15 @@ def _area_section(
     all_inds = list(ctx.registry.for_area(skolform, area))
     # A unit shows its own rows; the overview also shows an area whose data exist only per unit
     # (e.g. value added), with the units' table and figure.
-    present = {
-        k[2]
-        for k in sl.rows
-        if (k[0] == niva and k[1] == skolenhetskod) or (not skolenhetskod and k[0] == "enhet")
-    }
+    if skolenhetskod:
+        present = {k[0] for k in sl.subjects.get((niva, skolenhetskod), {})}
+    else:
+        present = {
+            k[0]
+            for (lvl, kod), rows in sl.subjects.items()
+            if lvl == "enhet" or (lvl == niva and kod == "")
+            for k in rows
+        }
     with_data = [i for i in all_inds if i.id in present]
     parts: list[str] = []
     if not with_data:
@@ -509,9 +488,9 @@ def _groups_table(
 ) -> str:
     """Values per group (flickor, pojkar, background ...) for the indicators that have groups."""
     groups: dict[str, set[str]] = {}
-    for k in sl.rows:
-        if k[0] == niva and k[1] == kod and k[3] != "samtliga":
-            groups.setdefault(k[2], set()).add(k[3])
+    for indikator, grupp in sl.subjects.get((niva, kod), {}):
+        if grupp != "samtliga":
+            groups.setdefault(indikator, set()).add(grupp)
     shown = [i for i in inds if i.id in groups]
     if not shown:
         return ""
@@ -538,7 +517,7 @@ def _groups_table(
 def _units_table(
     ctx: PageContext, sl: _Slice, inds: list[Indicator], *, skolform: str, lasar: int, area: str, notes: Notes
 ) -> str:
-    codes = sorted({k[1] for k in sl.rows if k[0] == "enhet"}, key=lambda c: (ctx.unit_name(skolform, c), c))
+    codes = sorted({kod for lvl, kod in sl.subjects if lvl == "enhet"}, key=lambda c: (ctx.unit_name(skolform, c), c))
     shown = [i for i in inds if any(sl.rows.get(("enhet", c, i.id, "samtliga")) for c in codes)]
     if not codes or not shown:
         return ""
@@ -682,9 +661,10 @@ def _observations_html(ctx: PageContext, *, skolform: str, skolenhetskod: str, l
         from pipeline.indicators.observations import observations
     except ImportError:
         return ""
+    indikatorer, forandringar = ctx.year_frames(skolform, lasar)
     found = observations(
-        ctx.indikatorer,
-        ctx.forandringar,
+        indikatorer,
+        forandringar,
         skolform=skolform,
         skolenhetskod=skolenhetskod,
         lasar=lasar,
@@ -819,11 +799,9 @@ def unit_page(
     form = get_school_form(skolform)
     skolenhetskod = str(skolenhetskod)
     ctx = load_context(processed_dir, params_dir)
-    ind = ctx.indikatorer
-    if not (
-        (ind["skolform"] == form.code) & (ind["niva"] == "enhet") & (ind["skolenhetskod"] == skolenhetskod)
-    ).any():
-        known = sorted(set(ind[(ind["skolform"] == form.code) & (ind["niva"] == "enhet")]["skolenhetskod"]))
+    codes = ctx.unit_codes(form.code)
+    if skolenhetskod not in codes:
+        known = sorted(codes)
         raise DataValidationError(
             f"{ctx.processed_dir / 'indikatorer.parquet'}: no rows for skolenhet {skolenhetskod!r} in {form.name} "
             f"({form.code}); set the notebook parameter skolenhetskod to one of {known[:10]}"

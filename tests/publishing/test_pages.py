@@ -15,6 +15,7 @@ from pipeline.errors import AnalysisFileError, DataValidationError, UnknownSchoo
 from pipeline.indicators.registry import load_indicator_registry
 from pipeline.paths import REPO_ROOT
 from pipeline.publishing.analyses import analysis_path
+from pipeline.publishing.context import clear_cache
 from pipeline.publishing.pages import exploration, overview_page, unit_page
 from pipeline.school_forms import get_school_form
 from tests.publishing.fakedata import SMALL_UNIT, write_fake_project
@@ -213,15 +214,20 @@ def test_figures_are_accessible_and_deterministic(gr_page, project):
     figs = re.findall(r"<figure.*?</figure>", html, re.DOTALL)
     assert len(figs) >= 6
     for fig in figs:
-        alt = re.search(r'<img src="data:image/png;base64,([^"]+)" alt="([^"]+)"', fig)
+        alt = re.search(r'<img src="data:image/svg\+xml;base64,([^"]+)" alt="([^"]+)" width="(\d+)" height="(\d+)"', fig)
         assert alt and len(alt.group(2)) > 30
         assert "<figcaption>" in fig and "<summary>Visa data för diagrammet</summary><table" in fig
-        png = base64.b64decode(alt.group(1))
-        assert png.startswith(b"\x89PNG") and b"Software" not in png and b"matplotlib" not in png
+        svg = base64.b64decode(alt.group(1))
+        assert svg.startswith(b"<?xml") and b"<svg" in svg[:1000]
+        # no date, no software version, no script, no external reference; text drawn as paths
+        assert b"<dc:date>" not in svg and b"Matplotlib v" not in svg and b"<script" not in svg
+        assert b'href="http' not in svg and b"<text" not in svg
+        assert int(alt.group(3)) == 700  # 7 inches at 100 px per inch
     trend = next(f for f in figs if 'id="omrade-kunskapsresultat-trend"' in f)
     assert "Genomsnittligt meritvärde (17 ämnen) för Björkskolan var" in trend and "Riket låg på" in trend
     assert "Det lokala målet är 235,0 poäng." in trend
     processed, params = project
+    clear_cache()  # read and draw everything again: the same bytes
     again = unit_page(
         skolform="GR", skolenhetskod=UNIT, lasar=2024, processed_dir=processed, params_dir=params
     )
