@@ -150,6 +150,14 @@ def _series(
     )
 
 
+def _by_year(frame: pd.DataFrame) -> dict[int, dict]:
+    """A series' rows by läsår (the first row of a year, as the table shows it)."""
+    out: dict[int, dict] = {}
+    for rec in frame.to_dict("records"):
+        out.setdefault(int(rec["lasar"]), rec)
+    return out
+
+
 # ---------------------------------------------------------------------------------------- trend
 def trend_figure(
     ctx: PageContext,
@@ -255,14 +263,14 @@ def trend_figure(
         else:
             alt.append(ctx.label("figur", "trend_alt_ingen"))
 
+    by_year = {niva: _by_year(frame) for niva, frame in frames.items()}
     rows = []
     for y in years:
         cells = [esc(ctx.lasar_text(y))]
         for niva, _code, _name in levels:
-            hit = frames[niva][frames[niva]["lasar"] == y]
-            cells.append(value_html(hit.iloc[0].to_dict(), ind, notes) if not hit.empty else "–")
-        sub = frames[subject_niva][frames[subject_niva]["lasar"] == y]
-        cells.append(interval_html(sub.iloc[0].to_dict() if not sub.empty else None, ind))
+            hit = by_year[niva].get(y)
+            cells.append(value_html(hit, ind, notes) if hit is not None else "–")
+        cells.append(interval_html(by_year[subject_niva].get(y), ind))
         rows.append(cells)
     columns = [
         ctx.label("tabell", "lasar"),
@@ -834,12 +842,13 @@ def gap_figure(
         )
     else:
         alt = ctx.label("figur", "gap_alt_undertryckt", indikator=ind.label, lasar_text=ctx.lasar_text(lasar))
+    by_year = {g: _by_year(frame) for g, frame in groups.items()}
     rows = []
     for y in years:
         cells = [esc(ctx.lasar_text(y))]
         for g in ("flickor", "pojkar"):
-            hit = groups[g][groups[g]["lasar"] == y]
-            cells.append(value_html(hit.iloc[0].to_dict(), ind, notes) if not hit.empty else "–")
+            hit = by_year[g].get(y)
+            cells.append(value_html(hit, ind, notes) if hit is not None else "–")
         rows.append(cells)
     caption = ctx.label("figur", "gap_caption", indikator=ind.label, enhet=name)
     table = html_table(
