@@ -28,6 +28,11 @@ QUALITY_AREAS: tuple[str, ...] = (
     "maluppfyllelse",
 )
 
+#: Quality areas whose indicator a *unit* page compares across every unit of its school form (this
+#: läsår, all pupils): the unit's place among the others. The planner hashes those rows into every
+#: unit job of the form, so a change in another unit's value re-runs the pages that show it.
+UNIT_COMPARISON_AREAS: tuple[str, ...] = ("kunskapsresultat",)
+
 
 @dataclass(frozen=True)
 class SchoolForm:

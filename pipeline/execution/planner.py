@@ -7,17 +7,21 @@ Each :class:`Job` carries a content hash of everything its output depends on:
   kernel's working directory, so a clone at another location gives the same hash and the same
   bytes; absolute paths never enter a hash);
 - the slice of the processed outputs the page reads (:data:`PAGE_TABLES`): for a unit its own
-  rows plus the reference rows (``niva`` other than ``enhet``) of its school form; for an
-  overview every row of its school form, plus :data:`OVERVIEW_TABLES`; :data:`FORM_TABLES` are
-  read by every page of a form as a whole;
+  rows plus the reference rows (``niva`` other than ``enhet``) of its school form, plus the rows
+  its comparison with the other units shows (every unit's value this läsår of the indicators of
+  :data:`~pipeline.school_forms.UNIT_COMPARISON_AREAS`, and the units' names); for an overview
+  every row of its school form, plus :data:`OVERVIEW_TABLES`; :data:`FORM_TABLES` are read by
+  every page of a form as a whole;
 - the written analyses (every year's, as a page follows up last year's): for a unit
   ``params_dir/analyser/*/<skolenhetskod>.md``; for an overview the form's own
   ``params_dir/analyser/*/<skolform>.md`` and those of the form's units;
 - every other file directly in ``params_dir`` (labels.yml, huvudman.yml, ...);
 - the code version: every file of the ``pipeline`` package (sources, publishing templates).
 
-A unit whose data changed therefore re-runs its own job and its form's overview only (unless
-the change moves a reference row, e.g. the huvudman total, which every unit page shows).
+A unit whose data changed therefore re-runs its own job and its form's overview only, unless
+the change moves a row other pages show: a reference row (e.g. the huvudman total, on every unit
+page) or the unit's value in the comparison (kunskapsresultat this läsår, on every unit page of
+its form). A changed written analysis re-runs the unit's page and its form's overview.
 """
 
 from __future__ import annotations
@@ -35,8 +39,14 @@ import pandas as pd
 
 from pipeline.errors import ConfigError
 from pipeline.execution.signature import check_parameters
+from pipeline.indicators.registry import load_indicator_registry
 from pipeline.paths import REPO_ROOT
-from pipeline.school_forms import OVERVIEW_NOTEBOOK, get_school_form, school_form_codes
+from pipeline.school_forms import (
+    OVERVIEW_NOTEBOOK,
+    UNIT_COMPARISON_AREAS,
+    get_school_form,
+    school_form_codes,
+)
 
 #: Processed outputs a page reads, sliced per unit (or per form for an overview).
 PAGE_TABLES: tuple[str, ...] = ("indikatorer", "forandringar", "jamforelser", "skolenheter")
@@ -152,6 +162,32 @@ class _Slices:
                 if "niva" in df.columns:
                     ref = df["niva"].astype(str).to_numpy() != "enhet"
                     self.ref_by_form = {k: idx[ref[idx]] for k, idx in self.by_form.items()}
+        self._units_of_year: pd.DataFrame | None = None
+        if self.has_unit and {"niva", "grupp", "indikator", "lasar"} <= set(df.columns) and not df.empty:
+            self._units_of_year = pd.DataFrame(
+                {
+                    "skolform": df["skolform"].astype(str).to_numpy(),
+                    "niva": df["niva"].astype(str).to_numpy(),
+                    "grupp": df["grupp"].astype(str).to_numpy(),
+                    "indikator": df["indikator"].astype(str).to_numpy(),
+                    "lasar": pd.to_numeric(df["lasar"], errors="coerce").to_numpy(),
+                }
+            )
+
+    def compared(self, skolform: str, lasar: int, indikatorer: Iterable[str]) -> str:
+        """Every unit's row (all pupils) of ``indikatorer`` in ``lasar``: what a unit page's
+        comparison with the other units shows."""
+        k = self._units_of_year
+        if k is None:
+            return self._digest(np.zeros(0, dtype=np.int64))
+        mask = (
+            (k["skolform"] == skolform)
+            & (k["niva"] == "enhet")
+            & (k["grupp"] == "samtliga")
+            & (k["lasar"] == lasar)
+            & k["indikator"].isin(list(indikatorer))
+        ).to_numpy()
+        return self._digest(np.flatnonzero(mask))
 
     def _digest(self, idx: np.ndarray | None) -> str:
         rows = self.rows if idx is None else self.rows[np.sort(idx)]
@@ -291,13 +327,21 @@ def plan_jobs(
         return Job(name=name, template=template, parameters=parameters, output=output, hash=digest)
 
     jobs: list[Job] = []
+    registry = load_indicator_registry()
     for skolform in forms:
         form = get_school_form(skolform)
         template = notebooks_dir / form.notebook
         codes = sorted(set(units.loc[units["skolform"] == skolform, "skolenhetskod"]))
+        compared = [i.id for area in UNIT_COMPARISON_AREAS for i in registry.for_area(skolform, area)]
+        comparison = {}
+        if compared and "indikatorer" in tables:
+            comparison["jamforelse_enheter"] = tables["indikatorer"].compared(skolform, lasar, compared)
+            if "skolenheter" in tables:
+                comparison["jamforelse_namn"] = tables["skolenheter"].form(skolform)
         for code in codes:
             data = {name: t.unit(skolform, code) for name, t in tables.items()}
             data.update({name: t.form(skolform) for name, t in form_tables.items()})
+            data.update(comparison)
             jobs.append(make(skolform, code, template, data, analyses.get(code, [])))
         texts = [p for stem in (skolform, *codes) for p in analyses.get(stem, [])]
         data = {name: t.form(skolform) for name, t in {**tables, **form_tables, **overview_tables}.items()}

@@ -45,7 +45,7 @@ from pipeline.publishing.tables import (
     target_html,
     value_html,
 )
-from pipeline.school_forms import get_school_form
+from pipeline.school_forms import UNIT_COMPARISON_AREAS, get_school_form
 
 #: How many key figures the summary shows (one per quality area, in area order).
 KEY_FIGURES = 6
@@ -596,7 +596,7 @@ def _area_figures(
             )
             if fig is not None:
                 out.append(fig.to_html())
-    if area != "foradlingsvarde" and (not skolenhetskod or area == "kunskapsresultat"):
+    if area != "foradlingsvarde" and (not skolenhetskod or area in UNIT_COMPARISON_AREAS):
         for ind in inds:
             fig = figures.caterpillar_figure(
                 ctx,
