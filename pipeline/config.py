@@ -73,6 +73,7 @@ class Installningar(_Model):
     konfidensniva: float = Field(0.95, gt=0.5, lt=1)
     trend_ar: int = Field(5, ge=2, le=15)
     jamforelse_max_enheter: int = Field(25, ge=2)
+    oversikt_max_enheter: int = Field(60, ge=2)
 
 
 class Mal(_Model):

@@ -313,8 +313,8 @@ def caterpillar_figure(
         return None
     hm = ctx.indicator_rows(skolform=skolform, niva="huvudman", indikator=ind.id)
     hm = hm[hm["lasar"] == lasar].dropna(subset=["varde"])
-    hm_value = float(hm["varde"].iloc[0]) if not hm.empty else None
-    if highlight and len(shown) > ctx.params.installningar.jamforelse_max_enheter:
+    hm_value = _reference_value(ind, hm)
+    if _one_row(ctx, highlight, len(shown)):
         return _position_figure(
             ctx, ind=ind, sel=sel, shown=shown, hm=hm, lasar=lasar, fig_id=fig_id, notes=notes, highlight=highlight
         )
@@ -424,14 +424,31 @@ def _finish_strip(fig: plt.Figure, ax: plt.Axes, formatter: FuncFormatter, xlabe
     fig.subplots_adjust(left=0.04, right=0.96, bottom=0.2, top=0.74)
 
 
+def _reference_value(ind: Indicator, hm: pd.DataFrame) -> float | None:
+    """The huvudman's value as a line among the units; none for a count (``antal``: the
+    huvudman's is the sum of the units', not comparable with one unit's)."""
+    if hm.empty or ind.enhet == "antal":
+        return None
+    return float(hm["varde"].iloc[0])
+
+
+def _one_row(ctx: PageContext, highlight: str, n_units: int) -> bool:
+    """Compare in one row (distribution) rather than a row per unit: on a unit page above
+    ``jamforelse_max_enheter`` units, on the overview above ``oversikt_max_enheter``."""
+    s = ctx.params.installningar
+    return n_units > (s.jamforelse_max_enheter if highlight else s.oversikt_max_enheter)
+
+
 def _legend_handles(ctx: PageContext, unit_label: str, reference: tuple[str, str, object] | None) -> list:
+    """The unit (when ``unit_label``), the other units, the reference line."""
     from matplotlib.lines import Line2D
 
     colour, _m, _ls = STYLE["enhet"]
-    handles = [
-        Line2D([], [], marker="D", color=colour, linestyle="none", markersize=9, label=unit_label),
-        Line2D([], [], marker="o", color=_OTHERS, linestyle="none", markersize=5, label=ctx.label("figur", "ovriga_enheter")),
-    ]
+    handles = []
+    if unit_label:
+        handles.append(Line2D([], [], marker="D", color=colour, linestyle="none", markersize=9, label=unit_label))
+    others = ctx.label("figur", "ovriga_enheter" if unit_label else "alla_enheter")
+    handles.append(Line2D([], [], marker="o", color=_OTHERS, linestyle="none", markersize=5, label=others))
     if reference is not None:
         label, rc, rls = reference
         handles.append(Line2D([], [], color=rc, linestyle=rls, linewidth=1.5, label=label))
@@ -480,12 +497,13 @@ def _position_figure(
     notes: Notes | None,
     highlight: str,
 ) -> Figure:
-    """The unit's value among all the school form's units, in one row (for many units)."""
+    """The unit's value among all the school form's units, in one row (for many units); without
+    ``highlight`` (the overview), the distribution of the units with the huvudman's value."""
     skolform = str(sel["skolform"].iloc[0])
-    name = ctx.unit_name(skolform, highlight)
+    name = ctx.unit_name(skolform, highlight) if highlight else ctx.huvudman_namn
     mine = shown[shown["skolenhetskod"] == highlight]
     others = shown[shown["skolenhetskod"] != highlight]["varde"].astype(float).tolist()
-    hm_value = float(hm["varde"].iloc[0]) if not hm.empty else None
+    hm_value = _reference_value(ind, hm)
     fig, ax = _strip_axes(others)
     colour, _m, _ls = STYLE["enhet"]
     if not mine.empty:
@@ -504,7 +522,7 @@ def _position_figure(
         ax,
         _axis_formatter(ind),
         ind.kort or ind.label,
-        _legend_handles(ctx, ctx.label("figur", "vald_enhet", enhet=name), reference),
+        _legend_handles(ctx, ctx.label("figur", "vald_enhet", enhet=name) if highlight else "", reference),
     )
     svg = render_svg(fig)
 
@@ -518,7 +536,11 @@ def _position_figure(
         q1=ctx.fmt(ind, q["p25"]),
         q3=ctx.fmt(ind, q["p75"]),
     )
-    if not mine.empty:
+    if not highlight:
+        alt = ctx.label(
+            "figur", "fordelning_alt", lagst=ctx.fmt(ind, q["lagst"]), hogst=ctx.fmt(ind, q["hogst"]), **fill
+        )
+    elif not mine.empty:
         v = float(mine["varde"].iloc[0])
         plats = 1 + sum(x > v for x in values)
         alt = ctx.label("figur", "position_alt", varde=ctx.fmt(ind, v), plats=plats, **fill)
@@ -527,7 +549,7 @@ def _position_figure(
     if hm_value is not None:
         alt += " " + ctx.label("figur", "position_alt_huvudman", huvudman=ctx.fmt(ind, hm_value))
 
-    own = sel[sel["skolenhetskod"] == highlight]
+    own = sel[sel["skolenhetskod"] == highlight] if highlight else sel.iloc[0:0]
     rows = [
         [esc(name), value_html(rec, ind, notes), interval_html(rec, ind)]
         for rec in own.to_dict("records")
@@ -546,7 +568,12 @@ def _position_figure(
         skolform=skolform,
     )
     caption = ctx.label(
-        "figur", "position_caption", indikator=ind.label, lasar_text=ctx.lasar_text(lasar), enhet=name, antal=len(values)
+        "figur",
+        "position_caption" if highlight else "fordelning_caption",
+        indikator=ind.label,
+        lasar_text=ctx.lasar_text(lasar),
+        enhet=name,
+        antal=len(values),
     )
     table = html_table(
         caption=caption,
@@ -588,8 +615,9 @@ def _va_cells(ctx: PageContext, rec: dict, lasar: int) -> list[str]:
 def _va_position_figure(
     ctx: PageContext, *, records: list[dict], skolform: str, lasar: int, fig_id: str, highlight: str
 ) -> Figure:
-    """The unit's value added among all the school form's units, in one row (for many units)."""
-    name = ctx.unit_name(skolform, highlight)
+    """The unit's value added among all the school form's units, in one row (for many units);
+    without ``highlight`` (the overview) the distribution, with every unit in the data table."""
+    name = ctx.unit_name(skolform, highlight) if highlight else ctx.huvudman_namn
     mine = [r for r in records if r["skolenhetskod"] == highlight]
     others = [float(r["residual"]) for r in records if r["skolenhetskod"] != highlight]
     fig, ax = _strip_axes(others)
@@ -608,7 +636,7 @@ def _va_position_figure(
             capsize=4,
             zorder=5,
         )
-    handles = _legend_handles(ctx, ctx.label("figur", "vald_enhet", enhet=name), None)
+    handles = _legend_handles(ctx, ctx.label("figur", "vald_enhet", enhet=name) if highlight else "", None)
     if mine:
         handles[0].set_marker(_VA_SHAPES[mine[0]["bed"]][0])
         handles[0].set_color(_VA_SHAPES[mine[0]["bed"]][1])
@@ -624,7 +652,9 @@ def _va_position_figure(
         under=counts["under"],
         som=counts["som_forvantat"],
     )
-    if mine:
+    if not highlight:
+        alt = ctx.label("figur", "va_alt", **fill)
+    elif mine:
         alt = ctx.label(
             "figur",
             "va_position_alt",
@@ -634,7 +664,8 @@ def _va_position_figure(
         )
     else:
         alt = ctx.label("figur", "va_position_alt_utan_varde", **fill)
-    rows = [_va_cells(ctx, rec, lasar) for rec in mine]
+    listed = mine if highlight else sorted(records, key=lambda r: (r["namn"], r["skolenhetskod"]))
+    rows = [_va_cells(ctx, rec, lasar) for rec in listed]
     q = _quantiles([float(r["residual"]) for r in records])
     key = {"indikator": "foradlingsvarde_residual", "lasar": str(lasar), "skolform": skolform}
     for k, v in q.items():
@@ -648,7 +679,13 @@ def _va_position_figure(
             "–",
         ]
     )
-    caption = ctx.label("figur", "va_position_caption", lasar_text=ctx.lasar_text(lasar), enhet=name, antal=len(records))
+    caption = ctx.label(
+        "figur",
+        "va_position_caption" if highlight else "va_fordelning_caption",
+        lasar_text=ctx.lasar_text(lasar),
+        enhet=name,
+        antal=len(records),
+    )
     table = html_table(
         caption=caption,
         columns=[
@@ -696,7 +733,7 @@ def va_figure(
     records = sel.to_dict("records")
     for rec in records:
         rec["bed"] = _va_assessment(rec)
-    if highlight and len(records) > ctx.params.installningar.jamforelse_max_enheter:
+    if _one_row(ctx, highlight, len(records)):
         return _va_position_figure(ctx, records=records, skolform=skolform, lasar=lasar, fig_id=fig_id, highlight=highlight)
 
     fig, ax = _new_figure(height=max(2.4, 0.45 * len(records) + 1.2))

@@ -141,3 +141,40 @@ def test_many_units_value_added_in_one_row(project):
     fig = _figure(page._repr_html_(), "omrade-foradlingsvarde-va")
     assert f"Av huvudmannens {len(va)} skolenheter ligger" in fig
     assert fig.count('data-kalla="va_enheter"') == 3  # the unit's residual and interval only
+
+
+def test_an_overview_of_very_many_units_shows_their_distribution(project):
+    processed, params = project
+    path = params / "installningar.yml"
+    path.write_text(
+        re.sub(r"oversikt_max_enheter: \d+", "oversikt_max_enheter: 2", path.read_text(encoding="utf-8")),
+        encoding="utf-8",
+    )
+    ind = pd.read_parquet(processed / "indikatorer.parquet")
+    units = ind[
+        (ind["skolform"] == "GR")
+        & (ind["lasar"] == 2024)
+        & (ind["niva"] == "enhet")
+        & (ind["grupp"] == "samtliga")
+        & (ind["indikator"] == "meritvarde_17")
+    ].dropna(subset=["varde"])
+    html = overview_page(skolform="GR", lasar=2024, processed_dir=processed, params_dir=params)._repr_html_()
+    fig = _figure(html, "omrade-kunskapsresultat-enheter")
+    values = sorted(units["varde"].astype(float))
+    assert f"huvudmannens {len(values)} skolenheter ligger mellan" in fig
+    derived = dict(re.findall(r'data-kalla="fordelning"[^>]*data-kolumn="([^"]+)"[^>]*data-varde="([^"]*)"', fig))
+    assert float(derived["median"]) == pytest.approx(pd.Series(values).quantile(0.5))
+    # every unit is still on the page, in the area's units table
+    section = re.search(r'<section id="omrade-kunskapsresultat".*?</section>', html, re.DOTALL).group(0)
+    for kod in units["skolenhetskod"]:
+        assert f'data-niva="enhet" data-skolenhetskod="{kod}"' in section
+
+
+def test_a_count_has_no_huvudman_line_among_the_units(project):
+    processed, params = project
+    html = overview_page(skolform="GR", lasar=2024, processed_dir=processed, params_dir=params)._repr_html_()
+    figs = re.findall(r'<figure class="diagram" id="[^"]*-enheter">.*?</figure>', html, re.DOTALL)
+    counts = [f for f in figs if "Antal elever" in f.split("alt=", 1)[1][:80]]
+    assert counts, "the overview compares the units' elevantal"
+    for f in counts:
+        assert "huvudmannen ligger på" not in f.lower()
