@@ -70,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--force", action="store_true", help="re-execute every notebook")
     r.add_argument("--allow-failures", action="store_true", help="publish even if some units failed")
     r.add_argument("--scheduler", default=os.environ.get("SCHEDULER") or None, help="dask scheduler address")
-    r.add_argument("--workers", type=int, default=None, help="local worker processes (default: all cores)")
+    r.add_argument("--workers", type=int, default=None, help="local worker threads (one warm kernel each) (default: all cores)")
     r.add_argument("--no-pdf", action="store_true", help="skip the PDF files")
 
     v = sub.add_parser("verify", help="rebuild YEAR in a temp dir and report any difference")

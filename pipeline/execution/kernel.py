@@ -1,8 +1,8 @@
 """Warm kernels: one long-lived Jupyter kernel per worker (thread), reset between notebooks.
 
 A naive papermill run starts a kernel per notebook and re-imports pandas, matplotlib and
-seaborn in each (about 2 s of a 3 s notebook). Here each worker process (or each thread of a
-Dask worker) owns one :class:`WarmKernel`: started once, with the heavy modules preloaded, and
+seaborn in each (about 2 s of a 3 s notebook). Here each worker thread (of the local pool, or of
+a Dask worker) owns one :class:`WarmKernel`: started once, with the heavy modules preloaded, and
 reset to a snapshot of its clean state before every job (:mod:`pipeline.execution.kernel_state`).
 
 Notebooks run through papermill: parameters are injected by ``papermill.parameterize`` (the
@@ -121,7 +121,6 @@ class WarmKernelEngine(Engine):
         client = PapermillNotebookClient(
             nb_man,
             km=km,
-            kc=kc,
             kernel_name=kernel_name,
             log=logger,
             log_output=log_output,
@@ -130,7 +129,7 @@ class WarmKernelEngine(Engine):
             iopub_timeout=4,
         )
         kc.allow_stdin = False
-        client.kc = kc  # NotebookClient.__init__ clears kc; reuse ours instead of a new client per job
+        client.kc = kc  # not a constructor argument (NotebookClient.__init__ clears kc): reuse ours
         return client.execute()
 
 
@@ -246,6 +245,10 @@ class WarmKernel:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
         env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+        # pyarrow's own allocator (mimalloc) keeps what read_parquet freed: about 50 MiB more per
+        # warm kernel after a few dozen jobs than the system allocator, whose free pages
+        # kernel_state.reset() hands back (malloc_trim)
+        env.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
         # the inline backend, as in Jupyter (figures become image/png outputs); set before the
         # preload imports pyplot, else matplotlib falls back to Agg and figures are lost
         env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
@@ -442,17 +445,50 @@ _ALL: list[WarmKernel] = []
 _ALL_LOCK = threading.Lock()
 
 
-def thread_kernel(kernel_name: str = "python3") -> WarmKernel:
-    """This thread's warm kernel (one per worker process, or per thread of a Dask worker)."""
+def thread_kernel(kernel_name: str = "python3", *, start: bool = True) -> WarmKernel:
+    """This thread's warm kernel (one per thread of a :class:`~pipeline.execution.runner.LocalPool`
+    or of a Dask worker), started unless ``start`` is false."""
     kernel = getattr(_local, "kernel", None)
     if kernel is None:
         kernel = WarmKernel(kernel_name)
         _local.kernel = kernel
         with _ALL_LOCK:
             _ALL.append(kernel)
-    if kernel.km is None:
+    if start and kernel.km is None:
         kernel.start()
     return kernel
+
+
+def release_kernels(kernels: list[WarmKernel]) -> None:
+    """Shut these kernels down and forget them (the at-exit :func:`kill_all` no longer sees them)."""
+    for kernel in kernels:
+        try:
+            kernel.shutdown()
+        except Exception:  # noqa: BLE001 - a kernel that cannot be shut down is killed
+            kernel.kill()
+    with _ALL_LOCK:
+        _ALL[:] = [k for k in _ALL if not any(k is r for r in kernels)]
+
+
+def release_thread_kernel() -> None:
+    """Shut this thread's kernel down and close the thread's event loop (a pool thread ending)."""
+    kernel = getattr(_local, "kernel", None)
+    _local.kernel = None
+    if kernel is not None:
+        release_kernels([kernel])
+    # jupyter_core's run_sync made an event loop for this thread; close it with the thread
+    import asyncio
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        try:
+            loop = asyncio.get_event_loop_policy().get_event_loop()
+        except RuntimeError:
+            return
+    if not loop.is_running() and not loop.is_closed():
+        loop.close()
+        asyncio.set_event_loop(None)
 
 
 def kill_all() -> None:
@@ -462,6 +498,8 @@ def kill_all() -> None:
         _ALL.clear()
     for kernel in kernels:
         kernel.kill()
+        if getattr(kernel, "_ipc_dir", None):  # the kernel's socket files
+            shutil.rmtree(kernel._ipc_dir, ignore_errors=True)
 
 
 atexit.register(kill_all)
@@ -495,14 +533,6 @@ def execute_payload(payload: dict) -> dict:
             "pid": os.getpid(),
             "kernel_starts": 0,
         }
-
-
-def warm_worker(kernel_name: str = "python3") -> None:
-    """Process-pool initializer: start this process's kernel before the first job arrives."""
-    import multiprocessing.util
-
-    thread_kernel(kernel_name)
-    multiprocessing.util.Finalize(None, kill_all, exitpriority=100)
 
 
 def template_ref(template: Path, output: Path) -> str:

@@ -14,21 +14,29 @@ that points to a half-written notebook.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
 from pipeline.atomic import write_bytes_atomic
 from pipeline.errors import ConfigError, NotebookRunError
-from pipeline.execution.kernel import execute_payload, template_ref, warm_worker
+from pipeline.execution.kernel import (
+    WarmKernel,
+    execute_payload,
+    release_kernels,
+    release_thread_kernel,
+    template_ref,
+    thread_kernel,
+)
 from pipeline.execution.planner import Job
 from pipeline.execution.signature import check_parameters
 
@@ -162,50 +170,116 @@ def _write_record(job: Job, cache_dir: Path, output_sha: str) -> None:
 
 
 class LocalPool:
-    """Worker processes, each owning one warm kernel; reusable across :func:`run_jobs` calls.
+    """Threads of this process, each owning one warm kernel; reusable across :func:`run_jobs` calls.
 
-    Processes (and their kernels) start on first use, all at once, so that a fully cached run
-    starts nothing.
+    The notebooks run in the kernels (processes of their own); a pool thread only drives its
+    kernel through papermill's client and returns the executed notebook, so a thread costs next
+    to nothing where a worker process would cost an interpreter with papermill imported.
+
+    Threads (and their kernels) start on first use, all at once, so that a fully cached run
+    starts nothing. A failed job or a dead kernel fails that job only: the kernel is replaced
+    before the thread's next job. :meth:`close` shuts the pool's kernels down (and only those).
 
     Parameters
     ----------
     workers
-        Number of worker processes (one kernel each); every core by default.
+        Number of threads (one kernel each); every core by default.
     kernel_name
         Kernelspec to start.
     """
 
+    #: Seconds a start-up or teardown task waits for the pool's other threads to take theirs.
+    GATHER_TIMEOUT = 300.0
+
     def __init__(self, workers: int | None = None, *, kernel_name: str = "python3") -> None:
         self.workers = max(1, int(workers or os.cpu_count() or 1))
         self.kernel_name = kernel_name
-        self._executor: ProcessPoolExecutor | None = None
+        self._executor: ThreadPoolExecutor | None = None
+        self._kernels: list[WarmKernel] = []
+        self._futures: set[Future] = set()
+        self._lock = threading.Lock()
 
-    def _ensure(self) -> ProcessPoolExecutor:
+    def _on_each_thread(self, executor: ThreadPoolExecutor, fn: Callable[[], None]) -> list[Future]:
+        """Run ``fn`` once on each of the pool's threads.
+
+        Each task waits at a barrier until all ``workers`` tasks are running, so no thread takes
+        two of them (and the executor starts a new thread for a task while none is idle).
+        """
+        barrier = threading.Barrier(self.workers)
+
+        def task() -> None:
+            try:
+                fn()
+            finally:
+                with contextlib.suppress(threading.BrokenBarrierError):
+                    barrier.wait(self.GATHER_TIMEOUT)
+
+        return [executor.submit(task) for _ in range(self.workers)]
+
+    def _start_thread_kernel(self) -> None:
+        kernel = thread_kernel(self.kernel_name, start=False)
+        with self._lock:
+            self._kernels.append(kernel)
+        with contextlib.suppress(Exception):  # a kernel that cannot start fails its jobs instead
+            kernel.start()
+
+    def _ensure(self) -> ThreadPoolExecutor:
         if self._executor is None:
-            self._executor = ProcessPoolExecutor(
-                max_workers=self.workers,
-                mp_context=get_context("spawn"),
-                initializer=warm_worker,
-                initargs=(self.kernel_name,),
-            )
+            self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="kvalitet-kernel")
+            self._on_each_thread(self._executor, self._start_thread_kernel)
         return self._executor
+
+    def _submit(self, executor: ThreadPoolExecutor, payload: dict) -> Future:
+        fut = executor.submit(execute_payload, payload)
+        with self._lock:
+            self._futures.add(fut)
+        fut.add_done_callback(self._done)
+        return fut
+
+    def _done(self, fut: Future) -> None:
+        with self._lock:
+            self._futures.discard(fut)
 
     def map(self, payloads: Sequence[dict]) -> Iterator[dict]:
         """Run payloads, yielding results as they complete."""
         executor = self._ensure()
-        futures: dict[Future, dict] = {executor.submit(execute_payload, p): p for p in payloads}
-        for fut in as_completed(futures):
-            try:
-                yield fut.result()
-            except Exception as exc:  # noqa: BLE001 - a worker process died: this job failed, the pool is rebuilt
-                self.close()
-                yield _worker_failure(futures[fut], exc)
+        futures: dict[Future, dict] = {self._submit(executor, p): p for p in payloads}
+        try:
+            for fut in as_completed(futures):
+                # forget the future once its result is handed over: it holds the executed notebook
+                # (figures included), and keeping all of them would hold every output in memory
+                payload = futures.pop(fut)
+                try:
+                    result = fut.result()
+                except Exception as exc:  # noqa: BLE001 - execute_payload reports failures itself; never fatal
+                    result = _worker_failure(payload, exc)
+                del fut
+                yield result
+                del result
+        finally:
+            for fut in futures:  # the caller stopped early: do not run what it will not collect
+                fut.cancel()
 
     def close(self) -> None:
-        """Stop the worker processes (their kernels are killed as they exit)."""
-        if self._executor is not None:
-            executor, self._executor = self._executor, None
-            executor.shutdown(wait=True, cancel_futures=True)
+        """Shut the pool's kernels down and stop its threads.
+
+        Jobs not yet started are cancelled and the kernels killed first, so that a job still
+        running (the caller was interrupted) ends now rather than at its timeout; then each
+        thread shuts its own kernel down (its client and event loop belong to that thread).
+        """
+        if self._executor is None:
+            return
+        executor, self._executor = self._executor, None
+        with self._lock:
+            kernels, self._kernels = self._kernels, []
+            pending, self._futures = self._futures, set()
+        for fut in pending:
+            fut.cancel()
+        for kernel in kernels:
+            kernel.kill()
+        self._on_each_thread(executor, release_thread_kernel)
+        executor.shutdown(wait=True)
+        release_kernels(kernels)  # any that a thread could not shut down itself
 
     def __enter__(self) -> LocalPool:
         return self
@@ -306,7 +380,7 @@ def run_jobs(
     jobs
         From :func:`pipeline.execution.plan_jobs`.
     workers
-        Local worker processes (one warm kernel each); every core by default. Ignored with a
+        Local workers (threads, one warm kernel each); every core by default. Ignored with a
         scheduler (the cluster decides).
     force
         Run every job even if its hash is in the cache.
