@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from pipeline.config import Mal, Params, load_params
@@ -141,13 +142,13 @@ class PageContext:
             self.memo[key] = codes
         return codes
 
-    def _index(self) -> dict[tuple[str, str, str, str], pd.DataFrame]:
+    def _index(self) -> dict[tuple[str, str, str, str], np.ndarray]:
         index = self.memo.get("by_indicator")
         if index is None:
             df = self.indikatorer
             keys = ["skolform", "niva", "indikator", "grupp"]
             index = {
-                tuple(str(v) for v in key): df.iloc[pos]
+                tuple(str(v) for v in key): pos
                 for key, pos in df.groupby(keys, sort=False, observed=True).indices.items()
             }
             self.memo["by_indicator"] = index
@@ -157,8 +158,8 @@ class PageContext:
         self, *, skolform: str, niva: str, indikator: str, grupp: str = "samtliga"
     ) -> pd.DataFrame:
         """Every row (all units and years) of one indicator and group at one level."""
-        hit = self._index().get((skolform, niva, indikator, grupp))
-        return hit if hit is not None else self.indikatorer.iloc[0:0]
+        pos = self._index().get((skolform, niva, indikator, grupp))
+        return self.indikatorer.iloc[pos if pos is not None else []]
 
     def series(
         self,
@@ -202,7 +203,16 @@ class PageContext:
         self, *, typ: str, skolform: str, niva: str, skolenhetskod: str, indikator: str, grupp: str, lasar: int
     ) -> dict | None:
         """The change (``ett_ar``/``period``) ending in ``lasar``, if there is one."""
-        return self.slice(skolform, lasar).changes.get((typ, niva, skolenhetskod, indikator, grupp))
+        return self.changes(skolform, lasar).get((typ, niva, skolenhetskod, indikator, grupp))
+
+    def changes(self, skolform: str, lasar: int) -> dict[tuple[str, str, str, str, str], dict]:
+        """The changes ending in ``lasar``: (typ, niva, kod, indikator, grupp) -> row (built once)."""
+        key = ("changes", skolform, int(lasar))
+        cached = self.memo.get(key)
+        if cached is None:
+            cached = _build_changes(self, skolform, int(lasar))
+            self.memo[key] = cached
+        return cached
 
     def lasar_text(self, lasar: int) -> str:
         """``2023/24``."""
@@ -217,6 +227,18 @@ def _build_slice(ctx: PageContext, skolform: str, lasar: int) -> Slice:
     for r in sel.to_dict("records"):
         rows[(r["niva"], r["skolenhetskod"], r["indikator"], r["grupp"])] = r
         subjects.setdefault((r["niva"], r["skolenhetskod"]), {})[(r["indikator"], r["grupp"])] = r
+    changes = ctx.changes(skolform, lasar)
+    comparisons: dict = {}
+    jf = ctx.jamforelser
+    if jf is not None and not jf.empty:
+        jsel = jf[(jf["skolform"] == skolform) & (jf["lasar"] == lasar) & (jf["grupp"] == "samtliga")]
+        for r in jsel.to_dict("records"):
+            kod = "" if is_missing(r.get("skolenhetskod")) else str(r["skolenhetskod"])
+            comparisons[(r["niva"], kod, r["indikator"], r["jamfor_med"])] = r
+    return Slice(rows, changes, comparisons, subjects)
+
+
+def _build_changes(ctx: PageContext, skolform: str, lasar: int) -> dict:
     changes: dict = {}
     fr = ctx.forandringar
     if fr is not None and not fr.empty:
@@ -226,14 +248,7 @@ def _build_slice(ctx: PageContext, skolform: str, lasar: int) -> Slice:
             r["skolenhetskod"] = "" if is_missing(r.get("skolenhetskod")) else str(r["skolenhetskod"])
             r.setdefault("lasar_till", r.get("lasar"))
             changes[(r["typ"], r["niva"], r["skolenhetskod"], r["indikator"], r["grupp"])] = r
-    comparisons: dict = {}
-    jf = ctx.jamforelser
-    if jf is not None and not jf.empty:
-        jsel = jf[(jf["skolform"] == skolform) & (jf["lasar"] == lasar) & (jf["grupp"] == "samtliga")]
-        for r in jsel.to_dict("records"):
-            kod = "" if is_missing(r.get("skolenhetskod")) else str(r["skolenhetskod"])
-            comparisons[(r["niva"], kod, r["indikator"], r["jamfor_med"])] = r
-    return Slice(rows, changes, comparisons, subjects)
+    return changes
 
 
 @dataclass(frozen=True)
