@@ -134,13 +134,11 @@ class PageContext:
     # ------------------------------------------------------------------ indexed rows
     def unit_codes(self, skolform: str) -> frozenset[str]:
         """The codes of the units with rows in a school form (any läsår)."""
-        key = ("unit_codes", skolform)
-        codes = self.memo.get(key)
-        if codes is None:
-            ind = self.indikatorer
-            codes = frozenset(ind.loc[(ind["skolform"] == skolform) & (ind["niva"] == "enhet"), "skolenhetskod"])
-            self.memo[key] = codes
-        return codes
+        ind = self.indikatorer
+        return self._memoised(
+            ("unit_codes", skolform),
+            lambda: frozenset(ind.loc[(ind["skolform"] == skolform) & (ind["niva"] == "enhet"), "skolenhetskod"]),
+        )
 
     def _index(self) -> dict[tuple[str, str, str, str], np.ndarray]:
         index = self.memo.get("by_indicator")
@@ -176,28 +174,29 @@ class PageContext:
         sel = rows[(rows["skolenhetskod"] == skolenhetskod) & rows["lasar"].isin(list(years))]
         return sel.sort_values("lasar")
 
-    def slice(self, skolform: str, lasar: int) -> Slice:
-        """The rows, changes and comparisons of one school form and läsår (built once)."""
-        key = ("slice", skolform, int(lasar))
+    def _memoised(self, key: tuple, build):
+        """``memo[key]``, built by ``build()`` the first time."""
         cached = self.memo.get(key)
         if cached is None:
-            cached = _build_slice(self, skolform, int(lasar))
-            self.memo[key] = cached
+            cached = self.memo[key] = build()
         return cached
+
+    def slice(self, skolform: str, lasar: int) -> Slice:
+        """The rows, changes and comparisons of one school form and läsår (built once)."""
+        return self._memoised(("slice", skolform, int(lasar)), lambda: _build_slice(self, skolform, int(lasar)))
 
     def year_frames(self, skolform: str, lasar: int) -> tuple[pd.DataFrame, pd.DataFrame | None]:
         """The indicator rows and the changes (ending in ``lasar``) of one school form and läsår."""
-        key = ("year_frames", skolform, int(lasar))
-        cached = self.memo.get(key)
-        if cached is None:
+
+        def build() -> tuple[pd.DataFrame, pd.DataFrame | None]:
             ind = self.indikatorer
             fr = self.forandringar
             if fr is not None and len(fr):
                 till = "lasar_till" if "lasar_till" in fr.columns else "lasar"
                 fr = fr[(fr["skolform"] == skolform) & (fr[till] == int(lasar))]
-            cached = (ind[(ind["skolform"] == skolform) & (ind["lasar"] == int(lasar))], fr)
-            self.memo[key] = cached
-        return cached
+            return ind[(ind["skolform"] == skolform) & (ind["lasar"] == int(lasar))], fr
+
+        return self._memoised(("year_frames", skolform, int(lasar)), build)
 
     def change(
         self, *, typ: str, skolform: str, niva: str, skolenhetskod: str, indikator: str, grupp: str, lasar: int
@@ -207,12 +206,9 @@ class PageContext:
 
     def changes(self, skolform: str, lasar: int) -> dict[tuple[str, str, str, str, str], dict]:
         """The changes ending in ``lasar``: (typ, niva, kod, indikator, grupp) -> row (built once)."""
-        key = ("changes", skolform, int(lasar))
-        cached = self.memo.get(key)
-        if cached is None:
-            cached = _build_changes(self, skolform, int(lasar))
-            self.memo[key] = cached
-        return cached
+        return self._memoised(
+            ("changes", skolform, int(lasar)), lambda: _build_changes(self, skolform, int(lasar))
+        )
 
     def lasar_text(self, lasar: int) -> str:
         """``2023/24``."""

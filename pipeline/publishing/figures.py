@@ -612,6 +612,17 @@ def _va_cells(ctx: PageContext, rec: dict, lasar: int) -> list[str]:
     return cells
 
 
+def _va_result(
+    ctx: PageContext, fig_id: str, svg: bytes, alt: str, caption: str, first_column: str, rows: list
+) -> Figure:
+    """A value-added figure with its data table (residual, interval, assessment)."""
+    columns = [first_column] + [
+        ctx.label("figur", key) for key in ("va_axel", "va_lag", "va_hog", "va_bedomning_kolumn")
+    ]
+    table = html_table(caption=caption, columns=columns, rows=rows)
+    return Figure(fig_id, svg, alt, caption, table, ctx.label("figur", "visa_data"))
+
+
 def _va_position_figure(
     ctx: PageContext, *, records: list[dict], skolform: str, lasar: int, fig_id: str, highlight: str
 ) -> Figure:
@@ -686,18 +697,7 @@ def _va_position_figure(
         enhet=name,
         antal=len(records),
     )
-    table = html_table(
-        caption=caption,
-        columns=[
-            ctx.label("figur", "fordelning_rubrik"),
-            ctx.label("figur", "va_axel"),
-            ctx.label("figur", "va_lag"),
-            ctx.label("figur", "va_hog"),
-            ctx.label("figur", "va_bedomning_kolumn"),
-        ],
-        rows=rows,
-    )
-    return Figure(fig_id, svg, alt, caption, table, ctx.label("figur", "visa_data"))
+    return _va_result(ctx, fig_id, svg, alt, caption, ctx.label("figur", "fordelning_rubrik"), rows)
 
 
 def _lower_first(text: str) -> str:
@@ -787,18 +787,7 @@ def va_figure(
     )
     rows = [_va_cells(ctx, rec, lasar) for rec in sorted(records, key=lambda r: (r["namn"], r["skolenhetskod"]))]
     caption = ctx.label("figur", "va_caption", lasar_text=ctx.lasar_text(lasar))
-    table = html_table(
-        caption=caption,
-        columns=[
-            ctx.label("tabell", "enhet"),
-            ctx.label("figur", "va_axel"),
-            ctx.label("figur", "va_lag"),
-            ctx.label("figur", "va_hog"),
-            ctx.label("figur", "va_bedomning_kolumn"),
-        ],
-        rows=rows,
-    )
-    return Figure(fig_id, svg, alt, caption, table, ctx.label("figur", "visa_data"))
+    return _va_result(ctx, fig_id, svg, alt, caption, ctx.label("tabell", "enhet"), rows)
 
 
 # -------------------------------------------------------------------------------------------- gap

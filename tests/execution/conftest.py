@@ -76,3 +76,18 @@ def fixed_code_version(monkeypatch):
     import pipeline.execution.planner as planner
 
     monkeypatch.setattr(planner, "code_version", lambda: "pinned-for-tests")
+
+
+def plan_project(project: dict, **kw):
+    """The job grid of a test project for 2024 (``kw``: e.g. ``check=False``, ``indikatorer=``)."""
+    from pipeline.execution import plan_jobs
+
+    return plan_jobs(
+        lasar=2024,
+        units=project["units"],
+        processed_dir=project["processed_dir"],
+        params_dir=project["params_dir"],
+        out_dir=project["out_dir"],
+        notebooks_dir=project["notebooks_dir"],
+        **kw,
+    )

@@ -41,3 +41,11 @@ def test_bench_size_and_results(tmp_path, pool):
     json.dumps(result)
     text = bench.table(result)
     assert "sampled and scaled" in text and "speedup_vs_naive" in text
+
+
+def test_prepare_runs_in_a_separate_process(tmp_path):
+    # the default prepare (prepare_demo) runs this way, so that the cold run's peak memory is the
+    # executor's and not the data preparation's; a module-level function can be sent there too
+    project = bench.prepare_in_subprocess(_prepare, tmp_path / "hm2", 2)
+    assert len(project["units"]) == 2
+    assert (project["processed_dir"] / "indikatorer.parquet").is_file()

@@ -4,22 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.execution import plan_jobs, run_jobs
+from pipeline.execution import run_jobs
 
-from .conftest import make_project
+from .conftest import make_project, plan_project
 
 distributed = pytest.importorskip("distributed")
 
 
 def _plan(project):
-    return plan_jobs(
-        lasar=2024,
-        units=project["units"],
-        processed_dir=project["processed_dir"],
-        params_dir=project["params_dir"],
-        out_dir=project["out_dir"],
-        notebooks_dir=project["notebooks_dir"],
-    )
+    return plan_project(project)
 
 
 def test_dask_outputs_equal_local_outputs(tmp_path, pool):

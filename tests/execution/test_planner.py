@@ -10,19 +10,11 @@ import pytest
 from pipeline.errors import UnknownSchoolFormError
 from pipeline.execution import plan_jobs
 
-from .conftest import indicator_table, make_project
+from .conftest import indicator_table, make_project, plan_project
 
 
 def plan(project, **kw):
-    return plan_jobs(
-        lasar=2024,
-        units=project["units"],
-        processed_dir=project["processed_dir"],
-        params_dir=project["params_dir"],
-        out_dir=project["out_dir"],
-        notebooks_dir=project["notebooks_dir"],
-        **kw,
-    )
+    return plan_project(project, **kw)
 
 
 def hashes(project, **kw):

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipeline.execution import plan_jobs
-
-from .conftest import indicator_table
+from .conftest import indicator_table, plan_project
 
 
 def _table(**bump: float):
@@ -21,15 +19,7 @@ def _table(**bump: float):
 
 
 def _hashes(project, df):
-    jobs = plan_jobs(
-        lasar=2024,
-        units=project["units"],
-        processed_dir=project["processed_dir"],
-        params_dir=project["params_dir"],
-        out_dir=project["out_dir"],
-        notebooks_dir=project["notebooks_dir"],
-        indikatorer=df,
-    )
+    jobs = plan_project(project, indikatorer=df)
     return {j.name: j.hash for j in jobs}
 
 

@@ -12,22 +12,14 @@ from dataclasses import replace
 import nbformat
 import psutil
 
-from pipeline.execution import LocalPool, plan_jobs, run_jobs
+from pipeline.execution import LocalPool, run_jobs
 from pipeline.execution.runner import _payload
 
-from .conftest import NOTEBOOKS, make_project
+from .conftest import NOTEBOOKS, make_project, plan_project
 
 
 def _plan(project, **kw):
-    return plan_jobs(
-        lasar=2024,
-        units=project["units"],
-        processed_dir=project["processed_dir"],
-        params_dir=project["params_dir"],
-        out_dir=project["out_dir"],
-        notebooks_dir=project["notebooks_dir"],
-        **kw,
-    )
+    return plan_project(project, **kw)
 
 
 def _probe_jobs(project, action):

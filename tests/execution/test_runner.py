@@ -11,18 +11,11 @@ import pytest
 from pipeline.errors import NotebookRunError
 from pipeline.execution import plan_jobs, run_jobs
 
-from .conftest import NOTEBOOKS, indicator_table, make_project
+from .conftest import NOTEBOOKS, indicator_table, make_project, plan_project
 
 
 def plan(project):
-    return plan_jobs(
-        lasar=2024,
-        units=project["units"],
-        processed_dir=project["processed_dir"],
-        params_dir=project["params_dir"],
-        out_dir=project["out_dir"],
-        notebooks_dir=project["notebooks_dir"],
-    )
+    return plan_project(project)
 
 
 def run(project, pool, **kw):

@@ -7,10 +7,10 @@ import shutil
 import pytest
 
 from pipeline.errors import NotebookParameterError
-from pipeline.execution import LocalPool, check_parameters, notebook_parameters, plan_jobs, run_jobs
+from pipeline.execution import LocalPool, check_parameters, notebook_parameters, run_jobs
 from pipeline.execution.signature import parse_parameters_cell
 
-from .conftest import NOTEBOOKS
+from .conftest import NOTEBOOKS, plan_project
 
 GOOD = {"skolform": "GR", "skolenhetskod": "10000001", "lasar": 2024, "processed_dir": "x", "params_dir": "y"}
 
@@ -79,15 +79,7 @@ def test_missing_template_names_the_registry(tmp_path):
 def test_run_jobs_checks_before_any_kernel_starts(project):
     # the probe template declares one more parameter ('action') than the planner passes
     shutil.copy(NOTEBOOKS / "probe.ipynb", project["notebooks_dir"] / "grundskola.ipynb")
-    jobs = plan_jobs(
-        lasar=2024,
-        units=project["units"],
-        processed_dir=project["processed_dir"],
-        params_dir=project["params_dir"],
-        out_dir=project["out_dir"],
-        notebooks_dir=project["notebooks_dir"],
-        check=False,
-    )
+    jobs = plan_project(project, check=False)
     pool = LocalPool(workers=1)
     with pytest.raises(NotebookParameterError, match="missing parameter.*'action'"):
         run_jobs(jobs, cache_dir=project["cache_dir"], pool=pool, progress=False)

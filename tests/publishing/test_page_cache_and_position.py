@@ -79,6 +79,18 @@ def _figure(html: str, fig_id: str) -> str:
     return m.group(0)
 
 
+def _meritvarde_units(processed: Path) -> pd.DataFrame:
+    """The GR units' meritvärde 2024 (all pupils) with a value."""
+    ind = pd.read_parquet(processed / "indikatorer.parquet")
+    return ind[
+        (ind["skolform"] == "GR")
+        & (ind["lasar"] == 2024)
+        & (ind["niva"] == "enhet")
+        & (ind["grupp"] == "samtliga")
+        & (ind["indikator"] == "meritvarde_17")
+    ].dropna(subset=["varde"])
+
+
 def _with_max_units(params: Path, n: int) -> None:
     path = params / "installningar.yml"
     text = re.sub(r"jamforelse_max_enheter: \d+", f"jamforelse_max_enheter: {n}", path.read_text(encoding="utf-8"))
@@ -87,14 +99,7 @@ def _with_max_units(params: Path, n: int) -> None:
 
 def test_many_units_give_the_units_place_in_one_row(project):
     processed, params = project
-    ind = pd.read_parquet(processed / "indikatorer.parquet")
-    units = ind[
-        (ind["skolform"] == "GR")
-        & (ind["lasar"] == 2024)
-        & (ind["niva"] == "enhet")
-        & (ind["grupp"] == "samtliga")
-        & (ind["indikator"] == "meritvarde_17")
-    ].dropna(subset=["varde"])
+    units = _meritvarde_units(processed)
     assert len(units) >= 3 and UNIT in set(units["skolenhetskod"])
     full = unit_page(skolform="GR", skolenhetskod=UNIT, lasar=2024, processed_dir=processed, params_dir=params)
     many = _figure(full._repr_html_(), "omrade-kunskapsresultat-enheter")
@@ -150,14 +155,7 @@ def test_an_overview_of_very_many_units_shows_their_distribution(project):
         re.sub(r"oversikt_max_enheter: \d+", "oversikt_max_enheter: 2", path.read_text(encoding="utf-8")),
         encoding="utf-8",
     )
-    ind = pd.read_parquet(processed / "indikatorer.parquet")
-    units = ind[
-        (ind["skolform"] == "GR")
-        & (ind["lasar"] == 2024)
-        & (ind["niva"] == "enhet")
-        & (ind["grupp"] == "samtliga")
-        & (ind["indikator"] == "meritvarde_17")
-    ].dropna(subset=["varde"])
+    units = _meritvarde_units(processed)
     html = overview_page(skolform="GR", lasar=2024, processed_dir=processed, params_dir=params)._repr_html_()
     fig = _figure(html, "omrade-kunskapsresultat-enheter")
     values = sorted(units["varde"].astype(float))
