@@ -22,7 +22,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -226,8 +226,14 @@ class LocalPool:
     def _ensure(self) -> ThreadPoolExecutor:
         if self._executor is None:
             self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="kvalitet-kernel")
-            self._on_each_thread(self._executor, self._start_thread_kernel)
+            self._starting = self._on_each_thread(self._executor, self._start_thread_kernel)
         return self._executor
+
+    def start(self) -> None:
+        """Start the threads and their kernels now and wait until every kernel is warm (else they
+        start with the first jobs)."""
+        self._ensure()
+        wait(getattr(self, "_starting", []))
 
     def _submit(self, executor: ThreadPoolExecutor, payload: dict) -> Future:
         fut = executor.submit(execute_payload, payload)

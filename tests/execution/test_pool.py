@@ -133,3 +133,12 @@ def test_a_fully_cached_run_starts_nothing(tmp_path, pool):
     assert {r.status for r in summary.results} == {"cached"}
     assert fresh._executor is None and _kernels() == before
     fresh.close()
+
+
+def test_start_warms_every_kernel_before_any_job():
+    pool = LocalPool(workers=2)
+    try:
+        pool.start()
+        assert len(pool._kernels) == 2 and all(k.alive() and k.starts == 1 for k in pool._kernels)
+    finally:
+        pool.close()
