@@ -65,8 +65,9 @@ def test_threads_drive_the_kernels_and_close_shuts_only_this_pools_kernels(tmp_p
         # no worker processes: every new child of this process is one of the two kernels
         children = {c.pid for c in psutil.Process().children()} - children_before
         assert children == ours
-        threads = set(threading.enumerate()) - threads_before
-        assert sum(t.name.startswith("kvalitet-kernel") for t in threads) == 2
+        # the pool's own threads (other libraries may start threads of their own meanwhile)
+        threads = {t for t in set(threading.enumerate()) - threads_before if t.name.startswith("kvalitet-kernel")}
+        assert len(threads) == 2
     assert _gone(ours), "the pool's kernels are still running after close()"
     assert not any(t.is_alive() for t in threads)
     assert before <= _kernels()  # the other pool's kernel was not touched
