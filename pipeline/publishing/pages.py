@@ -88,15 +88,6 @@ class Page:
         return f'<div class="kvalitetssida" lang="sv">{self.header_html}{"".join(s.html for s in self.sections)}</div>'
 
 
-# ------------------------------------------------------------------------------------------ data
-#: The rows of one school form and läsår (built once per loaded data, see PageContext.slice).
-_Slice = Slice
-
-
-def _slice(ctx: PageContext, skolform: str, lasar: int) -> Slice:
-    return ctx.slice(skolform, lasar)
-
-
 def _has_value(row: Mapping | None) -> bool:
     return row is not None and (not is_missing(row.get("varde")) or bool(row.get("markering")))
 
@@ -168,7 +159,7 @@ def _change_sentence(ctx: PageContext, change: Mapping, ind: Indicator) -> str:
     )
 
 
-def _reference_levels(ctx: PageContext, sl: _Slice, *, unit: bool) -> list[tuple[str, str]]:
+def _reference_levels(ctx: PageContext, sl: Slice, *, unit: bool) -> list[tuple[str, str]]:
     """The comparison columns: (niva, column label)."""
     levels = []
     if unit:
@@ -181,7 +172,7 @@ def _reference_levels(ctx: PageContext, sl: _Slice, *, unit: bool) -> list[tuple
 
 def _indicator_table(
     ctx: PageContext,
-    sl: _Slice,
+    sl: Slice,
     inds: list[Indicator],
     *,
     skolform: str,
@@ -219,7 +210,7 @@ def _indicator_table(
     return html_table(caption=caption, columns=columns, rows=rows)
 
 
-def _period_changes(ctx: PageContext, sl: _Slice, inds: list[Indicator], *, niva: str, kod: str) -> str:
+def _period_changes(ctx: PageContext, sl: Slice, inds: list[Indicator], *, niva: str, kod: str) -> str:
     items = []
     for ind in inds:
         change = sl.changes.get(("period", niva, kod, ind.id, "samtliga"))
@@ -232,7 +223,7 @@ def _period_changes(ctx: PageContext, sl: _Slice, inds: list[Indicator], *, niva
     return f'<h3>{esc(ctx.label("sida_extra", "forandringar_rubrik"))}</h3><ul class="forandringar">{"".join(items)}</ul>'
 
 
-def _comparisons(ctx: PageContext, sl: _Slice, inds: list[Indicator], *, niva: str, kod: str) -> str:
+def _comparisons(ctx: PageContext, sl: Slice, inds: list[Indicator], *, niva: str, kod: str) -> str:
     """Sentences for the differences against riket (and, for a unit, the huvudman) that a test
     says are real; one closing sentence for the rest. Empty without ``jamforelser``."""
     if not sl.comparisons:
@@ -315,7 +306,7 @@ def _no_data(ctx: PageContext, area: str, name: str, lasar: int) -> str:
 
 
 def _targets_table(
-    ctx: PageContext, sl: _Slice, *, skolform: str, niva: str, kod: str, name: str, lasar: int, notes: Notes
+    ctx: PageContext, sl: Slice, *, skolform: str, niva: str, kod: str, name: str, lasar: int, notes: Notes
 ) -> str:
     form = get_school_form(skolform)
     mals = [m for m in ctx.params.mal if m.skolform == skolform]
@@ -369,7 +360,7 @@ def _first_with(inds: list[Indicator], pred) -> Indicator | None:
 # ----------------------------------------------------------------------------- area sections
 def _area_section(
     ctx: PageContext,
-    sl: _Slice,
+    sl: Slice,
     *,
     area: str,
     skolform: str,
@@ -476,7 +467,7 @@ def _group_order(grupp: str) -> tuple[int, str]:
 
 def _groups_table(
     ctx: PageContext,
-    sl: _Slice,
+    sl: Slice,
     inds: list[Indicator],
     *,
     niva: str,
@@ -515,7 +506,7 @@ def _groups_table(
 
 
 def _units_table(
-    ctx: PageContext, sl: _Slice, inds: list[Indicator], *, skolform: str, lasar: int, area: str, notes: Notes
+    ctx: PageContext, sl: Slice, inds: list[Indicator], *, skolform: str, lasar: int, area: str, notes: Notes
 ) -> str:
     codes = sorted({kod for lvl, kod in sl.subjects if lvl == "enhet"}, key=lambda c: (ctx.unit_name(skolform, c), c))
     shown = [i for i in inds if any(sl.rows.get(("enhet", c, i.id, "samtliga")) for c in codes)]
@@ -540,7 +531,7 @@ def _units_table(
 
 def _area_figures(
     ctx: PageContext,
-    sl: _Slice,
+    sl: Slice,
     inds: list[Indicator],
     *,
     area: str,
@@ -615,7 +606,7 @@ def _area_figures(
 
 # ------------------------------------------------------------------------ intro and analysis
 def _summary_section(
-    ctx: PageContext, sl: _Slice, *, skolform: str, skolenhetskod: str, lasar: int, name: str
+    ctx: PageContext, sl: Slice, *, skolform: str, skolenhetskod: str, lasar: int, name: str
 ) -> Section:
     sid = "sammanfattning"
     notes = Notes(sid)
@@ -756,7 +747,7 @@ def _build(
 ) -> Page:
     form = get_school_form(skolform)
     lasar = int(lasar)
-    sl = _slice(ctx, form.code, lasar)
+    sl = ctx.slice(form.code, lasar)
     sections = [
         _summary_section(ctx, sl, skolform=form.code, skolenhetskod=skolenhetskod, lasar=lasar, name=name),
         _analysis_section(ctx, kod=analysis_kod, lasar=lasar, name=name),
