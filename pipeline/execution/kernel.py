@@ -518,21 +518,26 @@ def execute_payload(payload: dict) -> dict:
         kernel = thread_kernel(payload.get("kernel_name", "python3"))
         return kernel.run_job(payload)
     except Exception as exc:  # noqa: BLE001 - reported as this job's failure, never fatal to the run
-        return {
-            "name": payload["name"],
-            "status": "failed",
-            "seconds": 0.0,
-            "notebook": None,
-            "error": {
-                "cell_index": None,
-                "execution_count": None,
-                "ename": type(exc).__name__,
-                "evalue": f"the worker could not run the job: {exc}",
-                "traceback": tb.format_exc(),
-            },
-            "pid": os.getpid(),
-            "kernel_starts": 0,
-        }
+        return failed_result(payload, exc, "the worker could not run the job", tb.format_exc())
+
+
+def failed_result(payload: dict, exc: BaseException, what: str, traceback: str = "") -> dict:
+    """The result of a job that never produced a notebook (``what``: why, before the error)."""
+    return {
+        "name": payload["name"],
+        "status": "failed",
+        "seconds": 0.0,
+        "notebook": None,
+        "error": {
+            "cell_index": None,
+            "execution_count": None,
+            "ename": type(exc).__name__,
+            "evalue": f"{what}: {exc}",
+            "traceback": traceback,
+        },
+        "pid": os.getpid(),
+        "kernel_starts": 0,
+    }
 
 
 def template_ref(template: Path, output: Path) -> str:

@@ -32,6 +32,7 @@ from pipeline.errors import ConfigError, NotebookRunError
 from pipeline.execution.kernel import (
     WarmKernel,
     execute_payload,
+    failed_result,
     release_kernels,
     release_thread_kernel,
     template_ref,
@@ -295,19 +296,7 @@ class LocalPool:
 
 
 def _worker_failure(payload: dict, exc: BaseException) -> dict:
-    return {
-        "name": payload["name"],
-        "status": "failed",
-        "seconds": 0.0,
-        "notebook": None,
-        "error": {
-            "cell_index": None,
-            "execution_count": None,
-            "ename": type(exc).__name__,
-            "evalue": f"the worker running the job was lost: {exc}",
-            "traceback": "",
-        },
-    }
+    return failed_result(payload, exc, "the worker running the job was lost")
 
 
 def _dask_map(payloads: Sequence[dict], scheduler: Any) -> Iterator[dict]:

@@ -79,15 +79,27 @@ def fixed_code_version(monkeypatch):
 
 
 def plan_project(project: dict, **kw):
-    """The job grid of a test project for 2024 (``kw``: e.g. ``check=False``, ``indikatorer=``)."""
+    """The job grid of a test project for 2024 (``kw``: e.g. ``check=False``, ``indikatorer=``,
+    ``units=``)."""
     from pipeline.execution import plan_jobs
 
     return plan_jobs(
         lasar=2024,
-        units=project["units"],
+        units=kw.pop("units", project["units"]),
         processed_dir=project["processed_dir"],
         params_dir=project["params_dir"],
         out_dir=project["out_dir"],
         notebooks_dir=project["notebooks_dir"],
         **kw,
     )
+
+
+def probe_job(project: dict, action: str):
+    """The first unit's job with the probe notebook as template and its ``action`` parameter."""
+    from dataclasses import replace
+
+    shutil.copy(NOTEBOOKS / "probe.ipynb", project["notebooks_dir"] / "grundskola.ipynb")
+    (job,) = [
+        j for j in plan_project(project, units=project["units"].iloc[:1], check=False) if "huvudman" not in j.name
+    ]
+    return replace(job, parameters={**job.parameters, "action": action})

@@ -3,33 +3,13 @@
 from __future__ import annotations
 
 import json
-import shutil
-from dataclasses import replace
 
 import nbformat
 import pytest
 
-from pipeline.execution import plan_jobs, run_jobs
+from pipeline.execution import run_jobs
 
-from .conftest import NOTEBOOKS, make_project
-
-
-def _probe(project, action):
-    shutil.copy(NOTEBOOKS / "probe.ipynb", project["notebooks_dir"] / "grundskola.ipynb")
-    (job,) = [
-        j
-        for j in plan_jobs(
-            lasar=2024,
-            units=project["units"].iloc[:1],
-            processed_dir=project["processed_dir"],
-            params_dir=project["params_dir"],
-            out_dir=project["out_dir"],
-            notebooks_dir=project["notebooks_dir"],
-            check=False,
-        )
-        if "huvudman" not in j.name
-    ]
-    return replace(job, parameters={**job.parameters, "action": action})
+from .conftest import make_project, probe_job
 
 
 def _state(job) -> dict:
@@ -45,7 +25,7 @@ def states(tmp_path_factory, pool):
     out = {}
     for step, action in (("first", ""), ("polluter", "pollute"), ("after", "")):
         project = make_project(root / step)
-        job = _probe(project, action)
+        job = probe_job(project, action)
         summary = run_jobs([job], cache_dir=project["cache_dir"], pool=pool, progress=False)
         assert summary.results[0].status == "executed", summary.failures
         out[step] = _state(job) | {"_cwd_expected": str(job.cwd.resolve())}
@@ -77,7 +57,7 @@ def test_working_directory_is_the_jobs_output_folder(states):
 
 def test_execution_counts_restart_at_one(states, tmp_path, pool):
     project = make_project(tmp_path / "p")
-    job = _probe(project, "")
+    job = probe_job(project, "")
     run_jobs([job], cache_dir=project["cache_dir"], pool=pool, progress=False)
     nb = nbformat.read(job.output, as_version=4)
     assert [c.execution_count for c in nb.cells if c.cell_type == "code"] == [1, 2, 3, 4, 5]

@@ -4,10 +4,8 @@
 from __future__ import annotations
 
 import json
-import shutil
 import threading
 import time
-from dataclasses import replace
 
 import nbformat
 import psutil
@@ -15,17 +13,11 @@ import psutil
 from pipeline.execution import LocalPool, run_jobs
 from pipeline.execution.runner import _payload
 
-from .conftest import NOTEBOOKS, make_project, plan_project
+from .conftest import NOTEBOOKS, make_project, plan_project, probe_job
 
 
 def _plan(project, **kw):
     return plan_project(project, **kw)
-
-
-def _probe_jobs(project, action):
-    shutil.copy(NOTEBOOKS / "probe.ipynb", project["notebooks_dir"] / "grundskola.ipynb")
-    jobs = [j for j in _plan(project, check=False) if "huvudman" not in j.name]
-    return [replace(j, parameters={**j.parameters, "action": action}) for j in jobs]
 
 
 def _kernels() -> set[int]:
@@ -85,7 +77,7 @@ def test_threads_drive_the_kernels_and_close_shuts_only_this_pools_kernels(tmp_p
 
 def test_close_during_a_run_ends_the_running_job_now(tmp_path):
     project = make_project(tmp_path / "p")
-    job = _probe_jobs(project, "sleep")[0]
+    job = probe_job(project, "sleep")
     before = _kernels()  # e.g. the session pool's kernel
     one = LocalPool(workers=1)
     results = one.map([_payload(job, 600, "python3")])
@@ -112,7 +104,7 @@ def test_kernels_are_set_up_to_hold_little_memory(tmp_path, pool):
         "print(json.dumps({'frozen': gc.get_freeze_count(), "
         "'arrow': os.environ.get('ARROW_DEFAULT_MEMORY_POOL')}))"
     )
-    job = _probe_jobs(project, "")[0]  # copies the probe; then replace it with the variant
+    job = probe_job(project, "")  # copies the probe; then replace it with the variant
     nbformat.write(nb, project["notebooks_dir"] / "grundskola.ipynb")
     summary = run_jobs([job], cache_dir=project["cache_dir"], pool=pool, progress=False)
     assert summary.results[0].status == "executed", summary.failures

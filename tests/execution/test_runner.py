@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import nbformat
 import pytest
 
 from pipeline.errors import NotebookRunError
-from pipeline.execution import plan_jobs, run_jobs
+from pipeline.execution import run_jobs
 
-from .conftest import NOTEBOOKS, indicator_table, make_project, plan_project
+from .conftest import indicator_table, make_project, plan_project, probe_job
 
 
 def plan(project):
@@ -91,24 +90,8 @@ def test_cache_never_serves_a_changed_or_missing_output(project, pool):
     assert (project["cache_dir"] / "GR" / "10000001" / "2024.json").is_file()
 
 
-def _probe_project(project, action):
-    shutil.copy(NOTEBOOKS / "probe.ipynb", project["notebooks_dir"] / "grundskola.ipynb")
-    jobs = plan_jobs(
-        lasar=2024,
-        units=project["units"].iloc[:1],
-        processed_dir=project["processed_dir"],
-        params_dir=project["params_dir"],
-        out_dir=project["out_dir"],
-        notebooks_dir=project["notebooks_dir"],
-        check=False,
-    )
-    from dataclasses import replace
-
-    return [replace(jobs[0], parameters={**jobs[0].parameters, "action": action})]
-
-
 def test_failed_notebook_is_saved_marked_and_listed(project, pool):
-    jobs = _probe_project(project, "fail")
+    jobs = [probe_job(project, "fail")]
     summary = run_jobs(jobs, cache_dir=project["cache_dir"], pool=pool, progress=False)
     (res,) = summary.results
     assert res.status == "failed"
@@ -135,7 +118,7 @@ def test_failed_notebook_is_saved_marked_and_listed(project, pool):
     ("action", "ename", "timeout"), [("die", "DeadKernelError", 60), ("sleep", "TimeoutError", 2)]
 )
 def test_dead_or_hung_kernel_fails_the_job_not_the_run(project, pool, action, ename, timeout):
-    jobs = _probe_project(project, action)
+    jobs = [probe_job(project, action)]
     summary = run_jobs(jobs, cache_dir=project["cache_dir"], pool=pool, progress=False, timeout=timeout)
     (res,) = summary.results
     assert res.status == "failed" and res.error.startswith(ename)
@@ -143,7 +126,7 @@ def test_dead_or_hung_kernel_fails_the_job_not_the_run(project, pool, action, en
     nb = nbformat.read(jobs[0].output, as_version=4)
     assert nb.cells[res.cell_index + 2].outputs[-1]["ename"] == ename
     # the kernel was replaced: the next job on the same pool runs
-    ok = _probe_project(make_project(project["root"].parent / f"next-{action}"), "")
+    ok = [probe_job(make_project(project["root"].parent / f"next-{action}"), "")]
     assert (
         run_jobs(ok, cache_dir=project["cache_dir"], pool=pool, progress=False).results[0].status
         == "executed"
