@@ -76,3 +76,50 @@ def parse_page(path: Path) -> PageParser:
     p = PageParser()
     p.feed(path.read_text(encoding="utf-8"))
     return p
+
+
+def check_numbers_trace(site: Path, ind, *, derived_columns: bool = False) -> int:
+    """Every number on the site's pages equals its cell of the indicator table ``ind``.
+
+    A number with ``data-kalla`` (a change, a tested comparison, a local target, a distribution
+    of the units' values) is not a cell and is skipped. ``derived_columns``: also skip a
+    ``data-kolumn`` that is not a column of ``ind`` (else that is an error). Returns how many
+    numbers were checked.
+    """
+    import math
+
+    import pandas as pd
+
+    by_key: dict[tuple, list] = {}
+    for row in ind.itertuples(index=False):
+        by_key.setdefault((int(row.lasar), row.niva, row.skolenhetskod, row.indikator, row.grupp), []).append(row)
+    checked = 0
+    for page in sorted(site.rglob("*.html")):
+        for num in parse_page(page).numbers:
+            if "data-kalla" in num:
+                continue
+            column = num.get("data-kolumn", "varde")  # the value, its n ('antal') or an interval bound
+            if derived_columns and column not in ind.columns:
+                continue
+            k = (
+                int(num["data-lasar"]),
+                num["data-niva"],
+                num.get("data-skolenhetskod", ""),
+                num["data-indikator"],
+                num.get("data-grupp", "samtliga"),
+            )
+            rows = by_key.get(k)
+            assert rows, f"{page.name}: a number with {k} is not in indikatorer.csv"
+            if "data-skolform" in num:
+                rows = [r for r in rows if r.skolform == num["data-skolform"]]
+            cells = [getattr(r, column) for r in rows]
+            shown = num.get("data-varde", "")
+            if shown == "":
+                assert any(pd.isna(c) for c in cells), f"{page.name}: {k} {column} shown empty but published"
+            else:
+                assert any(
+                    not pd.isna(c) and math.isclose(float(shown), float(c), rel_tol=1e-9, abs_tol=1e-9)
+                    for c in cells
+                ), f"{page.name}: {k} {column} shows {shown}, table has {cells}"
+            checked += 1
+    return checked

@@ -7,13 +7,12 @@ published indicator table, the rebuild is byte-identical, and bad input changes 
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from tests.e2e_support import cli, make_project, parse_page, tree_digest
+from tests.e2e_support import check_numbers_trace, cli, make_project, parse_page, tree_digest
 
 pytestmark = pytest.mark.slow
 YEAR = 2024
@@ -70,36 +69,7 @@ def test_pages_open_and_links_resolve(demo_build: Path):
 def test_numbers_on_pages_equal_the_indicator_table(demo_build: Path):
     ind = _table(demo_build)
     ind["skolenhetskod"] = ind["skolenhetskod"].fillna("")
-    by_key = {}
-    for row in ind.itertuples(index=False):
-        by_key.setdefault((int(row.lasar), row.niva, row.skolenhetskod, row.indikator, row.grupp), []).append(row)
-    checked = 0
-    for page in sorted(_site(demo_build).rglob("*.html")):
-        for num in parse_page(page).numbers:
-            if "data-kalla" in num:
-                continue  # a change, comparison or target: not a cell of indikatorer.csv
-            column = num.get("data-kolumn", "varde")
-            k = (
-                int(num["data-lasar"]),
-                num["data-niva"],
-                num.get("data-skolenhetskod", ""),
-                num["data-indikator"],
-                num.get("data-grupp", "samtliga"),
-            )
-            rows = by_key.get(k)
-            assert rows, f"{page.name}: a number with {k} is not in indikatorer.csv"
-            if "data-skolform" in num:
-                rows = [r for r in rows if r.skolform == num["data-skolform"]]
-            shown = num.get("data-varde", "")
-            cells = [getattr(r, column) for r in rows]
-            if shown == "":
-                assert any(pd.isna(c) for c in cells), f"{page.name}: {k} {column} shown empty but published"
-            else:
-                assert any(
-                    not pd.isna(c) and math.isclose(float(shown), float(c), rel_tol=1e-9, abs_tol=1e-9)
-                    for c in cells
-                ), f"{page.name}: {k} {column} shows {shown}, table has {cells}"
-            checked += 1
+    checked = check_numbers_trace(_site(demo_build), ind)
     assert checked >= 100, f"only {checked} numbers carried data attributes"
 
 
