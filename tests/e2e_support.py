@@ -123,3 +123,15 @@ def check_numbers_trace(site: Path, ind, *, derived_columns: bool = False) -> in
                 ), f"{page.name}: {k} {column} shows {shown}, table has {cells}"
             checked += 1
     return checked
+
+
+def read_published_table(site: Path):
+    """``site/data/indikatorer.csv`` as published: codes as text, empty cells as missing values."""
+    import pandas as pd
+
+    return pd.read_csv(
+        site / "data" / "indikatorer.csv",
+        dtype={"skolenhetskod": str, "enhet": str, "grupp": str, "markering": str, "kalla": str},
+        keep_default_na=False,
+        na_values={"varde": [""], "antal": [""], "ki_lag": [""], "ki_hog": [""]},
+    )

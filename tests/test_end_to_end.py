@@ -12,7 +12,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.e2e_support import check_numbers_trace, cli, make_project, parse_page, tree_digest
+from tests.e2e_support import (
+    check_numbers_trace,
+    cli,
+    make_project,
+    parse_page,
+    read_published_table,
+    tree_digest,
+)
 
 pytestmark = pytest.mark.slow
 YEAR = 2024
@@ -23,12 +30,7 @@ def _site(root: Path) -> Path:
 
 
 def _table(root: Path) -> pd.DataFrame:
-    return pd.read_csv(
-        _site(root) / "data" / "indikatorer.csv",
-        dtype={"skolenhetskod": str, "enhet": str, "grupp": str, "markering": str, "kalla": str},
-        keep_default_na=False,
-        na_values={"varde": [""], "antal": [""], "ki_lag": [""], "ki_hog": [""]},
-    )
+    return read_published_table(_site(root))
 
 
 def test_every_unit_has_a_page(demo_build: Path):

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.e2e_support import check_numbers_trace, cli, make_project, parse_page
+from tests.e2e_support import check_numbers_trace, cli, make_project, parse_page, read_published_table
 
 pytestmark = [pytest.mark.slow, pytest.mark.realdata]
 
@@ -51,12 +51,7 @@ def _site(root: Path) -> Path:
 
 
 def _table(root: Path) -> pd.DataFrame:
-    return pd.read_csv(
-        _site(root) / "data" / "indikatorer.csv",
-        dtype={"skolenhetskod": str, "enhet": str, "grupp": str, "markering": str, "kalla": str},
-        keep_default_na=False,
-        na_values={"varde": [""], "antal": [""], "ki_lag": [""], "ki_hog": [""]},
-    )
+    return read_published_table(_site(root))
 
 
 def _source_rows(realdata: Path) -> list[dict[str, str]]:
