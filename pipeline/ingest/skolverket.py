@@ -18,6 +18,8 @@ Families (source names):
 * ``skolverket_elever_per_arskurs``: Grundskola(n) - Antal elever per årskurs (kommun or skolenhet)
 * ``skolverket_personal``: Grundskola - Personalstatistik med lärarlegitimation och behörighet
 * ``skolverket_kostnader``: Grundskola - Kostnader per kommun
+* ``skolverket_kostnader_gy``: Gymnasieskola - Kostnader per kommun (header ``Kommun-kod``; rows for
+  *kommunalförbund*, see :func:`is_kommunalforbund`)
 * ``skolverket_nationella_prov``: Grundskola - Resultat nationella prov årskurs 6/9 (long by Ämne)
 * ``skolverket_gy_avgangselever``: Gymnasieskola - Avgångselever (skolenhet × program)
 * ``skolverket_jamforelse_over_tid``: Grundskola - Jämförelse av betygsresultat över tid (XLSX,
@@ -295,6 +297,9 @@ REPORTS: tuple[ReportSpec, ...] = (
     ReportSpec("skolverket_kostnader", "Skolverket: Grundskola - Kostnader per kommun",
                re.compile(r"^Grundskolan? - Kostnader per kommun"), "GR", lambda m: _rules_kostnader,
                required=("Totalt per elev",)),
+    ReportSpec("skolverket_kostnader_gy", "Skolverket: Gymnasieskola - Kostnader per kommun (kommuner and kommunalförbund)",
+               re.compile(r"^Gymnasieskolan? - Kostnader per kommun"), "GY", lambda m: _rules_kostnader,
+               required=("Totalt per elev",)),
     ReportSpec("skolverket_nationella_prov", "Skolverket: Grundskola - Resultat nationella prov årskurs 6/9, per ämne och kön",
                re.compile(r"^Grundskolan? - Resultat nationella prov årskurs (?P<ak>[69])\b"), "GR",
                lambda m: _rules_np(m.group("ak")), dims=("Ämne",), required=("Ämne",)),
@@ -350,6 +355,27 @@ def _dim_part(dim: str, value: str, table: SokTable, rowno: int, col: int, fc: F
     raise AssertionError(dim)  # pragma: no cover - dims are fixed in REPORTS
 
 
+#: Codes Skolverket gives *kommunalförbund* (e.g. 3140 Kunskapsförbundet Väst): four digits like a
+#: kommunkod, but kommunkoder run from 0114 to 2584 (län 01-25), so 30xx-32xx is never a kommun.
+_FORBUND_CODE = re.compile(r"3[0-2]\d\d")
+
+
+def is_kommunalforbund(kommunkod: str, lanskod: str, name: str) -> bool:
+    """A kommun-level row that is a *kommunalförbund* (a huvudman owned by several kommuner).
+
+    Skolverket's cost reports list them beside the kommuner: with a code 30xx-32xx that is not a
+    kommunkod (2020, 2021), or with an empty code (2022); either way with an empty län.
+
+    >>> is_kommunalforbund("3140", "", "Kunskapsförbundet Väst"), is_kommunalforbund("", "", "Riket")
+    (True, False)
+    """
+    if lanskod:
+        return False
+    if _FORBUND_CODE.fullmatch(kommunkod):
+        return True
+    return kommunkod == "" and name.strip().lower() not in ("", "riket", "sverige", "hela riket")
+
+
 def _riket_row(kommunkod: str, cells: list, ix: dict[str, int], enhet_level: bool) -> bool:
     """A row without a kommunkod that is the Riket row (kommun level) or a unit without one."""
     if kommunkod not in ("", "0000"):
@@ -393,6 +419,7 @@ def read_table(table: SokTable, spec: ReportSpec, match: re.Match, ctx: ReadCont
         col_rules[j] = rule
     missing = [c for c in (*spec.required, *spec.dims) if c not in cols]
     code_col = next((c for c in ("Kommun-kod", "Kommunkod") if c in cols), None)
+    lan_col = next((c for c in ("Läns-kod", "Länskod") if c in cols), None)
     for needed in ((["Skola", "Skol-enhetskod", "Typ av huvudman"] if enhet_level else ["Kommun", "Typ av huvudman"]) + ([] if code_col else ["Kommun-kod"])):
         if needed not in cols:
             missing.append(needed)
@@ -408,7 +435,14 @@ def read_table(table: SokTable, spec: ReportSpec, match: re.Match, ctx: ReadCont
     for rowno, cells in table.rows:
         kommunkod = clean_code(cells[ix[code_col]], 4)
         typ = norm_header(cells[ix["Typ av huvudman"]])
-        if not re.fullmatch(r"\d{4}", kommunkod) and not _riket_row(kommunkod, cells, ix, enhet_level):
+        forbund = not enhet_level and is_kommunalforbund(
+            kommunkod, clean_code(cells[ix[lan_col]], 2) if lan_col else "", norm_header(cells[ix["Kommun"]]))
+        if forbund:
+            # a kommunalförbund belongs to no one kommun: kept (as a huvudman of its own, named)
+            # only when the read is not for one kommun; a kommun's report does not show it
+            if ctx.kommunkod is not None:
+                continue
+        elif not re.fullmatch(r"\d{4}", kommunkod) and not _riket_row(kommunkod, cells, ix, enhet_level):
             # checked before any filtering: a repeated header row or a pasted note must not be
             # dropped silently as "another kommun"
             fc.add(table.where(rowno), code_col, cells[ix[code_col]],
@@ -428,7 +462,7 @@ def read_table(table: SokTable, spec: ReportSpec, match: re.Match, ctx: ReadCont
                 units.append({"skolenhetskod": skolenhetskod, "enhet": enhet, "skolform": spec.skolform,
                               "huvudman": huvudman, "kommunkod": kommunkod, "arskurser": None})
         else:
-            niva = kommun_level(kommunkod, typ, ctx, kommun_name=norm_header(cells[ix["Kommun"]]))
+            niva = "huvudman" if forbund else kommun_level(kommunkod, typ, ctx, kommun_name=norm_header(cells[ix["Kommun"]]))
             if niva is None:
                 continue
             skolenhetskod = ""
@@ -466,7 +500,7 @@ def read_table(table: SokTable, spec: ReportSpec, match: re.Match, ctx: ReadCont
                 "indikator": rule.indikator, "grupp": grupp, "varde": varde, "antal": antal,
                 "markering": markering, "kalla": kalla,
             }
-            key = (niva, kommunkod, skolenhetskod, typ, rule.indikator, grupp)
+            key = (niva, kommunkod, skolenhetskod, enhet if forbund else "", typ, rule.indikator, grupp)
             if key in seen:
                 prev = seen[key]
                 if (prev[1], prev[2], prev[3]) != (varde, markering, antal):
