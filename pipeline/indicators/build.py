@@ -127,7 +127,7 @@ def _va_pupils(t: dict[str, pd.DataFrame], units: pd.DataFrame, forms_of: dict) 
     b = t["betyg"]
     if len(b) and (b["arskurs"] == 6).any() and (b["arskurs"] == 9).any():
         m9 = compute_meritvarde(b, arskurs=9)
-        m9 = m9[m9["godkant_17"]]
+        m9 = m9[m9["godkant"]]
         m6 = compute_meritvarde(b, arskurs=6)[["lasar", "elev_id", "meritvarde_17"]].rename(
             columns={"lasar": "lasar_6", "meritvarde_17": "prior"}
         )

@@ -4,12 +4,16 @@ Definitions follow Skolverket (``../shared/realdata/PROVENANCE.md``, "Official d
 ``params/indikatorer.yml``):
 
 - grade values E = 10, D = 12,5, C = 15, B = 17,5, A = 20, F = 0 and ``-`` (streck) = 0;
-- meritvärde 16 = the sum of the 16 best grades among the ordinary subjects (every subject except
-  ``M2``, moderna språk som språkval), at most 320; meritvärde 17 = meritvärde 16 plus the value
-  of ``M2`` as a 17th subject (0 if the pupil has no M2 grade; at most 340). Since a grade value is
-  never negative, M2 only ever raises the sum;
-- the average meritvärde is over pupils with at least one passing grade in the subjects counted
-  (so a pupil with only an M2 pass counts for meritvärde 17 but not 16);
+- meritvärde 16 = the sum of the 16 best grades among *all* the pupil's subjects, moderna språk
+  som språkval (``M2``) included (Skolverket, Jämförelse av betygsresultat över tid: "Betyg i
+  moderna språk som språkval kan ingå bland de 16 ämnena"), at most 320;
+- meritvärde 17 = the sum of the 16 best grades among the subjects other than ``M2``, plus the
+  value of ``M2`` as a 17th subject (0 if the pupil has no M2 grade; at most 340; Skolverket:
+  "ett 17:e betyg i meritvärdet, utöver de 16 bästa betygen i övrigt"). Modersmål (``ML``) is an
+  ordinary subject: it can be among the 16, never the 17th;
+- the average meritvärde (both variants) is over the pupils with at least one passing grade (A–E)
+  in any subject, M2 included (Skolverket: "beräknas för de elever som fått lägst betyg E i minst
+  ett ämne"; pupils with no pass at all are left out). The two averages have the same pupils;
 - godkänt i alla ämnen: A–E in every subject the pupil has a grade row in (``-`` and F are not
   passed), pupils with no passes included (Skolverket from 2013/14);
 - behörighet (skollagen 16 kap. 30–31 §§): pass in SV or SVA, EN and MA plus at least 5 (yrkes)
@@ -45,7 +49,7 @@ _PUPIL = ["lasar", "skolenhetskod", "elev_id"]
 
 
 def compute_meritvarde(betyg: pd.DataFrame, *, arskurs: int = 9) -> pd.DataFrame:
-    """Meritvärde 16 and 17 per pupil.
+    """Meritvärde 16 and 17 per pupil (see the module docstring for the definitions).
 
     Parameters
     ----------
@@ -58,8 +62,9 @@ def compute_meritvarde(betyg: pd.DataFrame, *, arskurs: int = 9) -> pd.DataFrame
     Returns
     -------
     DataFrame
-        ``lasar, skolenhetskod, elev_id, meritvarde_16, meritvarde_17, godkant_16, godkant_17``
-        (``godkant_*``: at least one passing grade among the subjects counted), sorted.
+        ``lasar, skolenhetskod, elev_id, meritvarde_16, meritvarde_17, godkant`` (``godkant``: at
+        least one passing grade A–E in any subject, språkval included: the pupils of the average),
+        sorted.
     """
     b = betyg.loc[betyg["arskurs"] == arskurs, [*_PUPIL, "amne", "betyg"]].copy()
     b["amne"] = b["amne"].astype(str)
@@ -67,24 +72,24 @@ def compute_meritvarde(betyg: pd.DataFrame, *, arskurs: int = 9) -> pd.DataFrame
     b["points"] = b["betyg"].map(GRADE_POINTS).astype("float64")
     b["passed"] = b["betyg"].isin(PASSING)
     is_m2 = b["amne"].eq(SPRAKVAL)
-    ordinary = b[~is_m2].sort_values(
-        [*_PUPIL, "points"], ascending=[True, True, True, False], kind="mergesort"
-    )
-    ordinary = ordinary[ordinary.groupby(_PUPIL, sort=False).cumcount() < 16]
-    m16 = ordinary.groupby(_PUPIL)["points"].sum().rename("meritvarde_16")
-    pass16 = b[~is_m2].groupby(_PUPIL)["passed"].any().rename("godkant_16")
+    m16 = _sum_of_best(b, 16).rename("meritvarde_16")
+    others16 = _sum_of_best(b[~is_m2], 16).rename("others_16")
     m2 = b[is_m2].groupby(_PUPIL)["points"].max().rename("m2")
-    pass_all = b.groupby(_PUPIL)["passed"].any().rename("godkant_17")
-    out = pd.concat([m16, pass16, m2, pass_all], axis=1)
-    out["meritvarde_16"] = out["meritvarde_16"].fillna(0.0)
-    out["godkant_16"] = out["godkant_16"].astype("boolean").fillna(False).astype(bool)
-    out["meritvarde_17"] = out["meritvarde_16"] + out["m2"].fillna(0.0)
-    out = out.drop(columns="m2").reset_index()
+    passed = b.groupby(_PUPIL)["passed"].any().rename("godkant")
+    out = pd.concat([m16, others16, m2, passed], axis=1)
+    out["meritvarde_17"] = out["others_16"].fillna(0.0) + out["m2"].fillna(0.0)
+    out["godkant"] = out["godkant"].astype(bool)
+    out = out.reset_index()
     return (
-        out[[*_PUPIL, "meritvarde_16", "meritvarde_17", "godkant_16", "godkant_17"]]
-        .sort_values(_PUPIL)
-        .reset_index(drop=True)
+        out[[*_PUPIL, "meritvarde_16", "meritvarde_17", "godkant"]].sort_values(_PUPIL).reset_index(drop=True)
     )
+
+
+def _sum_of_best(b: pd.DataFrame, n: int) -> pd.Series:
+    """Per pupil: the sum of the ``n`` highest grade values in ``b``."""
+    best = b.sort_values([*_PUPIL, "points"], ascending=[True, True, True, False], kind="mergesort")
+    best = best[best.groupby(_PUPIL, sort=False).cumcount() < n]
+    return best.groupby(_PUPIL)["points"].sum()
 
 
 def compute_pass_flags(betyg: pd.DataFrame, *, arskurs: int) -> pd.DataFrame:
@@ -126,15 +131,15 @@ def compute_grundskola_values(
 ) -> pd.DataFrame:
     """Pupil-level value frame (see :mod:`pipeline.indicators.core`) of the grundskola indicators.
 
-    Indicators: meritvarde_17, meritvarde_16 (only pupils with at least one pass), godkand_alla_amnen,
+    Indicators: meritvarde_17, meritvarde_16 (both over the pupils with at least one pass), godkand_alla_amnen,
     the four behorighet_*, ak6_godkand_alla_amnen (åk 6), np_ak9_provbetyg_ae (one row per test).
     """
     bg = background(elever)
     parts = []
     if betyg is not None and len(betyg):
         mv = compute_meritvarde(betyg, arskurs=9)
-        for ind, flag in (("meritvarde_17", "godkant_17"), ("meritvarde_16", "godkant_16")):
-            sel = mv[mv[flag]]
+        sel = mv[mv["godkant"]]
+        for ind in ("meritvarde_17", "meritvarde_16"):
             parts.append(sel[_PUPIL].assign(indikator=ind, value=sel[ind].to_numpy()))
         f9 = compute_pass_flags(betyg, arskurs=9)
         parts.append(

@@ -30,12 +30,37 @@ def test_meritvarde_takes_the_16_best_ordinary_subjects():
     assert m.loc["e1", "meritvarde_17"] == 16 * 20  # no M2: 17 equals 16
 
 
-def test_meritvarde_m2_never_replaces_an_ordinary_subject():
-    # 15 F, one E, M2 A: the 16-sum is 10, M2 adds 20 as the 17th
+def test_meritvarde_16_takes_sprakval_among_the_16_best():
+    # Skolverket: "Betyg i moderna språk som språkval kan ingå bland de 16 ämnena".
+    # SV E, the other 15 ordinary subjects F, M2 A. 16 best of the 17 grades: A (20) + E (10) +
+    # 14 F (0) = 30. Meritvärde 17: 16 best of the 16 ordinary ones = 10, plus M2 A = 20 -> 30.
     subjects = " ".join(f"{s}:F" for s in ORDINARY_16[1:])
     m = mv({"e1": f"SV:E {subjects} M2:A"})
-    assert m.loc["e1", "meritvarde_16"] == 10
-    assert m.loc["e1", "meritvarde_17"] == 10 + 20
+    assert m.loc["e1", "meritvarde_16"] == 30
+    assert m.loc["e1", "meritvarde_17"] == 30
+
+
+@pytest.mark.parametrize(
+    "text,expected16,expected17",
+    [
+        # 15 A and one F, M2 C: the C replaces the F among the 16 -> 15*20 + 15 = 315;
+        # 17: 15*20 + 0 (the F) + 15 (M2) = 315
+        (all_of("A", ORDINARY_16[:15]) + f" {ORDINARY_16[15]}:F M2:C", 315, 315),
+        # 16 E, M2 A: 16 best = 15 E + A = 150 + 20 = 170; 17: 16*10 + 20 = 180
+        (all_of("E") + " M2:A", 170, 180),
+        # 16 A, modersmål A, M2 E: 16 best of 18 = 320; 17: best 16 of the 17 non-språkval = 320,
+        # + M2 10 = 330 (modersmål is never the 17th)
+        (all_of("A") + " ML:A M2:E", 320, 330),
+        # 16 A, modersmål B, no M2: 320 / 320 (modersmål does not become a 17th subject)
+        (all_of("A") + " ML:B", 320, 320),
+        # only språkval passed: SV F, EN -, M2 D -> 16: 12.5; 17: 0 + 12.5
+        ("SV:F EN:- M2:D", 12.5, 12.5),
+    ],
+)
+def test_meritvarde_16_and_17_by_hand(text, expected16, expected17):
+    m = mv({"e1": text})
+    assert m.loc["e1", "meritvarde_16"] == pytest.approx(expected16)
+    assert m.loc["e1", "meritvarde_17"] == pytest.approx(expected17)
 
 
 @pytest.mark.parametrize(
@@ -58,10 +83,13 @@ def test_average_counts_only_pupils_with_a_pass():
     )
     m17 = v[v["indikator"] == "meritvarde_17"].set_index("elev_id")["value"]
     m16 = v[v["indikator"] == "meritvarde_16"].set_index("elev_id")["value"]
-    assert sorted(m17.index) == ["e1", "e2", "e4"]  # e3 has no pass; e4 passes only M2
-    assert sorted(m16.index) == ["e1", "e2"]
+    # Skolverket: the average is over pupils with at least one E in any subject (M2 included):
+    # e3 has no pass and is left out of both; e4 passes only M2 and is in both.
+    assert sorted(m17.index) == ["e1", "e2", "e4"]
+    assert sorted(m16.index) == ["e1", "e2", "e4"]
+    # e1 20+20 = 40; e2 10+0 = 10; e4: 16 best of {F, E} = 10, 17 = 0 + 10 = 10
     assert m17.mean() == pytest.approx((40 + 10 + 10) / 3)
-    assert m16.mean() == pytest.approx((40 + 10) / 2)
+    assert m16.mean() == pytest.approx((40 + 10 + 10) / 3)
 
 
 @pytest.mark.parametrize(
