@@ -2,10 +2,14 @@
 
 Definitions (Skolverket, Avgångselever och Genomströmning gymnasieskolan; ``params/indikatorer.yml``):
 
-- GBP: course grade values A = 20, B = 17,5, C = 15, D = 12,5, E = 10, F = 0 weighted by each
-  course's gymnasiepoäng, divided by the sum of the pupil's graded points (scale 0–20). For a full
-  programme this is Skolverket's "divided by 2 400"; for pupils with fewer graded points it is
-  the registry's definition. All the pupil's course grades count (every läsår).
+- GBP (genomsnittlig betygspoäng): per pupil, the sum over the graded courses of grade value
+  (A = 20, B = 17,5, C = 15, D = 12,5, E = 10, F = 0) × the course's gymnasiepoäng, divided by the
+  sum of those courses' gymnasiepoäng (scale 0–20). The gymnasiearbete (course code ``GYAR...``,
+  graded only E or F) is not part of it, in neither sum: a full programme of 2 500 points divides
+  by 2 400 (Skolverket's GBP for avgångselever; ``../shared/realdata/PROVENANCE.md``, "Official
+  definitions found"). F counts with its points. Every course grade of the pupil counts, in every läsår and at every
+  unit (a pupil who changed school has one GBP over the whole education); a pupil with a reduced
+  or extended programme divides by the points actually graded.
 - avgångselever of läsår L: study paths with ``slutlasar == L`` and outcome examen
   (högskoleförberedande or yrkes) or studiebevis. ``gbp_examen``: those with examen;
   ``gbp_examen_studiebevis``: all of them; ``andel_examen``, ``hogskoleforberedande_examen`` and
@@ -35,9 +39,21 @@ COHORT_YEARS: dict[str, int] = {"examen_3ar": 2, "examen_4ar": 3}
 _KEYS = ["lasar", "skolenhetskod", "elev_id"]
 
 
+#: Course code prefix of the gymnasiearbete (Gy11: GYAR + the programme's code, e.g. GYARNA).
+GYMNASIEARBETE_PREFIX = "GYAR"
+
+
+def is_gymnasiearbete(kurs: pd.Series) -> pd.Series:
+    """True for the gymnasiearbete's course codes (``GYAR...``, any case)."""
+    return kurs.astype(str).str.strip().str.upper().str.startswith(GYMNASIEARBETE_PREFIX)
+
+
 def compute_gbp(kursbetyg: pd.DataFrame) -> pd.DataFrame:
-    """GBP per pupil: ``elev_id, gbp, poang`` (points-weighted mean grade value, 0–20)."""
-    k = kursbetyg[["elev_id", "poang", "betyg"]].copy()
+    """GBP per pupil: ``elev_id, gbp, poang`` (points-weighted mean grade value, 0–20).
+
+    The gymnasiearbete is left out (see the module docstring); ``poang`` is the divisor.
+    """
+    k = kursbetyg.loc[~is_gymnasiearbete(kursbetyg["kurs"]), ["elev_id", "poang", "betyg"]].copy()
     k["poang"] = k["poang"].astype("float64")
     k["wp"] = k["betyg"].astype(str).map(GRADE_POINTS).astype("float64") * k["poang"]
     g = k.groupby("elev_id")[["wp", "poang"]].sum()

@@ -38,6 +38,39 @@ def test_gbp_is_points_weighted():
     assert g.loc["e1", "gbp"] == pytest.approx((100 * 20 + 200 * 10 + 100 * 0) / (100 + 200 + 100))
 
 
+def kurser_named(rows):
+    return pd.DataFrame(
+        [(2023, e, U, "NA", kurs, p, b) for e, kurs, p, b in rows],
+        columns=["lasar", "elev_id", "skolenhetskod", "program", "kurs", "poang", "betyg"],
+    )
+
+
+def test_gbp_full_programme_divides_by_2400_without_gymnasiearbetet():
+    # A full programme: 24 courses of 100 points (12 A, 12 E) and the gymnasiearbete (100 p, E).
+    # Skolverket: gymnasiearbetet is not in GBP -> (12*100*20 + 12*100*10) / 2 400 = 36 000 / 2 400 = 15.
+    # (Counting it would give (36 000 + 1 000) / 2 500 = 14.8.)
+    rows = [("e1", f"K{i:02d}", 100, "A" if i < 12 else "E") for i in range(24)]
+    g = compute_gbp(kurser_named([*rows, ("e1", "GYARNA", 100, "E")])).set_index("elev_id")
+    assert g.loc["e1", "poang"] == 2400
+    assert g.loc["e1", "gbp"] == pytest.approx(15.0)
+
+
+@pytest.mark.parametrize("gyar", ["GYARNA", "gyarte", "GYARBA"])
+def test_gbp_gymnasiearbete_f_does_not_count_either(gyar):
+    # courses: 100 p C (15), 50 p A (20), gymnasiearbete F -> (1500 + 1000) / 150 = 16.67
+    k = kurser_named([("e1", "SVESVE01", 100, "C"), ("e1", "MATMAT01c", 50, "A"), ("e1", gyar, 100, "F")])
+    g = compute_gbp(k).set_index("elev_id")
+    assert g.loc["e1", "gbp"] == pytest.approx(2500 / 150)
+    assert g.loc["e1", "poang"] == 150
+
+
+def test_gbp_counts_courses_from_every_unit_the_pupil_attended():
+    # e1 took 100 p A at unit U and 100 p E at another unit: one GBP (2000 + 1000) / 200 = 15
+    k = kurser_named([("e1", "K1", 100, "A"), ("e1", "K2", 100, "E")])
+    k.loc[1, "skolenhetskod"] = "66666666"
+    assert compute_gbp(k).set_index("elev_id").loc["e1", "gbp"] == pytest.approx(15.0)
+
+
 def test_leaver_indicators_by_hand():
     s = studievag(
         [
