@@ -14,13 +14,25 @@ Definitions (Skolverket, Avgångselever och Genomströmning gymnasieskolan; ``pa
   (högskoleförberedande or yrkes) or studiebevis. ``gbp_examen``: those with examen;
   ``gbp_examen_studiebevis``: all of them; ``andel_examen``, ``hogskoleforberedande_examen`` and
   ``yrkesexamen`` are shares of all of them.
-- examen_3ar / examen_4ar (cohort convention): ``lasar`` is the spring year, so a pupil who starts
-  in the autumn of läsår 2020/21 has ``startlasar = 2021``; "within three years" means examen with
-  ``slutlasar <= startlasar + 2`` (spring 2023), reported at ``lasar = startlasar + 2``
-  (four years: ``+ 3``). A cohort is reported only when that läsår is not after the latest läsår
-  in the data (``senaste_lasar``), so an incomplete cohort never shows as a low share.
+- examen_3ar / examen_4ar (Skolverket, Genomströmning gymnasieskolan): the cohort is *persons* by
+  their **first** start in gymnasieskolan (the earliest ``startlasar`` over all their study paths
+  in ``gy_studievag``), followed across units and programmes: a pupil counts as having examen
+  within three years if *any* of their study paths ended with examen (högskoleförberedande or
+  yrkes) by ``first start + 2`` (within four: ``+ 3``), also after a change of school or
+  programme. The pupil is attributed to the unit of that first start (as Skolverket reports
+  genomströmning by the unit and programme the pupil started on): the unit that received the
+  pupil is answerable for the whole path, and attributing to the unit of the last path would drop
+  every pupil who left a unit without examen from that unit's cohort. Two paths that start the
+  same läsår: the one that ended first (an open path last), then the lower skolenhetskod, is the
+  first start. Cohort convention: ``lasar`` is the spring year, so a pupil who starts in the
+  autumn of läsår 2020/21 has ``startlasar = 2021``; "within three years" means examen with
+  ``slutlasar <= startlasar + 2`` (spring 2023), reported at ``lasar = startlasar + 2`` (four
+  years: ``+ 3``). A cohort is reported only when that läsår is not after the latest läsår in the
+  data (``senaste_lasar``), so an incomplete cohort never shows as a low share.
 - gy_avbrott: among the läsår's pupils at the unit (study paths with ``startlasar <= L`` and
-  ``slutlasar`` missing or ``>= L``), the share whose path ended with ``avbrott`` in L.
+  ``slutlasar`` missing or ``>= L``), the share whose path ended with ``avbrott`` in L and who did
+  not continue in gymnasieskolan (no other study path of the same pupil starting in L or later):
+  a change of school or programme is not an avbrott.
 """
 
 from __future__ import annotations
@@ -135,27 +147,9 @@ def compute_gymnasieskola_values(
     parts.append(lv[_KEYS].assign(indikator="andel_examen", value=lv["examen"].astype(float).to_numpy()))
     for ind in EXAMEN:
         parts.append(lv[_KEYS].assign(indikator=ind, value=lv["utfall"].eq(ind).astype(float).to_numpy()))
-    # cohorts
+    parts.append(_cohort_values(s, senaste_lasar=senaste_lasar, forsta_lasar=forsta_lasar))
     start = s["startlasar"].astype("int64").to_numpy()
     slut = s["slutlasar"].astype("float64").to_numpy()
-    examen = s["utfall"].astype(str).isin(EXAMEN).to_numpy()
-    for ind, years in COHORT_YEARS.items():
-        report = start + years
-        keep = report <= senaste_lasar
-        if forsta_lasar is not None:
-            keep &= start >= forsta_lasar
-        ok = examen & (np.nan_to_num(slut, nan=np.inf) <= report)
-        parts.append(
-            pd.DataFrame(
-                {
-                    "lasar": report[keep],
-                    "skolenhetskod": s["skolenhetskod"].astype(str).to_numpy()[keep],
-                    "elev_id": s["elev_id"].astype(str).to_numpy()[keep],
-                    "indikator": ind,
-                    "value": ok[keep].astype(float),
-                }
-            )
-        )
     # avbrott: one row per pupil and läsår the study path is active
     last = np.where(np.isnan(slut), senaste_lasar, slut).astype("int64")
     last = np.minimum(last, senaste_lasar)
@@ -163,7 +157,8 @@ def compute_gymnasieskola_values(
     idx = np.repeat(np.arange(len(s)), span)
     offset = np.arange(len(idx)) - np.repeat(np.cumsum(span) - span, span)
     lasar = start[idx] + offset
-    avbrott = s["utfall"].astype(str).eq("avbrott").to_numpy()[idx] & (slut[idx] == lasar)
+    left = s["utfall"].astype(str).eq("avbrott").to_numpy() & ~_continued(s)
+    avbrott = left[idx] & (slut[idx] == lasar)
     covered = lasar >= (forsta_lasar if forsta_lasar is not None else lasar.min(initial=0))
     parts.append(
         pd.DataFrame(
@@ -179,3 +174,69 @@ def compute_gymnasieskola_values(
     values = pd.concat(parts, ignore_index=True)
     values["lasar"] = values["lasar"].astype("int64")
     return values.merge(background(elever, by_lasar=False), on="elev_id", how="left")
+
+
+def first_starts(gy_studievag: pd.DataFrame) -> pd.DataFrame:
+    """Each pupil's first start in gymnasieskolan: ``elev_id, skolenhetskod, startlasar``.
+
+    The earliest ``startlasar`` over the pupil's study paths; among paths starting the same läsår,
+    the one that ended first (an open path last), then the lowest skolenhetskod (see the module
+    docstring).
+    """
+    s = gy_studievag[["elev_id", "skolenhetskod", "startlasar", "slutlasar"]].copy()
+    s["elev_id"] = s["elev_id"].astype(str)
+    s["skolenhetskod"] = s["skolenhetskod"].astype(str)
+    s["startlasar"] = s["startlasar"].astype("int64")
+    s["_slut"] = s["slutlasar"].astype("float64").fillna(np.inf)
+    s = s.sort_values(["elev_id", "startlasar", "_slut", "skolenhetskod"], kind="mergesort")
+    first = s.drop_duplicates("elev_id", keep="first")
+    return first[["elev_id", "skolenhetskod", "startlasar"]].reset_index(drop=True)
+
+
+def _cohort_values(s: pd.DataFrame, *, senaste_lasar: int, forsta_lasar: int | None) -> pd.DataFrame:
+    """examen_3ar / examen_4ar rows: one per person of a complete cohort, at the first-start unit."""
+    first = first_starts(s)
+    ex = s[s["utfall"].astype(str).isin(EXAMEN) & s["slutlasar"].notna()]
+    first_examen = (
+        ex.assign(elev_id=ex["elev_id"].astype(str), slut=ex["slutlasar"].astype("int64"))
+        .groupby("elev_id")["slut"]
+        .min()
+    )
+    start = first["startlasar"].to_numpy()
+    examen_by = first["elev_id"].map(first_examen).astype("float64").fillna(np.inf).to_numpy()
+    out = []
+    for ind, years in COHORT_YEARS.items():
+        report = start + years
+        keep = report <= senaste_lasar
+        if forsta_lasar is not None:
+            keep &= start >= forsta_lasar
+        out.append(
+            pd.DataFrame(
+                {
+                    "lasar": report[keep],
+                    "skolenhetskod": first["skolenhetskod"].to_numpy()[keep],
+                    "elev_id": first["elev_id"].to_numpy()[keep],
+                    "indikator": ind,
+                    "value": (examen_by <= report)[keep].astype(float),
+                }
+            )
+        )
+    return pd.concat(out, ignore_index=True)
+
+
+def _continued(s: pd.DataFrame) -> np.ndarray:
+    """Per study path: the same pupil has another path starting in its last läsår or later."""
+    p = pd.DataFrame(
+        {
+            "row": np.arange(len(s)),
+            "elev_id": s["elev_id"].astype(str).to_numpy(),
+            "start": s["startlasar"].astype("int64").to_numpy(),
+            "slut": s["slutlasar"].astype("float64").to_numpy(),
+        }
+    )
+    m = p.merge(p, on="elev_id", suffixes=("", "_o"))
+    later = (m["row_o"] != m["row"]) & (m["start_o"] >= m["slut"]) & m["slut"].notna()
+    cont = m[later.to_numpy()]["row"].unique()
+    out = np.zeros(len(s), dtype=bool)
+    out[cont] = True
+    return out

@@ -134,3 +134,83 @@ def test_avbrott_share_of_active_pupils():
 def test_empty_studievag_gives_no_values():
     v = compute_gymnasieskola_values(studievag([]).iloc[0:0], kurser([]), None)
     assert len(v) == 0
+
+
+V = "66666666"
+
+
+def paths(rows):
+    """(elev_id, skolenhetskod, startlasar, slutlasar, utfall) -> gy_studievag rows."""
+    return pd.DataFrame(
+        [(e, u, "NA", start, slut, utfall, None) for e, u, start, slut, utfall in rows],
+        columns=[
+            "elev_id",
+            "skolenhetskod",
+            "program",
+            "startlasar",
+            "slutlasar",
+            "utfall",
+            "meritvarde_ak9",
+        ],
+    ).astype({"slutlasar": "Int64", "meritvarde_ak9": "float64"})
+
+
+def by_unit(values, ind, lasar):
+    v = values[(values["indikator"] == ind) & (values["lasar"] == lasar)]
+    return {u: (g["value"].sum(), len(g)) for u, g in v.groupby("skolenhetskod")}
+
+
+def test_examen_cohort_follows_persons_across_units_from_their_first_start():
+    # Skolverket, genomströmning: the cohort is pupils by their first start (here autumn 2020,
+    # startlasar 2021), followed across units; the pupil stays with the unit of that first start.
+    s = paths(
+        [
+            ("p1", U, 2021, 2021, "avbrott"),  # left U in year 1 ...
+            ("p1", V, 2022, 2023, "yrkesexamen"),  # ... examen at V in 2023: within 3 years, for U
+            ("p2", U, 2021, 2023, "hogskoleforberedande_examen"),  # within 3 years, U
+            ("p3", V, 2021, 2022, "avbrott"),  # left V ...
+            ("p3", U, 2022, 2024, "hogskoleforberedande_examen"),  # ... examen 2024: 4 years, for V
+            ("p4", V, 2021, 2023, "studiebevis"),  # no examen
+        ]
+    )
+    v = compute_gymnasieskola_values(s, kurser([]), None, senaste_lasar=2024)
+    # examen inom 3 år (reported 2023): U = p1, p2 -> 2 of 2; V = p3, p4 -> 0 of 2; all 2 of 4
+    assert by_unit(v, "examen_3ar", 2023) == {U: (2, 2), V: (0, 2)}
+    # examen inom 4 år (reported 2024): U 2 of 2; V = p3 (examen 2024) -> 1 of 2; all 3 of 4
+    assert by_unit(v, "examen_4ar", 2024) == {U: (2, 2), V: (1, 2)}
+    # one row per person: 4 pupils in the cohort, not 6 study paths; no cohort row for 2022 starts
+    assert len(v[v["indikator"] == "examen_3ar"]) == 4
+    assert share(v, "examen_3ar", 2024)[1] == 0
+
+
+def test_first_start_between_two_paths_of_the_same_year():
+    # q1 started at V and at U in the same läsår; the U path ended first (2021), so U is the first
+    # start; q2 has only an open path at V.
+    from pipeline.indicators.gymnasieskola import first_starts
+
+    s = paths(
+        [
+            ("q1", V, 2021, 2023, "yrkesexamen"),
+            ("q1", U, 2021, 2021, "avbrott"),
+            ("q2", V, 2022, None, "pagaende"),
+        ]
+    )
+    f = first_starts(s).set_index("elev_id")
+    assert f.loc["q1", "skolenhetskod"] == U and f.loc["q1", "startlasar"] == 2021
+    assert f.loc["q2", "skolenhetskod"] == V
+
+
+def test_a_change_of_school_is_not_an_avbrott():
+    s = paths(
+        [
+            ("p1", U, 2022, 2022, "avbrott"),  # changed to V the next läsår: not an avbrott
+            ("p1", V, 2023, None, "pagaende"),
+            ("p2", U, 2022, 2022, "avbrott"),  # left gymnasieskolan: avbrott
+            ("p3", U, 2022, None, "pagaende"),
+        ]
+    )
+    v = compute_gymnasieskola_values(s, kurser([]), None, senaste_lasar=2023)
+    # 2022 at U: p1, p2, p3 active; only p2 broke off -> 1 of 3
+    assert by_unit(v, "gy_avbrott", 2022) == {U: (1, 3)}
+    # 2023: p1 at V, p3 at U, no avbrott
+    assert by_unit(v, "gy_avbrott", 2023) == {U: (0, 1), V: (0, 1)}
