@@ -41,15 +41,15 @@ def test_registry_invariants():
     [
         ({"id": "x"}, "lacks"),
         ({"id": "x", "label": "l", "definition": "d", "skolform": ["XX"], "kvalitetsomrade": "kunskapsresultat",
-          "enhet": "procent", "riktning": "hogre_battre", "kalla": "k"}, "skolform"),
+          "enhet": "procent", "riktning": "hogre_battre", "kalla": "k", "antal_avser": "elever"}, "skolform"),
         ({"id": "x", "label": "l", "definition": "d", "skolform": ["GR"], "kvalitetsomrade": "annat",
-          "enhet": "procent", "riktning": "hogre_battre", "kalla": "k"}, "kvalitetsomrade"),
+          "enhet": "procent", "riktning": "hogre_battre", "kalla": "k", "antal_avser": "elever"}, "kvalitetsomrade"),
         ({"id": "x", "label": "l", "definition": "d", "skolform": ["GR"], "kvalitetsomrade": "kunskapsresultat",
-          "enhet": "meter", "riktning": "hogre_battre", "kalla": "k"}, "enhet"),
+          "enhet": "meter", "riktning": "hogre_battre", "kalla": "k", "antal_avser": "elever"}, "enhet"),
         ({"id": "x", "label": "l", "definition": "d", "skolform": ["GR"], "kvalitetsomrade": "kunskapsresultat",
-          "enhet": "procent", "riktning": "upp", "kalla": "k"}, "riktning"),
+          "enhet": "procent", "riktning": "upp", "kalla": "k", "antal_avser": "elever"}, "riktning"),
         ({"id": "x", "label": "l", "definition": "d", "skolform": ["GR"], "kvalitetsomrade": "kunskapsresultat",
-          "enhet": "procent", "riktning": "hogre_battre", "kalla": "k", "farg": "röd"}, "unknown key"),
+          "enhet": "procent", "riktning": "hogre_battre", "kalla": "k", "antal_avser": "elever", "farg": "röd"}, "unknown key"),
     ],
 )
 def test_bad_registry_entries(entry, fragment):
@@ -59,7 +59,7 @@ def test_bad_registry_entries(entry, fragment):
 
 def test_duplicate_ids_rejected():
     e = {"id": "x", "label": "l", "definition": "d", "skolform": ["GR"], "kvalitetsomrade": "kunskapsresultat",
-         "enhet": "procent", "riktning": "hogre_battre", "kalla": "k"}
+         "enhet": "procent", "riktning": "hogre_battre", "kalla": "k", "antal_avser": "elever"}
     with pytest.raises(ConfigError, match="unique"):
         parse_indicator_registry({"indikatorer": [e, e]})
 

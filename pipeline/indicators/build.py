@@ -96,8 +96,11 @@ def _tables(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     return out
 
 
-def _value_frames(t: dict[str, pd.DataFrame]) -> list[tuple[pd.DataFrame, Callable | None, str]]:
-    """(value frame, extra-group function, kalla) for every pupil-level source."""
+def _value_frames(t: dict[str, pd.DataFrame]) -> list[tuple[pd.DataFrame, Callable | None, str, str]]:
+    """(value frame, extra-group function, kalla, person column) for every pupil-level source.
+
+    The person column identifies whom a row is about; a cell's ``antal`` counts those persons.
+    """
     senaste = None
     years = [int(df["lasar"].max()) for n, df in t.items() if len(df) and "lasar" in df and n != "publicerad"]
     if years:
@@ -107,6 +110,7 @@ def _value_frames(t: dict[str, pd.DataFrame]) -> list[tuple[pd.DataFrame, Callab
             compute_grundskola_values(t["betyg"], t["elever"], t["nationella_prov"]),
             None,
             core.KALLA_ELEVREGISTER,
+            "elev_id",
         ),
         (
             compute_gymnasieskola_values(
@@ -114,10 +118,16 @@ def _value_frames(t: dict[str, pd.DataFrame]) -> list[tuple[pd.DataFrame, Callab
             ),
             None,
             core.KALLA_ELEVREGISTER,
+            "elev_id",
         ),
-        (compute_vux_values(t["vux_kurser"], t["elever"]), explode_kursomrade, core.KALLA_ELEVREGISTER),
-        (compute_enkat_values(t["enkat"]), None, core.KALLA_ENKAT),
-        (compute_franvaro_values(t["franvaro"], t["elever"]), None, core.KALLA_ELEVREGISTER),
+        (
+            compute_vux_values(t["vux_kurser"], t["elever"]),
+            explode_kursomrade,
+            core.KALLA_ELEVREGISTER,
+            "elev_id",
+        ),
+        (compute_enkat_values(t["enkat"]), None, core.KALLA_ENKAT, "respondent_id"),
+        (compute_franvaro_values(t["franvaro"], t["elever"]), None, core.KALLA_ELEVREGISTER, "elev_id"),
     ]
 
 
@@ -222,7 +232,7 @@ def build_indicator_outputs(
 
     cells = []
     pupil_values = []
-    for values, extra, kalla in _value_frames(t):
+    for values, extra, kalla, person in _value_frames(t):
         if len(values) == 0:
             continue
         values = values.copy()
@@ -238,7 +248,7 @@ def build_indicator_outputs(
                 if len(add):
                     ex = pd.concat([ex, add], ignore_index=True)
             pupil_values.append(ex[["lasar", "skolform", "skolenhetskod", "indikator", "grupp", "value"]])
-            cells.append(aggregate_values(ex, typ=kind, konfidensniva=konf, kalla=kalla))
+            cells.append(aggregate_values(ex, typ=kind, konfidensniva=konf, kalla=kalla, person=person))
     fs_units = units[units["skolform"].isin([f for f in forms_of.get("barn_per_arsarbetare", ())])]
     cells.append(compute_forskola_cells(t["fs_personal"], fs_units))
     elevantal = compute_elevantal(t["elever"], t["fs_personal"], t["vux_kurser"], units)

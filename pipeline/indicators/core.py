@@ -2,7 +2,8 @@
 
 An indicator computed from pupil data is first a *value frame*: one row per observation (a
 pupil, a test result, a course participation, a respondent) with the columns of
-:data:`VALUE_COLUMNS`. :func:`explode_groups` copies each row into the groups it belongs to
+:data:`VALUE_COLUMNS` and the column naming the person behind the row (``elev_id`` or
+``respondent_id``); a cell's ``antal`` counts those persons, never the rows. :func:`explode_groups` copies each row into the groups it belongs to
 (``samtliga``, ``flickor``/``pojkar``, ``foraldrar_eftergymnasial``/``foraldrar_ej_eftergymnasial``,
 ``nyanland``/``ej_nyanland``) and :func:`aggregate_values` turns them into *cells*: the internal
 form of an indicator row (:data:`CELL_COLUMNS`), which also keeps the standard error that the
@@ -166,25 +167,57 @@ def attach_skolform(
 
 
 def aggregate_values(
-    values: pd.DataFrame, *, typ: str, konfidensniva: float, kalla: str = KALLA_ELEVREGISTER
+    values: pd.DataFrame,
+    *,
+    typ: str,
+    konfidensniva: float,
+    kalla: str = KALLA_ELEVREGISTER,
+    person: str | None = None,
 ) -> pd.DataFrame:
     """Aggregate exploded value rows to enhet and huvudman cells.
 
     Parameters
     ----------
     values
-        Rows with ``lasar, skolform, skolenhetskod, indikator, grupp, value``.
+        Rows with ``lasar, skolform, skolenhetskod, indikator, grupp, value`` (and ``person``).
     typ
         ``"andel"``: ``value`` is 0/1, ``varde`` = 100 × mean, Wilson interval;
         ``"medel"``: ``varde`` = mean, t interval.
     konfidensniva
         Confidence level of the intervals.
+    person
+        The column naming the person behind each row (``elev_id``, ``respondent_id``). ``antal``
+        is then the number of distinct persons in the cell, never the number of rows: a unit with 4
+        pupils and 12 test results has ``antal`` 4 (the suppression threshold counts persons). Where
+        a person has several rows in a cell (test results, course participations) ``varde`` is
+        still the mean over the rows, and the interval treats the person as a cluster: the
+        standard error is the cluster-robust (linearised ratio) one, ``n/(n-1) · Σ(yᵢ − p·mᵢ)² /
+        (Σmᵢ)²`` over persons i with row sum yᵢ and row count mᵢ; a share's Wilson interval uses
+        the effective number of observations ``p(1−p)/se²`` (at most the rows), a mean's t interval
+        n − 1 degrees of freedom. With one row per person this is the ordinary interval. ``None``
+        declares that every row is a different person (``antal`` = rows).
+
+    Raises
+    ------
+    ValueError
+        ``person`` is given but is not a column of ``values``, or ``typ`` is unknown.
     """
     if len(values) == 0:
         return empty_cells()
-    v = values[["lasar", "skolform", "skolenhetskod", "indikator", "grupp", "value"]].copy()
+    if person is not None and person not in values.columns:
+        raise ValueError(
+            f"aggregate_values: person column {person!r} is not in the value frame "
+            f"(columns {list(values.columns)}); antal must count persons, so pass the column that "
+            "identifies them."
+        )
+    cols = ["lasar", "skolform", "skolenhetskod", "indikator", "grupp", "value"]
+    v = values[[*cols, person] if person else cols].copy()
     v["value"] = v["value"].astype("float64")
     v = v[v["value"].notna()]
+    if person is None:
+        v["_person"] = np.arange(len(v))
+    else:
+        v["_person"] = v[person].astype(str)
     out = []
     for niva, keys in (
         ("enhet", ["lasar", "skolform", "skolenhetskod", "indikator", "grupp"]),
@@ -195,28 +228,43 @@ def aggregate_values(
             .agg(["mean", "std", "count", "sum"])
             .reset_index()
         )
+        per = v.groupby([*keys, "_person"], observed=True, sort=False)["value"].agg(y="sum", m="count")
+        per = per.reset_index().merge(g[[*keys, "mean"]], on=keys, how="left")
+        per["r2"] = (per["y"] - per["mean"] * per["m"]) ** 2
+        cl = per.groupby(keys, observed=True, sort=True).agg(persons=("m", "size"), r2=("r2", "sum"))
+        g = g.merge(cl.reset_index(), on=keys, how="left")
         if niva == "huvudman":
             g["skolenhetskod"] = ""
         g["niva"] = niva
         n = g["count"].to_numpy(dtype=float)
+        n_p = g["persons"].to_numpy(dtype=float)
+        clustered = n_p < n
+        with np.errstate(invalid="ignore", divide="ignore"):
+            var_cl = n_p / (n_p - 1) * g["r2"].to_numpy(dtype=float) / n**2
         if typ == "andel":
-            lo, hi = stats.wilson_interval(g["sum"].to_numpy(), n, konfidensniva=konfidensniva)
             p = g["mean"].to_numpy()
-            g["varde"] = 100 * p
             with np.errstate(invalid="ignore", divide="ignore"):
-                g["se"] = 100 * np.sqrt(p * (1 - p) / n)
+                se = np.sqrt(p * (1 - p) / n)
+                n_eff = np.where(var_cl > 0, np.minimum(p * (1 - p) / var_cl, n), n_p)
+            n_eff = np.where(clustered, n_eff, n)
+            se = np.where(clustered, np.sqrt(var_cl), se)
+            lo, hi = stats.wilson_interval(p * n_eff, n_eff, konfidensniva=konfidensniva)
+            g["varde"] = 100 * p
+            g["se"] = 100 * se
             g["ki_lag"], g["ki_hog"] = 100 * lo, 100 * hi
         elif typ == "medel":
             g["varde"] = g["mean"]
             sd = g["std"].to_numpy()
             with np.errstate(invalid="ignore", divide="ignore"):
-                g["se"] = sd / np.sqrt(n)
+                se = np.where(clustered, np.sqrt(var_cl), sd / np.sqrt(n))
+                sd_eq = np.where(clustered, se * np.sqrt(n_p), sd)
+            g["se"] = se
             g["ki_lag"], g["ki_hog"] = stats.t_interval(
-                g["mean"].to_numpy(), sd, n, konfidensniva=konfidensniva
+                g["mean"].to_numpy(), sd_eq, np.where(clustered, n_p, n), konfidensniva=konfidensniva
             )
         else:
             raise ValueError(f"`typ` must be one of 'andel', 'medel', got {typ!r}.")
-        g["antal"] = g["count"].astype("int64")
+        g["antal"] = g["persons"].astype("int64")
         g["typ"] = typ
         g["kalla"] = kalla
         out.append(g)

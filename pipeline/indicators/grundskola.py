@@ -21,7 +21,9 @@ Definitions follow Skolverket (``../shared/realdata/PROVENANCE.md``, "Official d
   require GE, HI, RE and SH among the 9, natur/teknik BI, FY and KE; estetiska only the 9.
   Every other subject with a grade (incl. M2 and modersmål) counts as "other";
 - np_ak9_provbetyg_ae: the share of all åk 9 test results in SV, SVA, EN and MA with provbetyg
-  A–E (the observation is a test result, so ``antal`` counts results, not pupils).
+  A–E. The observation is a test result, but ``antal`` counts the pupils behind the results
+  (:func:`pipeline.indicators.core.aggregate_values` with ``person="elev_id"``), and the interval
+  treats a pupil's results as one cluster.
 """
 
 from __future__ import annotations

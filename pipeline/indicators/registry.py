@@ -3,8 +3,10 @@
 Loaded from ``params/indikatorer.yml`` (a variable catalogue in config, tested for invariants).
 Each entry: ``id``, Swedish ``label`` and ``definition``, ``skolform``, ``kvalitetsomrade``,
 ``enhet`` (poäng, procent, kvot, index, antal, dagar), ``riktning`` (``hogre_battre``,
-``lagre_battre`` or ``neutral``), ``kalla`` (the source of the definition) and ``decimaler``.
-The report's method appendix is generated from it.
+``lagre_battre`` or ``neutral``), ``kalla`` (the source of the definition), ``decimaler`` and
+``antal_avser``: whom the ``antal`` beside a value counts (:data:`ANTAL_AVSER`). It always counts
+persons, never rows (test results, course participations, answers): the suppression threshold
+is a number of persons. The report's method appendix is generated from it.
 """
 
 from __future__ import annotations
@@ -20,11 +22,32 @@ from pipeline.paths import REPO_ROOT
 Unit = Literal["poang", "procent", "kvot", "index", "antal", "per_100"]
 Direction = Literal["hogre_battre", "lagre_battre", "neutral"]
 
+#: What an indicator's ``antal`` counts: ``elever`` (distinct pupils, also komvux students and
+#: gymnasieelever; for förskola rows of a multi-form indicator the children), ``barn`` (children
+#: in förskolan), ``respondenter`` (distinct persons who answered a survey), ``ingen`` (the source
+#: publishes no ``antal`` for this indicator: staff, costs, Kolada KPIs). Reader texts:
+#: ``params/labels.yml``, key ``antal_avser``.
+ANTAL_AVSER: tuple[str, ...] = ("elever", "barn", "respondenter", "ingen")
+
 #: The registry files in params/, read in this order: computed indicators, then indicators that
 #: only come from published sources (Skolverket, Kolada, Skolenkäten).
 REGISTRY_FILES = ("indikatorer.yml", "indikatorer_publicerade.yml")
 
-_KEYS = {"id", "label", "definition", "skolform", "kvalitetsomrade", "enhet", "riktning", "kalla", "decimaler", "kort"}
+_KEYS = {
+    "id", "label", "definition", "skolform", "kvalitetsomrade", "enhet", "riktning", "kalla", "decimaler", "kort",
+    "antal_avser",
+}  # fmt: skip
+_REQUIRED = {
+    "id",
+    "label",
+    "definition",
+    "skolform",
+    "kvalitetsomrade",
+    "enhet",
+    "riktning",
+    "kalla",
+    "antal_avser",
+}
 
 
 @dataclass(frozen=True)
@@ -41,6 +64,7 @@ class Indicator:
     kalla: str
     decimaler: int = 1
     kort: str = ""
+    antal_avser: str = "elever"
 
     @property
     def is_share(self) -> bool:
@@ -58,7 +82,9 @@ class IndicatorRegistry:
         ids = [i.id for i in self.indicators]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
-            raise ConfigError(f"params/indikatorer.yml: indicator ids must be unique, got duplicates {dupes}.")
+            raise ConfigError(
+                f"params/indikatorer.yml: indicator ids must be unique, got duplicates {dupes}."
+            )
 
     def get(self, indicator_id: str) -> Indicator:
         """Look up one indicator, loudly."""
@@ -95,23 +121,37 @@ def parse_indicator_registry(raw: object, source: str = "params/indikatorer.yml"
             raise ConfigError(f"{source}: entry {n} must be a mapping.")
         unknown = set(entry) - _KEYS
         if unknown:
-            raise ConfigError(f"{source}: entry {n} ({entry.get('id')!r}) has unknown key(s) {sorted(unknown)}; allowed: {sorted(_KEYS)}.")
-        missing = {"id", "label", "definition", "skolform", "kvalitetsomrade", "enhet", "riktning", "kalla"} - set(entry)
+            raise ConfigError(
+                f"{source}: entry {n} ({entry.get('id')!r}) has unknown key(s) {sorted(unknown)}; allowed: {sorted(_KEYS)}."
+            )
+        missing = _REQUIRED - set(entry)
         if missing:
             raise ConfigError(f"{source}: entry {n} ({entry.get('id')!r}) lacks {sorted(missing)}.")
         forms = entry["skolform"]
         forms = (forms,) if isinstance(forms, str) else tuple(forms)
         bad = [f for f in forms if f not in SCHOOL_FORMS]
         if bad:
-            raise ConfigError(f"{source}: entry {entry['id']!r}: skolform must be among {list(SCHOOL_FORMS)}, got {bad}.")
+            raise ConfigError(
+                f"{source}: entry {entry['id']!r}: skolform must be among {list(SCHOOL_FORMS)}, got {bad}."
+            )
         if entry["kvalitetsomrade"] not in QUALITY_AREAS:
             raise ConfigError(
                 f"{source}: entry {entry['id']!r}: kvalitetsomrade must be one of {list(QUALITY_AREAS)}, got {entry['kvalitetsomrade']!r}."
             )
         if entry["enhet"] not in Unit.__args__:  # type: ignore[attr-defined]
-            raise ConfigError(f"{source}: entry {entry['id']!r}: enhet must be one of {list(Unit.__args__)}, got {entry['enhet']!r}.")  # type: ignore[attr-defined]
+            raise ConfigError(
+                f"{source}: entry {entry['id']!r}: enhet must be one of {list(Unit.__args__)}, got {entry['enhet']!r}."
+            )  # type: ignore[attr-defined]
         if entry["riktning"] not in Direction.__args__:  # type: ignore[attr-defined]
-            raise ConfigError(f"{source}: entry {entry['id']!r}: riktning must be one of {list(Direction.__args__)}, got {entry['riktning']!r}.")  # type: ignore[attr-defined]
+            raise ConfigError(
+                f"{source}: entry {entry['id']!r}: riktning must be one of {list(Direction.__args__)}, got {entry['riktning']!r}."
+            )  # type: ignore[attr-defined]
+        if entry["antal_avser"] not in ANTAL_AVSER:
+            raise ConfigError(
+                f"{source}: entry {entry['id']!r}: antal_avser must be one of {list(ANTAL_AVSER)} (the "
+                f"persons that `antal` counts), got {entry['antal_avser']!r}. `antal` counts persons, "
+                "never rows such as test results or course participations."
+            )
         out.append(
             Indicator(
                 id=str(entry["id"]),
@@ -124,6 +164,7 @@ def parse_indicator_registry(raw: object, source: str = "params/indikatorer.yml"
                 kalla=str(entry["kalla"]),
                 decimaler=int(entry.get("decimaler", 1)),
                 kort=str(entry.get("kort", "")),
+                antal_avser=str(entry["antal_avser"]),
             )
         )
     return IndicatorRegistry(tuple(out))
