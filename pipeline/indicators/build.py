@@ -62,6 +62,7 @@ PUPIL_INDICATORS: dict[str, tuple[str, tuple[str, ...]]] = {
     "vux_godkand": ("andel", ("kon",)),
     "vux_avbrott": ("andel", ("kon",)),
     "sfi_progression": ("andel", ("kon",)),
+    "sfi_avbrott": ("andel", ("kon",)),
     "trygghet": ("medel", ("kon",)),
     "studiero": ("medel", ("kon",)),
     "stimulans": ("medel", ("kon",)),

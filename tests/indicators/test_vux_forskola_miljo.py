@@ -17,6 +17,7 @@ VUX = "44444444"
 
 
 def test_vux_shares_by_hand():
+    # Skolverket reports sfi apart: vux_godkand / vux_avbrott cover grundläggande + gymnasial only.
     k = pd.DataFrame(
         [
             (2024, "v1", VUX, "K1", "gymnasial", 100, "A"),
@@ -29,20 +30,47 @@ def test_vux_shares_by_hand():
     )
     v = compute_vux_values(k, None).assign(skolform="VUX")
     ex = pd.concat([explode_groups(v, groups=("kon",)), explode_kursomrade(v)])
-    c = aggregate_values(ex, typ="andel", konfidensniva=0.95)
-    assert cell(c, niva="enhet", indikator="vux_godkand", grupp="samtliga")["varde"] == pytest.approx(
-        100 * 2 / 5
-    )
+    c = aggregate_values(ex, typ="andel", konfidensniva=0.95, person="elev_id")
+    # grundläggande + gymnasial: v1 A, v2 F, v3 avbrott -> godkänt 1 of 3, avbrott 1 of 3
+    godkand = cell(c, niva="enhet", indikator="vux_godkand", grupp="samtliga")
+    assert godkand["varde"] == pytest.approx(100 * 1 / 3) and godkand["antal"] == 3
     assert cell(c, niva="enhet", indikator="vux_avbrott", grupp="samtliga")["varde"] == pytest.approx(
-        100 * 1 / 5
+        100 * 1 / 3
     )
+    # sfi on its own: v4 E, v5 F -> godkänt 1 of 2, avbrott 0 of 2
     assert cell(c, niva="enhet", indikator="sfi_progression", grupp="samtliga")["varde"] == pytest.approx(
         100 * 1 / 2
     )
+    assert cell(c, niva="enhet", indikator="sfi_avbrott", grupp="samtliga")["varde"] == 0
     assert cell(c, niva="enhet", indikator="vux_godkand", grupp="kursomrade:gymnasial")[
         "varde"
     ] == pytest.approx(100 * 1 / 2)
     assert cell(c, niva="enhet", indikator="vux_avbrott", grupp="kursomrade:grundlaggande")["varde"] == 100
+    # the course-area groups are grundläggande and gymnasial only: no sfi group under vux_*
+    groups = set(c.loc[c["indikator"].eq("vux_godkand"), "grupp"])
+    assert groups == {"samtliga", "kursomrade:gymnasial", "kursomrade:grundlaggande"}
+
+
+def test_vux_antal_counts_students_not_course_participations():
+    # One student with three gymnasial courses (A, E, F) and one with one (F): 4 participations,
+    # 2 students. Share godkänt over participations = 2/4 = 50 %, antal = 2 students.
+    k = pd.DataFrame(
+        [
+            (2024, "v1", VUX, "K1", "gymnasial", 100, "A"),
+            (2024, "v1", VUX, "K2", "gymnasial", 100, "E"),
+            (2024, "v1", VUX, "K3", "gymnasial", 100, "F"),
+            (2024, "v2", VUX, "K1", "gymnasial", 100, "F"),
+        ],
+        columns=["lasar", "elev_id", "skolenhetskod", "kurs", "kursomrade", "poang", "resultat"],
+    )
+    v = compute_vux_values(k, None).assign(skolform="VUX")
+    c = aggregate_values(
+        explode_groups(v, groups=("kon",)), typ="andel", konfidensniva=0.95, person="elev_id"
+    )
+    g = cell(c, niva="enhet", indikator="vux_godkand", grupp="samtliga")
+    assert g["varde"] == pytest.approx(50.0) and g["antal"] == 2
+    # no sfi course: no sfi rows at all
+    assert not c["indikator"].isin(["sfi_progression", "sfi_avbrott"]).any()
 
 
 def test_forskola_ratios_huvudman_is_ratio_of_sums():
