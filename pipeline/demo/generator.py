@@ -515,6 +515,8 @@ def _simulate(units: list[DemoUnit], rng: np.random.Generator) -> _World:
     kursbetyg = pd.DataFrame(
         courses, columns=["lasar", "pid", "skolenhetskod", "program", "kurs", "poang", "betyg"]
     )
+    # drawn from a child generator, so the rest of the demo keeps its random stream
+    studievag, kursbetyg = _school_changes(studievag, kursbetyg, hf_unit.kod, yr_unit.kod, rng.spawn(1)[0])
     gy_el = []
     for row in studievag.itertuples(index=False):
         last = row.slutlasar if row.slutlasar else 2024
@@ -939,6 +941,53 @@ _PROGRAM_COURSES = {
 }
 _COMMON = (("SVESVE01", 100, 1), ("ENGENG05", 100, 1), ("IDRIDR01", 100, 1), ("HISHIS01a1", 50, 1),
            ("SAMSAM01a1", 50, 1), ("NAKNAK01a1", 50, 2), ("RELREL01", 50, 2), ("SVESVE02", 100, 2))  # fmt: skip
+
+
+#: Share of gymnasium study paths (of at least two years) where the pupil changes school after
+#: the first year; the demo then has pupils whose examen comes from another unit than their start.
+_SCHOOL_CHANGE = 0.06
+
+
+def _school_changes(
+    studievag: pd.DataFrame, kursbetyg: pd.DataFrame, hf_kod: str, yr_kod: str, rng: np.random.Generator
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split some study paths in two: the first läsår at the start unit, ending with ``avbrott``,
+    then a new path at the other gymnasium (another programme) from the next läsår with the
+    original outcome (examen of the new programme's kind). Courses from the second läsår on move
+    with the pupil."""
+    s = studievag.reset_index(drop=True)
+    long_enough = (s["years"] >= 2) & ((s["slutlasar"] == 0) | (s["slutlasar"] >= s["startlasar"] + 1))
+    long_enough &= s["startlasar"] + 1 <= 2024
+    change = long_enough.to_numpy() & (rng.random(len(s)) < _SCHOOL_CHANGE)
+    rows, moved = [], []
+    for i, row in enumerate(s.itertuples(index=False)):
+        if not change[i]:
+            rows.append(row._asdict())
+            continue
+        to_hf = row.program not in HF_PROGRAM
+        new_prog = str(rng.choice(HF_PROGRAM if to_hf else YRKES_PROGRAM))
+        utfall = row.utfall
+        if utfall in ("hogskoleforberedande_examen", "yrkesexamen"):
+            utfall = "hogskoleforberedande_examen" if to_hf else "yrkesexamen"
+        first = row._asdict() | {"slutlasar": row.startlasar, "utfall": "avbrott", "years": 1}
+        second = row._asdict() | {
+            "skolenhetskod": hf_kod if to_hf else yr_kod,
+            "program": new_prog,
+            "startlasar": row.startlasar + 1,
+            "utfall": utfall,
+            "years": row.years - 1,
+        }
+        rows += [first, second]
+        moved.append((row.pid, row.startlasar + 1, second["skolenhetskod"], new_prog))
+    out = pd.DataFrame(rows, columns=studievag.columns)
+    k = kursbetyg.copy()
+    for pid, from_lasar, kod, prog in moved:
+        sel = (k["pid"] == pid) & (k["lasar"] >= from_lasar)
+        k.loc[sel, "skolenhetskod"] = kod
+        k.loc[sel, "program"] = prog
+        gyar = sel & k["kurs"].str.startswith("GYAR")
+        k.loc[gyar, "kurs"] = f"GYAR{prog}"
+    return out, k
 
 
 def _course_plan(program: str) -> list[tuple[str, int, int]]:

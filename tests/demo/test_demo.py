@@ -87,6 +87,19 @@ def test_cohorts_link_ak6_to_ak9_and_to_gymnasium(tables):
     assert len(started_2024 & ak9_2023) > 0.5 * len(started_2024)
 
 
+def test_some_gymnasium_pupils_change_school(tables):
+    # the demo carries the case behind examen inom 3/4 år: a pupil who leaves one unit after the
+    # first läsår (avbrott there) and continues at the other unit from the next läsår
+    sv = tables["gy_studievag"]
+    two = sv[sv["elev_id"].duplicated(keep=False)].sort_values(["elev_id", "startlasar"])
+    assert two["elev_id"].nunique() >= 10
+    for _, g in list(two.groupby("elev_id"))[:20]:
+        first, second = g.iloc[0], g.iloc[1]
+        assert first["utfall"] == "avbrott" and first["slutlasar"] == first["startlasar"]
+        assert second["startlasar"] == first["startlasar"] + 1
+        assert second["skolenhetskod"] != first["skolenhetskod"]
+
+
 def test_meritvarde_is_realistic_by_hand(tables):
     b = tables["betyg"]
     b9 = b[(b["arskurs"] == 9) & (b["lasar"] == 2024)].assign(v=lambda d: d["betyg"].map(GRADE_VALUE))
