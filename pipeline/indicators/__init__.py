@@ -14,7 +14,10 @@ in each module's docstring; the main ones:
   intersected with the indicator's forms in the indicator registry (no per-form branching).
 - Groups: ``samtliga``, ``flickor``/``pojkar``, ``foraldrar_eftergymnasial`` /
   ``foraldrar_ej_eftergymnasial`` (unknown background counts as "ej"), ``nyanland`` /
-  ``ej_nyanland``; vux also ``kursomrade:<omrade>``; enkät only by kön.
+  ``ej_nyanland``; vux_godkand/vux_avbrott also ``kursomrade:grundlaggande`` /
+  ``kursomrade:gymnasial`` (sfi is reported apart, in sfi_progression/sfi_avbrott); enkät only by kön.
+- ``antal`` counts persons (pupils, children, respondents), never rows: several test results or
+  course participations of one pupil count once (the registry's ``antal_avser`` names whom).
 - Intervals: Wilson for shares, t for means, Welch for differences, exact Poisson for rates,
   F-based for the ICC, t on the unit's residuals for value added; none for register ratios/counts.
 - Suppression (:mod:`.suppression`): ``antal`` below ``undertryck_min_antal`` hides the value,
