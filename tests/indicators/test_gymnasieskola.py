@@ -214,3 +214,39 @@ def test_a_change_of_school_is_not_an_avbrott():
     assert by_unit(v, "gy_avbrott", 2022) == {U: (1, 3)}
     # 2023: p1 at V, p3 at U, no avbrott
     assert by_unit(v, "gy_avbrott", 2023) == {U: (0, 1), V: (0, 1)}
+
+
+def test_examen_cohort_through_the_build_counts_persons():
+    # The same four pupils as above through build_indicator_outputs (threshold 1): p1 and p3 have
+    # two study paths each but are one person each. examen inom 3 år 2023: U 2 of 2 (100 %),
+    # V 0 of 2 (0 %), huvudman 2 of 4 = 50 % with antal 4 (persons, not the 6 paths).
+    from pipeline.indicators import build_indicator_outputs
+    from tests.indicators.helpers import cell, installningar, register
+
+    s = paths(
+        [
+            ("p1", U, 2021, 2021, "avbrott"),
+            ("p1", V, 2022, 2023, "yrkesexamen"),
+            ("p2", U, 2021, 2023, "hogskoleforberedande_examen"),
+            ("p3", V, 2021, 2022, "avbrott"),
+            ("p3", U, 2022, 2024, "hogskoleforberedande_examen"),
+            ("p4", V, 2021, 2023, "studiebevis"),
+        ]
+    )
+    out = build_indicator_outputs(
+        {"skolenheter": register(U, V, skolform="GY"), "gy_studievag": s, "kursbetyg": kurser([])},
+        huvudman_namn="Testkommun",
+        kommunkod="9999",
+        installningar=installningar(undertryck_min_antal=1),
+    )["indikatorer"]
+    hm = cell(out, niva="huvudman", indikator="examen_3ar", grupp="samtliga", lasar=2023)
+    assert hm["varde"] == pytest.approx(50.0) and hm["antal"] == 4
+    assert cell(out, niva="enhet", skolenhetskod=U, indikator="examen_3ar", grupp="samtliga", lasar=2023)[
+        "varde"
+    ] == pytest.approx(100.0)
+    assert cell(out, niva="enhet", skolenhetskod=V, indikator="examen_3ar", grupp="samtliga", lasar=2023)[
+        "varde"
+    ] == pytest.approx(0.0)
+    # examen inom 4 år 2024: 3 of 4 (p3's examen in 2024 counts, for V)
+    e4 = cell(out, niva="huvudman", indikator="examen_4ar", grupp="samtliga", lasar=2024)
+    assert e4["varde"] == pytest.approx(75.0) and e4["antal"] == 4
