@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from pipeline.errors import DataValidationError
 from pipeline.indicators import core
 from pipeline.indicators.changes import compute_forandringar, compute_jamforelser
 from pipeline.indicators.core import (
@@ -187,6 +188,29 @@ def _va_pupils(t: dict[str, pd.DataFrame], units: pd.DataFrame, forms_of: dict) 
     return p.drop_duplicates(["skolform", "lasar", "elev_id"]).drop(columns="indikator")
 
 
+def _check_published_antal(pub: pd.DataFrame, registry) -> None:
+    """A published ``antal`` must be of an indicator whose registry entry says whom it counts.
+
+    Raises
+    ------
+    DataValidationError
+        A published row carries an ``antal`` for an indicator with ``antal_avser: ingen``.
+    """
+    if len(pub) == 0:
+        return
+    ingen = [i.id for i in registry.indicators if i.antal_avser == "ingen"]
+    bad = pub[pub["indikator"].isin(ingen).to_numpy() & pub["antal"].notna().to_numpy()]
+    if len(bad):
+        first = bad[["lasar", "niva", "indikator", "grupp", "antal", "kalla"]].head(3).to_dict("records")
+        raise DataValidationError(
+            f"table 'publicerad': {len(bad)} rows carry an `antal` for indicators whose registry entry "
+            f"says `antal_avser: ingen` (the source publishes no count), e.g. {first}. Either the reader "
+            "maps a column that is not a count of persons to `antal` (fix the reader), or the source "
+            "does publish how many persons the value is built on: then name them in "
+            "params/indikatorer_publicerade.yml (`antal_avser: elever`, `barn` or `respondenter`)."
+        )
+
+
 def build_indicator_outputs(
     tables: dict[str, pd.DataFrame],
     *,
@@ -305,6 +329,7 @@ def build_indicator_outputs(
         kommunkod=kommunkod,
         jamforelsegrupp_namn=jamforelsegrupp_namn,
     )
+    _check_published_antal(pub, registry)
     shares = {i.id: "andel" for i in registry.indicators if i.is_share}
     pub = pub.assign(se=np.nan, stat=pub["indikator"].map(shares).fillna("publicerad"))
     # own computation wins over a published row with the same key

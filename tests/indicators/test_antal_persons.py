@@ -162,3 +162,38 @@ def test_every_indicator_names_what_antal_counts():
 def test_antal_avser_is_required_and_checked(extra, fragment):
     with pytest.raises(ConfigError, match=fragment):
         parse_indicator_registry({"indikatorer": [{**ENTRY, **extra}]})
+
+
+def test_published_antal_for_an_indicator_without_one_is_an_error():
+    # Kolada KPIs publish no count (antal_avser: ingen); a row that carries one is a reader error.
+    from pipeline.errors import DataValidationError
+
+    pub = pd.DataFrame(
+        {
+            "lasar": [2024],
+            "skolform": ["GR"],
+            "niva": ["kommun"],
+            "kommunkod": ["9999"],
+            "skolenhetskod": [""],
+            "enhet": [""],
+            "typ_av_huvudman": [""],
+            "indikator": ["kolada_n15428"],
+            "grupp": ["samtliga"],
+            "varde": [85.0],
+            "antal": pd.array([120], dtype="Int64"),
+            "markering": [""],
+            "kalla": ["Kolada N15428"],
+        }
+    )
+    with pytest.raises(DataValidationError, match="antal_avser: ingen"):
+        build_indicator_outputs(
+            {"publicerad": pub}, huvudman_namn="T", kommunkod="9999", installningar=installningar()
+        )
+    # the same row without a count passes
+    ok = build_indicator_outputs(
+        {"publicerad": pub.assign(antal=pd.array([None], dtype="Int64"))},
+        huvudman_namn="T",
+        kommunkod="9999",
+        installningar=installningar(),
+    )["indikatorer"]
+    assert cell(ok, indikator="kolada_n15428")["varde"] == 85.0
