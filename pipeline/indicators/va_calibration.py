@@ -37,7 +37,8 @@ from pipeline.indicators.foradlingsvarde import _fit_years, compute_value_added
 
 @dataclass(frozen=True)
 class Scenario:
-    """One simulated world."""
+    """One simulated world (``beskrivning`` is for developers; readers get
+    ``va_metod.scenarier.<namn>`` from ``params/labels.yml``)."""
 
     namn: str
     beskrivning: str
@@ -52,11 +53,17 @@ class Scenario:
 
 
 SCENARIOS: tuple[Scenario, ...] = (
-    Scenario("a", "bara elevbrus", sd_kohort=0.0),
-    Scenario("b", "kohortchocker SD 10"),
-    Scenario("c", "inga verkliga skillnader, kohortchocker SD 10", sd_effekt=0.0, andel_noll=1.0),
-    Scenario("d", "få enheter (5), små kohorter (8–20 elever)", enheter=5, elever_min=8, elever_max=20),
-    Scenario("e", "bara ett läsår, kohortchocker SD 10 (antagen kohortvarians)", kohorter=1),
+    Scenario("a", "pupil noise only", sd_kohort=0.0),
+    Scenario("b", "cohort shocks SD 10"),
+    Scenario("c", "no true unit effects, cohort shocks SD 10", sd_effekt=0.0, andel_noll=1.0),
+    Scenario(
+        "d",
+        "few units (5), small cohorts (8-20 pupils), shocks SD 10",
+        enheter=5,
+        elever_min=8,
+        elever_max=20,
+    ),
+    Scenario("e", "one cohort only, shocks SD 10 (cohort variance assumed)", kohorter=1),
 )
 
 RESULT_COLUMNS = [
