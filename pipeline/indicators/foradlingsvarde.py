@@ -40,10 +40,12 @@ cohorts, we default to three). In it:
   (``df_j = D · (V_j A / (g_j Q))²``, D = Σ(T_j − 1), A the σ²_kohort coefficient of E[Q],
   g_j = ∂V_j/∂σ²_kohort); with the assumed σ²_kohort, the pupil df.
 
-A unit is "över förväntan"/"under förväntan" only when that interval excludes 0. Units with fewer
-than ``va_min_antal`` pupils in the window get no value ("för få elever"), and so does a unit that
-is the only one of its school form in every läsår of the window ("för få enheter": its residuals
-are 0 by construction).
+A unit is "över förväntan"/"under förväntan" only when that interval excludes 0. The minimum
+group holds per cohort: a unit gets a value for läsår T only when its cohort of T has at least
+``va_min_antal`` pupils ("för få elever" otherwise), and only its cohorts of that size enter its
+estimate (smaller ones still inform the variance components), so no published value or count
+mixes in a cohort below the minimum. A unit that is the only one of its school form in every
+läsår of the window gets no value either ("för få enheter": its residuals are 0 by construction).
 
 Shrinkage (for analysts, not the published value): with at least three units with a value, the
 between-unit variance τ² is estimated by moments, ``τ² = max(0, (Σ(d_j − d̄)² − (J−1)/J ΣV_j) /
@@ -220,24 +222,30 @@ def cohort_components(cohorts: pd.DataFrame, *, kohortvarians_andel: float) -> C
     return CohortComponents(sigma2_elev, s2, SKATTAD, d, df_elev, q, a_sum)
 
 
-def pool_cohorts(cohorts: pd.DataFrame, comp: CohortComponents, *, konfidensniva: float) -> pd.DataFrame:
+def pool_cohorts(
+    cohorts: pd.DataFrame, comp: CohortComponents, *, konfidensniva: float, min_antal: int = 1
+) -> pd.DataFrame:
     """Pool each unit's cohort means into its lasting-effect estimate with an interval.
 
-    Returns one row per unit (sorted): ``skolenhetskod``, ``kohorter`` (informative cohorts),
-    ``residual`` (d_j), ``se`` (√V_j), ``frihetsgrader``, ``ki_lag``, ``ki_hog``. A unit whose
-    cohorts carry no information (it is the only unit of every year) gets NaN.
+    Only cohorts with at least ``min_antal`` pupils enter a unit's estimate (all of them enter
+    the variance components). Returns one row per unit (sorted): ``skolenhetskod``, ``kohorter``
+    (cohorts used), ``antal`` (their pupils), ``residual`` (d_j), ``se`` (√V_j),
+    ``frihetsgrader``, ``ki_lag``, ``ki_hog``. A unit with no cohort to use (too small, or the
+    only unit of every läsår) gets NaN.
     """
     codes, uniques = pd.factorize(np.asarray(cohorts["skolenhetskod"]), sort=True)
     nu = len(uniques)
     medel = cohorts["medel"].to_numpy(dtype=float)
     a, b = cohorts["a"].to_numpy(dtype=float), cohorts["b"].to_numpy(dtype=float)
+    n = cohorts["antal"].to_numpy(dtype=float)
     var = a * comp.sigma2_kohort + b * comp.sigma2_elev
-    ok = var > 0
+    ok = (var > 0) & (n >= min_antal)
     w = np.where(ok, 1 / np.where(ok, var, 1.0), 0.0)
     sw = np.bincount(codes, w, minlength=nu)
     swr = np.bincount(codes, w * medel, minlength=nu)
     sw2a = np.bincount(codes, w**2 * a, minlength=nu)
     kohorter = np.bincount(codes, ok.astype(float), minlength=nu).astype(int)
+    antal = np.bincount(codes, np.where(ok, n, 0.0), minlength=nu).astype(int)
     with np.errstate(invalid="ignore", divide="ignore"):
         est = np.where(sw > 0, swr / sw, np.nan)
         v = np.where(sw > 0, 1 / sw, np.nan)
@@ -252,6 +260,7 @@ def pool_cohorts(cohorts: pd.DataFrame, comp: CohortComponents, *, konfidensniva
         {
             "skolenhetskod": uniques,
             "kohorter": kohorter,
+            "antal": antal,
             "residual": est,
             "se": np.sqrt(v),
             "frihetsgrader": np.where(np.isfinite(est), df, np.nan),
@@ -336,10 +345,10 @@ def _cohort_table(d: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
-def _pool_window(cohorts: pd.DataFrame, *, konfidensniva: float, kohortvarians_andel: float):
+def _pool_window(cohorts: pd.DataFrame, *, konfidensniva: float, kohortvarians_andel: float, min_antal: int):
     c = contrast_coefficients(cohorts)
     comp = cohort_components(c, kohortvarians_andel=kohortvarians_andel)
-    return pool_cohorts(c, comp, konfidensniva=konfidensniva), comp
+    return pool_cohorts(c, comp, konfidensniva=konfidensniva, min_antal=min_antal), comp
 
 
 def compute_value_added(
@@ -357,7 +366,8 @@ def compute_value_added(
     pupils
         Columns :data:`VA_PUPIL_COLUMNS` (one row per pupil with both outcome and prior).
     va_min_antal
-        Minimum number of pupils in the window for a unit to get a value.
+        Minimum number of pupils of a cohort: for the unit to get a value that läsår, and for the
+        cohort to enter the unit's pooled estimate.
     konfidensniva
         Level of the unit intervals.
     va_kohorter
@@ -394,20 +404,28 @@ def compute_value_added(
     for (skolform, lasar), now in coh.groupby(["skolform", "lasar"], sort=True):
         first = lasar - va_kohorter + 1
         win = coh[(coh["skolform"] == skolform) & coh["lasar"].between(first, lasar)]
-        pool = {"konfidensniva": konfidensniva, "kohortvarians_andel": va_kohortvarians_andel}
+        pool = {
+            "konfidensniva": konfidensniva,
+            "kohortvarians_andel": va_kohortvarians_andel,
+            "min_antal": va_min_antal,
+        }
         res, comp = _pool_window(win, **pool)
         lin, _ = _pool_window(win.drop(columns=["medel", "kvadratsumma"]).rename(columns=line_cols), **pool)
         # res and lin list the window's units sorted; ``now`` (this läsår's units) is sorted too
         codes = now["skolenhetskod"].to_numpy()
         pos = np.searchsorted(res["skolenhetskod"].to_numpy(), codes)
         r, li = res.iloc[pos].reset_index(drop=True), lin.iloc[pos].reset_index(drop=True)
-        wg = win.groupby("skolenhetskod", sort=True)[["antal", "exp_sum"]].sum().iloc[pos]
-        antal = wg["antal"].to_numpy()
-        mean_exp = wg["exp_sum"].to_numpy() / antal
-        enough = (antal >= va_min_antal) & np.isfinite(r["residual"].to_numpy())
+        used = win[win["antal"] >= va_min_antal]
+        exp_sum = used.groupby("skolenhetskod")["exp_sum"].sum().reindex(codes).to_numpy()
+        small = now["antal"].to_numpy() < va_min_antal
+        # the pupils behind the value: its cohorts with at least va_min_antal pupils
+        antal = np.where(small, now["antal"].to_numpy(), r["antal"].to_numpy())
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean_exp = exp_sum / r["antal"].to_numpy()
+        enough = ~small & np.isfinite(r["residual"].to_numpy())
         lo, hi = r["ki_lag"].to_numpy(), r["ki_hog"].to_numpy()
         bed = np.where(lo > 0, OVER, np.where(hi < 0, UNDER, SOM))
-        bed = np.where(enough, bed, np.where(antal < va_min_antal, FA, FE))
+        bed = np.where(enough, bed, np.where(small, FA, FE))
         tau2, lam, eblup, klo, khi = shrink(
             np.where(enough, r["residual"], np.nan),
             np.where(enough, r["se"] ** 2, np.nan),
@@ -424,7 +442,7 @@ def compute_value_added(
                 "skolenhetskod": codes,
                 "antal": antal,
                 "antal_lasar": now["antal"].to_numpy(),
-                "kohorter": r["kohorter"].to_numpy(),
+                "kohorter": np.where(small, 0, r["kohorter"].to_numpy()),
                 "residual": keep(r["residual"]),
                 "se": keep(r["se"]),
                 "frihetsgrader": keep(r["frihetsgrader"]),

@@ -58,10 +58,10 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("c", "no true unit effects, cohort shocks SD 10", sd_effekt=0.0, andel_noll=1.0),
     Scenario(
         "d",
-        "few units (5), small cohorts (8-20 pupils), shocks SD 10",
+        "few units (5), small cohorts (15-25 pupils, the minimum group is 15), shocks SD 10",
         enheter=5,
-        elever_min=8,
-        elever_max=20,
+        elever_min=15,
+        elever_max=25,
     ),
     Scenario("e", "one cohort only, shocks SD 10 (cohort variance assumed)", kohorter=1),
 )

@@ -125,7 +125,7 @@ def test_shrinkage_factor_balanced_by_hand():
 
 
 def test_compute_value_added_pools_two_cohorts_by_hand():
-    cells, e, _, metod = compute_value_added(pupils(BALANCED), va_min_antal=5, konfidensniva=0.95)
+    cells, e, _, metod = compute_value_added(pupils(BALANCED), va_min_antal=4, konfidensniva=0.95)
     e = e[e["lasar"] == 2024].set_index("skolenhetskod")
     # the same numbers as the hand-made cohort frame above, now from pupils through the models
     assert e["residual"].tolist() == pytest.approx([4, -3, -1])
@@ -154,7 +154,7 @@ def test_clear_lasting_effect_is_labelled():
     # df (Satterthwaite) = D · (V · A / (g · Q))² with A = 2, g = (2/3) / 2 = 1/3: 3 · (2 / (4/3))² = 6.75.
     effects = {(UNIT_A, 2023): 10, (UNIT_A, 2024): 12, (UNIT_B, 2023): -5, (UNIT_B, 2024): -7}
     effects |= {(UNIT_C, 2023): -5, (UNIT_C, 2024): -5}
-    _, e, _, metod = compute_value_added(pupils(effects), va_min_antal=5, konfidensniva=0.95)
+    _, e, _, metod = compute_value_added(pupils(effects), va_min_antal=4, konfidensniva=0.95)
     e = e[e["lasar"] == 2024].set_index("skolenhetskod")
     assert e["residual"].tolist() == pytest.approx([11, -6, -5])
     assert e["se"].tolist() == pytest.approx([1, 1, 1])
@@ -184,13 +184,22 @@ def test_one_year_only_assumes_the_cohort_variance():
 
 
 def test_small_units_and_the_minimum_group():
-    # A has 4 pupils in each of 2023 and 2024: 8 in the window, enough for a minimum of 8 even
-    # though 2024 alone has 4. With a minimum of 9 every unit is "för få elever".
-    _, e, _, _ = compute_value_added(pupils(BALANCED), va_min_antal=8, konfidensniva=0.95)
-    assert e.loc[e["lasar"] == 2024, "residual"].notna().all()
-    assert set(e.loc[e["lasar"] == 2023, "bedomning"]) == {"för få elever"}  # 4 pupils in its window
-    _, e, _, _ = compute_value_added(pupils(BALANCED), va_min_antal=9, konfidensniva=0.95)
+    # The minimum holds per cohort: with 4 pupils per cohort, a minimum of 5 leaves every unit
+    # without a value ("för få elever", its count is this läsår's 4), however many cohorts it has.
+    _, e, _, _ = compute_value_added(pupils(BALANCED), va_min_antal=5, konfidensniva=0.95)
     assert set(e["bedomning"]) == {"för få elever"} and e["residual"].isna().all()
+    assert e["antal"].tolist() == [4] * 6
+    # A cohort below the minimum does not enter the unit's estimate: add a fourth unit D whose
+    # 2023 cohort has 2 pupils and 2024 cohort 4. Its 2024 value is its 2024 cohort's mean
+    # residual alone (one cohort used, 4 pupils), while A, B, C still pool two cohorts.
+    p = pupils(BALANCED)
+    d = pupils({("99990004", 2023): 0, ("99990004", 2024): 0})
+    d = d[~d["elev_id"].isin(["99990004-2023-0", "99990004-2023-3"])]
+    _, e, _, _ = compute_value_added(pd.concat([p, d]), va_min_antal=4, konfidensniva=0.95)
+    e = e[e["lasar"] == 2024].set_index("skolenhetskod")
+    assert e.loc["99990004", "kohorter"] == 1 and e.loc["99990004", "antal"] == 4
+    assert e.loc["99990004", "residual"] == pytest.approx(e.loc["99990004", "residual_lasar"])
+    assert e.loc[UNIT_A, "kohorter"] == 2 and e.loc[UNIT_A, "antal"] == 8
 
 
 def test_window_is_the_last_cohorts():
