@@ -53,6 +53,10 @@ test: $(STAMP) browser node_modules ## Run the test suite
 bench: $(STAMP) ## Measure speed against naive papermill (writes bench/results.json)
 	@$(PY) -m pipeline.execution.bench
 
+.PHONY: calibrate
+calibrate: $(STAMP) ## Calibrate the value-added intervals by simulation (table; data/processed/va_kalibrering.csv)
+	@$(PY) -m pipeline.indicators.va_calibration --ut data/processed/va_kalibrering.csv
+
 .PHONY: lab
 lab: $(STAMP) ## Open JupyterLab on the notebooks
 	@$(VENV)/bin/jupyter lab notebooks/

@@ -230,8 +230,8 @@ def build_indicator_outputs(
     huvudman_namn, kommunkod
         Who the report is about (``enhet`` of huvudman rows; published rows of this kommun kept).
     installningar
-        :class:`pipeline.config.Installningar` (suppression threshold, VA minimum, significance
-        level, confidence level, trend years).
+        :class:`pipeline.config.Installningar` (suppression threshold, VA minimum, cohorts pooled
+        and assumed cohort variance, significance level, confidence level, trend years).
     registry
         The indicator registry; :func:`load_indicator_registry` by default.
     mal
@@ -243,7 +243,8 @@ def build_indicator_outputs(
     -------
     dict
         ``indikatorer`` (schema ``Indikatorer``, validated, sorted), ``forandringar``,
-        ``jamforelser``, ``va_modell``, ``va_enheter``.
+        ``jamforelser``, ``va_modell``, ``va_enheter``, ``va_metod`` (the value-added model's R²
+        and variance components per school form and läsår, for the method page).
     """
     if registry is None:
         from pipeline.indicators.registry import load_indicator_registry
@@ -286,8 +287,12 @@ def build_indicator_outputs(
         )
     )
     va_pupils = _va_pupils(t, units, forms_of)
-    va_cells, va_enheter, va_modell = compute_value_added(
-        va_pupils, va_min_antal=installningar.va_min_antal, konfidensniva=konf
+    va_cells, va_enheter, va_modell, va_metod = compute_value_added(
+        va_pupils,
+        va_min_antal=installningar.va_min_antal,
+        konfidensniva=konf,
+        va_kohorter=installningar.va_kohorter,
+        va_kohortvarians_andel=installningar.va_kohortvarians_andel,
     )
     cells.append(va_cells)
     base = (
@@ -372,4 +377,5 @@ def build_indicator_outputs(
         "jamforelser": jamforelser,
         "va_modell": va_modell,
         "va_enheter": va_enheter,
+        "va_metod": va_metod,
     }
