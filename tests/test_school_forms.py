@@ -40,16 +40,77 @@ def test_registry_invariants():
     "entry, fragment",
     [
         ({"id": "x"}, "lacks"),
-        ({"id": "x", "label": "l", "definition": "d", "skolform": ["XX"], "kvalitetsomrade": "kunskapsresultat",
-          "enhet": "procent", "riktning": "hogre_battre", "kalla": "k", "antal_avser": "elever"}, "skolform"),
-        ({"id": "x", "label": "l", "definition": "d", "skolform": ["GR"], "kvalitetsomrade": "annat",
-          "enhet": "procent", "riktning": "hogre_battre", "kalla": "k", "antal_avser": "elever"}, "kvalitetsomrade"),
-        ({"id": "x", "label": "l", "definition": "d", "skolform": ["GR"], "kvalitetsomrade": "kunskapsresultat",
-          "enhet": "meter", "riktning": "hogre_battre", "kalla": "k", "antal_avser": "elever"}, "enhet"),
-        ({"id": "x", "label": "l", "definition": "d", "skolform": ["GR"], "kvalitetsomrade": "kunskapsresultat",
-          "enhet": "procent", "riktning": "upp", "kalla": "k", "antal_avser": "elever"}, "riktning"),
-        ({"id": "x", "label": "l", "definition": "d", "skolform": ["GR"], "kvalitetsomrade": "kunskapsresultat",
-          "enhet": "procent", "riktning": "hogre_battre", "kalla": "k", "antal_avser": "elever", "farg": "röd"}, "unknown key"),
+        (
+            {
+                "id": "x",
+                "label": "l",
+                "definition": "d",
+                "skolform": ["XX"],
+                "kvalitetsomrade": "kunskapsresultat",
+                "enhet": "procent",
+                "riktning": "hogre_battre",
+                "kalla": "k",
+                "antal_avser": "elever",
+            },
+            "skolform",
+        ),
+        (
+            {
+                "id": "x",
+                "label": "l",
+                "definition": "d",
+                "skolform": ["GR"],
+                "kvalitetsomrade": "annat",
+                "enhet": "procent",
+                "riktning": "hogre_battre",
+                "kalla": "k",
+                "antal_avser": "elever",
+            },
+            "kvalitetsomrade",
+        ),
+        (
+            {
+                "id": "x",
+                "label": "l",
+                "definition": "d",
+                "skolform": ["GR"],
+                "kvalitetsomrade": "kunskapsresultat",
+                "enhet": "meter",
+                "riktning": "hogre_battre",
+                "kalla": "k",
+                "antal_avser": "elever",
+            },
+            "enhet",
+        ),
+        (
+            {
+                "id": "x",
+                "label": "l",
+                "definition": "d",
+                "skolform": ["GR"],
+                "kvalitetsomrade": "kunskapsresultat",
+                "enhet": "procent",
+                "riktning": "upp",
+                "kalla": "k",
+                "antal_avser": "elever",
+            },
+            "riktning",
+        ),
+        (
+            {
+                "id": "x",
+                "label": "l",
+                "definition": "d",
+                "skolform": ["GR"],
+                "kvalitetsomrade": "kunskapsresultat",
+                "enhet": "procent",
+                "riktning": "hogre_battre",
+                "kalla": "k",
+                "antal_avser": "elever",
+                "farg": "röd",
+            },
+            "unknown key",
+        ),
     ],
 )
 def test_bad_registry_entries(entry, fragment):
@@ -58,8 +119,17 @@ def test_bad_registry_entries(entry, fragment):
 
 
 def test_duplicate_ids_rejected():
-    e = {"id": "x", "label": "l", "definition": "d", "skolform": ["GR"], "kvalitetsomrade": "kunskapsresultat",
-         "enhet": "procent", "riktning": "hogre_battre", "kalla": "k", "antal_avser": "elever"}
+    e = {
+        "id": "x",
+        "label": "l",
+        "definition": "d",
+        "skolform": ["GR"],
+        "kvalitetsomrade": "kunskapsresultat",
+        "enhet": "procent",
+        "riktning": "hogre_battre",
+        "kalla": "k",
+        "antal_avser": "elever",
+    }
     with pytest.raises(ConfigError, match="unique"):
         parse_indicator_registry({"indikatorer": [e, e]})
 

@@ -515,8 +515,6 @@ def _simulate(units: list[DemoUnit], rng: np.random.Generator) -> _World:
     kursbetyg = pd.DataFrame(
         courses, columns=["lasar", "pid", "skolenhetskod", "program", "kurs", "poang", "betyg"]
     )
-    # drawn from a child generator, so the rest of the demo keeps its random stream
-    studievag, kursbetyg = _school_changes(studievag, kursbetyg, hf_unit.kod, yr_unit.kod, rng.spawn(1)[0])
     gy_el = []
     for row in studievag.itertuples(index=False):
         last = row.slutlasar if row.slutlasar else 2024
@@ -742,6 +740,12 @@ def _simulate(units: list[DemoUnit], rng: np.random.Generator) -> _World:
             "antal_barngrupper",
         ],
     )
+    # Some gymnasium pupils change school: applied last, with a child generator, so every other
+    # draw of the demo is the same as without them (surveys and incidents keep the moved pupils at
+    # their first unit; they carry no pupil id).
+    studievag, kursbetyg, elever, fr = _school_changes(
+        studievag, kursbetyg, elever, fr, hf_unit.kod, yr_unit.kod, rng.spawn(1)[0]
+    )
     return _World(
         units,
         people.frame(),
@@ -949,12 +953,18 @@ _SCHOOL_CHANGE = 0.06
 
 
 def _school_changes(
-    studievag: pd.DataFrame, kursbetyg: pd.DataFrame, hf_kod: str, yr_kod: str, rng: np.random.Generator
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+    studievag: pd.DataFrame,
+    kursbetyg: pd.DataFrame,
+    elever: pd.DataFrame,
+    franvaro: pd.DataFrame,
+    hf_kod: str,
+    yr_kod: str,
+    rng: np.random.Generator,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Split some study paths in two: the first läsår at the start unit, ending with ``avbrott``,
     then a new path at the other gymnasium (another programme) from the next läsår with the
-    original outcome (examen of the new programme's kind). Courses from the second läsår on move
-    with the pupil."""
+    original outcome (examen of the new programme's kind). Courses, register rows and absence
+    from the second läsår on move with the pupil."""
     s = studievag.reset_index(drop=True)
     long_enough = (s["years"] >= 2) & ((s["slutlasar"] == 0) | (s["slutlasar"] >= s["startlasar"] + 1))
     long_enough &= s["startlasar"] + 1 <= 2024
@@ -980,14 +990,19 @@ def _school_changes(
         rows += [first, second]
         moved.append((row.pid, row.startlasar + 1, second["skolenhetskod"], new_prog))
     out = pd.DataFrame(rows, columns=studievag.columns)
-    k = kursbetyg.copy()
+    k, e, f = kursbetyg.copy(), elever.copy(), franvaro.copy()
     for pid, from_lasar, kod, prog in moved:
         sel = (k["pid"] == pid) & (k["lasar"] >= from_lasar)
         k.loc[sel, "skolenhetskod"] = kod
         k.loc[sel, "program"] = prog
         gyar = sel & k["kurs"].str.startswith("GYAR")
         k.loc[gyar, "kurs"] = f"GYAR{prog}"
-    return out, k
+        sel = (e["pid"] == pid) & e["skolform"].eq("GY") & (e["lasar"] >= from_lasar)
+        e.loc[sel, "skolenhetskod"] = kod
+        e.loc[sel, "program"] = prog
+        sel = (f["pid"] == pid) & f["skolform"].eq("GY") & (f["lasar"] >= from_lasar)
+        f.loc[sel, "skolenhetskod"] = kod
+    return out, k, e, f
 
 
 def _course_plan(program: str) -> list[tuple[str, int, int]]:
