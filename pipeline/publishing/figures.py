@@ -28,7 +28,8 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 from pipeline.indicators.registry import Indicator  # noqa: E402
 from pipeline.publishing.context import PageContext  # noqa: E402
-from pipeline.publishing.format import attrs, esc, exact, format_number  # noqa: E402
+from pipeline.publishing.format import exact, format_number  # noqa: E402
+from pipeline.publishing.markup import attrs, esc  # noqa: E402
 from pipeline.publishing.tables import Notes, html_table, interval_html, value_html  # noqa: E402
 
 #: Okabe-Ito: black, orange, sky blue, bluish green, yellow, blue, vermillion, reddish purple.

@@ -34,7 +34,8 @@ from pipeline.indicators.registry import Indicator
 from pipeline.publishing import figures
 from pipeline.publishing.analyses import HEADINGS, load_analysis, render_markdown
 from pipeline.publishing.context import PageContext, Slice, load_context
-from pipeline.publishing.format import attrs, esc, exact, format_number, is_missing
+from pipeline.publishing.format import exact, format_number, is_missing
+from pipeline.publishing.markup import attrs, esc
 from pipeline.publishing.tables import (
     Notes,
     antal_html,
@@ -198,7 +199,7 @@ def _indicator_table(
             esc(ind.label),
             value_html(row, ind, notes),
             interval_html(row, ind),
-            antal_html(row),
+            antal_html(row, threshold=ctx.params.installningar.undertryck_min_antal),
             _change_short(ctx, sl.changes.get(("ett_ar", niva, kod, ind.id, "samtliga")), ind),
         ]
         for ref_niva, _ in levels:

@@ -38,7 +38,9 @@ import pandas as pd
 from markupsafe import Markup
 
 from pipeline.errors import PipelineError
+from pipeline.publishing import format as fmt
 from pipeline.publishing.book import CSV_FILE, XLSX_FILE, Book, Chapter, KeyFigure, Page
+from pipeline.publishing.format import lasar_text
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
@@ -46,7 +48,8 @@ STATIC = Path(__file__).resolve().parent / "static"
 SITE_STATIC = ("rapport.css",)
 
 _TITLE_RE = re.compile(
-    r"<header\b(?=[^>]*\bclass=\"[^\"]*\bpage-title\b)[^>]*>(?P<inner>.*?)</header>", re.DOTALL | re.IGNORECASE
+    r"<header\b(?=[^>]*\bclass=\"[^\"]*\bpage-title\b)[^>]*>(?P<inner>.*?)</header>",
+    re.DOTALL | re.IGNORECASE,
 )
 _DATA_TITLE_RE = re.compile(r"\bdata-title=\"(?P<t>[^\"]*)\"")
 _SCRIPT_RE = re.compile(r"<script\b.*?</script\s*>", re.DOTALL | re.IGNORECASE)
@@ -62,66 +65,30 @@ class PublishingError(PipelineError):
 # --------------------------------------------------------------------------- formatting
 
 
-def _num(x: float, decimals: int) -> str:
-    """Swedish number: decimal comma, non-breaking space between thousands, true minus sign."""
-    s = f"{abs(x):,.{decimals}f}".replace(",", "\u00a0").replace(".", ",")
-    return ("\u2212" + s) if x < 0 and float(f"{abs(x):.{decimals}f}") != 0 else s
-
-
-def lasar_text(lasar: int) -> str:
-    """``2024`` -> ``2023/24``."""
-    return f"{lasar - 1}/{str(lasar)[-2:]}"
-
-
-def format_value(value: float | None, enhet: str, decimals: int, *, book: Book | None = None) -> str:
+def format_value(value: float | None, enhet: str, decimals: int) -> str:
     """A value as readers see it (``82,3 %``, ``231,5``); ``–`` when missing or hidden."""
-    if value is None:
-        return "–"
-    text = _num(value, decimals)
-    return f"{text}\u00a0%" if enhet == "procent" else text
+    return fmt.format_value(value, enhet=enhet, decimals=decimals)
 
 
 def change_text(k: KeyFigure, book: Book) -> str:
-    """Describe the change of a key figure from last year, honestly.
+    """Describe the change of a key figure from last year, honestly (the one wording).
 
-    The difference is called an increase/decrease only when ``signifikant`` is true; when the test
-    says no, the sentence says the difference is not statistically certain; where no test is
-    possible (published values without pupil counts) it says so.
+    The numbers come from the ``forandringar`` table (via :class:`KeyFigure`); the difference is
+    called an increase/decrease only when ``signifikant`` is true; when the test says no, the
+    sentence says the difference is not statistically certain; where no test is possible
+    (published values without pupil counts) it says so. Texts: ``nyckeltal`` in ``labels.yml``.
     """
     prev_year = book.lasar - 1
     if k.varde is None:
-        return book.label("publicering", "nyckeltal_dolt", default="Värdet visas inte (för få elever).")
+        return book.label("nyckeltal", "dolt")
     if k.forra is None or k.forandring is None:
-        return book.label("publicering", "nyckeltal_ingen_jamforelse", default="Inget värde för {ar} att jämföra med.").format(ar=prev_year)
-    if k.enhet == "procent":
-        unit = " " + book.label("publicering", "procentenheter", default="procentenheter")
-    elif k.enhet == "poang":
-        unit = " " + book.label("publicering", "poang", default="poäng")
-    else:
-        unit = ""
-    diff = _num(k.forandring, k.decimaler)
-    if not diff.startswith("\u2212") and diff.replace("0", "").strip(",") != "":
-        diff = "+" + diff
-    prev = format_value(k.forra, k.enhet, k.decimaler)
-    if k.signifikant is True:
-        tpl = book.label(
-            "publicering",
-            "nyckeltal_forandring_sakerstalld",
-            default="{diff}{enhet} jämfört med {ar} ({forra}), en statistiskt säkerställd förändring.",
-        )
-    elif k.signifikant is False:
-        tpl = book.label(
-            "publicering",
-            "nyckeltal_forandring_ej_sakerstalld",
-            default="{diff}{enhet} jämfört med {ar} ({forra}); skillnaden är inte statistiskt säkerställd.",
-        )
-    else:
-        tpl = book.label(
-            "publicering",
-            "nyckeltal_forandring",
-            default="{diff}{enhet} jämfört med {ar} ({forra}); förändringen kan inte prövas statistiskt.",
-        )
-    return tpl.format(diff=diff, enhet=unit, ar=prev_year, forra=prev)
+        return book.label("nyckeltal", "ingen_jamforelse").format(ar=prev_year)
+    diff = fmt.format_change(k.forandring, enhet=k.enhet, decimals=k.decimaler)
+    prev = fmt.format_value(k.forra, enhet=k.enhet, decimals=k.decimaler)
+    key = {True: "forandring_sakerstalld", False: "forandring_ej_sakerstalld"}.get(
+        k.signifikant, "forandring"
+    )  # type: ignore[arg-type]
+    return book.label("nyckeltal", key).format(diff=diff, ar=prev_year, forra=prev)
 
 
 # --------------------------------------------------------------------------- notebooks
@@ -189,9 +156,7 @@ def postprocess_fragment(body: str) -> tuple[str | None, str]:
         # its data attributes (data-skolform, data-skolenhetskod, data-lasar) for checks
         inner = re.sub(r"<h[1-6]\b.*?</h[1-6]\s*>", "", inner, flags=re.DOTALL | re.IGNORECASE).strip()
         opening = m.group(0)[: m.group(0).index(">") + 1]
-        keep = "".join(
-            f' {a.group(0)}' for a in re.finditer(r'data-(?!title)[a-z-]+="[^"]*"', opening)
-        )
+        keep = "".join(f" {a.group(0)}" for a in re.finditer(r'data-(?!title)[a-z-]+="[^"]*"', opening))
         div = f'<div class="page-title"{keep}>{inner}</div>' if inner or keep else ""
         body = body[: m.start()] + div + body[m.end() :]
     body = _SCRIPT_RE.sub("", body)
@@ -212,7 +177,9 @@ def wrap_tables(body: str) -> str:
         cap = _CAPTION_RE.search(m.group(0))
         name = html.unescape(re.sub(r"<[^>]+>", "", cap.group(1))).strip() if cap else ""
         label = html.escape(name or "Tabell", quote=True)
-        return f'<div class="tabellbehallare" role="region" aria-label="{label}" tabindex="0">{m.group(0)}</div>'
+        return (
+            f'<div class="tabellbehallare" role="region" aria-label="{label}" tabindex="0">{m.group(0)}</div>'
+        )
 
     return _TABLE_RE.sub(wrap, body)
 
@@ -287,7 +254,9 @@ def failed_name(book: Book, page: Page) -> str:
     return page.enhet or page.title
 
 
-def render_page(book: Book, page: Page, *, pdf_href: str | None = None, fragments: dict[Page, tuple] | None = None) -> str:
+def render_page(
+    book: Book, page: Page, *, pdf_href: str | None = None, fragments: dict[Page, tuple] | None = None
+) -> str:
     """Render one page of the book to a full HTML document (a string).
 
     ``fragments`` is an optional cache of converted notebooks (page -> (title, html)), shared
@@ -303,7 +272,7 @@ def render_page(book: Book, page: Page, *, pdf_href: str | None = None, fragment
                 "indikator": k.indikator,
                 "label": k.label,
                 "text": format_value(k.varde, k.enhet, k.decimaler),
-            "varde_exact": "" if k.varde is None else repr(k.varde),
+                "varde_exact": "" if k.varde is None else repr(k.varde),
                 "change_text": change_text(k, book),
             }
             for k in book.key_figures
@@ -313,8 +282,8 @@ def render_page(book: Book, page: Page, *, pdf_href: str | None = None, fragment
         ctx = _context(book, page, page.title, pdf_href)
         m = book.method
         ctx["m"] = _method_view(m)
-        ctx["konf_text"] = _num(m.konfidensniva * 100, 0)
-        ctx["alfa_text"] = _num(m.signifikansniva, 2)
+        ctx["konf_text"] = fmt.format_number(m.konfidensniva * 100, 0)
+        ctx["alfa_text"] = fmt.format_number(m.signifikansniva, 2)
         return env.get_template("method.html.j2").render(**ctx)
     if page.failed or page.notebook is None:
         ctx = _context(book, page, page.title, pdf_href)

@@ -28,14 +28,14 @@ import pandas as pd
 from pipeline.indicators.registry import Indicator
 from pipeline.publishing.format import (
     DASH,
-    attrs,
-    esc,
     exact,
+    format_count,
     format_number,
     format_value,
     is_missing,
     unit_suffix,
 )
+from pipeline.publishing.markup import attrs, esc
 
 #: Markers that get a footnote, in the order footnotes are listed.
 NOTE_MARKERS = ("undertryckt", "saknas", "avrundad")
@@ -106,11 +106,12 @@ def interval_html(row: Mapping[str, object] | None, ind: Indicator) -> str:
     return f"{lo}{DASH}{hi}{esc(unit_suffix(ind.enhet))}"
 
 
-def antal_html(row: Mapping[str, object] | None) -> str:
-    """The number of pupils behind a value."""
+def antal_html(row: Mapping[str, object] | None, *, threshold: int) -> str:
+    """The number of pupils behind a value; under ``threshold`` never exactly (``färre än 10``)."""
     if row is None or is_missing(row.get("antal")):
         return f'<span class="tal saknas">{DASH}</span>'
-    return f'<span class="tal"{attrs(row_attrs(row, "antal"))}>{format_number(row["antal"], 0)}</span>'  # type: ignore[arg-type]
+    text = format_count(row["antal"], threshold=threshold)
+    return f'<span class="tal"{attrs(row_attrs(row, "antal"))}>{esc(text)}</span>'
 
 
 def target_html(value: float, ind: Indicator, *, skolform: str, grupp: str = "samtliga") -> str:

@@ -226,7 +226,7 @@ def test_figures_are_accessible_and_deterministic(gr_page, project):
         assert int(alt.group(3)) == 700  # 7 inches at 100 px per inch
     trend = next(f for f in figs if 'id="omrade-kunskapsresultat-trend"' in f)
     assert "Genomsnittligt meritvärde (17 ämnen) för Björkskolan var" in trend and "Riket låg på" in trend
-    assert "Det lokala målet är 235,0 poäng." in trend
+    assert "Det lokala målet är 235,0\u00a0poäng." in trend
     processed, params = project
     clear_cache()  # read and draw everything again: the same bytes
     again = unit_page(
