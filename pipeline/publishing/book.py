@@ -248,11 +248,13 @@ def _label(labels: Mapping[str, Any], *keys: str, default: str) -> str:
     return str(node)
 
 
-def va_model_table(va_modell: pd.DataFrame | None) -> Table | None:
+def va_model_table(va_modell: pd.DataFrame | None, labels: Mapping[str, Any] | None = None) -> Table | None:
     """Turn the processed ``va_modell`` frame into a text table for the appendix.
 
-    Columns are kept in their order; rows are sorted by every text column so the output is
-    deterministic; numbers are written with a decimal comma and six significant digits.
+    Columns are kept in their order and named for readers (``kolumner`` in ``labels.yml``: ``r2``
+    is "Förklaringsgrad (R²)"); the model and term codes are worded (``va_modeller``,
+    ``va_termer``); rows are sorted by every text column so the output is deterministic; numbers
+    are written by the one formatter with six significant digits.
     """
     if va_modell is None or va_modell.empty:
         return None
@@ -260,20 +262,30 @@ def va_model_table(va_modell: pd.DataFrame | None) -> Table | None:
     text_cols = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])]
     if text_cols:
         df = df.sort_values(text_cols, kind="stable")
+
+    def word(section: str, key: str) -> str:
+        for source in (labels or {}, fmt.default_labels()):
+            node = source.get(section) if isinstance(source, Mapping) else None
+            if isinstance(node, Mapping) and key in node:
+                return str(node[key])
+        return key
+
     rows = []
     for rec in df.itertuples(index=False):
         cells = []
-        for v in rec:
+        for col, v in zip(df.columns, rec, strict=True):
             if fmt.is_missing(v):
                 cells.append(fmt.DASH)
             elif isinstance(v, bool):
-                cells.append("ja" if v else "nej")
+                cells.append(word("ja_nej", "ja" if v else "nej"))
             elif isinstance(v, float):
                 cells.append(fmt.format_significant(v))
+            elif col in ("term", "modell"):
+                cells.append(word("va_termer" if col == "term" else "va_modeller", str(v)))
             else:
                 cells.append(str(v))
         rows.append(tuple(cells))
-    return Table(columns=tuple(str(c) for c in df.columns), rows=tuple(rows))
+    return Table(columns=tuple(word("kolumner", str(c)) for c in df.columns), rows=tuple(rows))
 
 
 def _one_year_change(
@@ -358,6 +370,7 @@ def build_method(
     installningar: Any,
     va_modell: pd.DataFrame | None = None,
     provenance: Mapping[str, Any] | None = None,
+    labels: Mapping[str, Any] | None = None,
 ) -> MethodAppendix:
     """Collect the method appendix: definitions, sources, thresholds, model, provenance.
 
@@ -399,7 +412,7 @@ def build_method(
         signifikansniva=float(installningar.signifikansniva),
         konfidensniva=float(installningar.konfidensniva),
         trend_ar=int(installningar.trend_ar),
-        va_model=va_model_table(va_modell),
+        va_model=va_model_table(va_modell, labels),
         provenance=tuple(rows),
     )
 
@@ -521,6 +534,7 @@ def build_book(
             installningar=params.installningar,
             va_modell=va_modell,
             provenance=provenance,
+            labels=labels,
         ),
         key_figures=compute_key_figures(
             indikatorer, lasar=lasar, skolformer=forms, registry=registry, forandringar=forandringar
