@@ -185,6 +185,7 @@ def executed(tmp_path_factory) -> dict[str, object]:
                     results[name] = exc
     finally:
         mp.undo()
+    results["_processed"] = processed
     return results
 
 
@@ -297,3 +298,23 @@ def test_every_number_shown_twice_is_written_the_same_way(executed):
     assert len(twice) > 50, "too few numbers shown twice for this test to mean anything"
     different = {k: v for k, v in seen.items() if len(v) > 1}
     assert different == {}
+
+    # the start page's key figures (site, PDF and book) write the huvudman's value as its table does
+    import pandas as pd
+
+    from pipeline.indicators.registry import load_indicator_registry
+    from pipeline.publishing.book import compute_key_figures
+    from pipeline.publishing.site import format_value
+
+    processed = Path(executed["_processed"])
+    key_figures = compute_key_figures(
+        pd.read_parquet(processed / "indikatorer.parquet"),
+        lasar=2024,
+        skolformer=["GR"],
+        registry=load_indicator_registry(),
+        forandringar=pd.read_parquet(processed / "forandringar.parquet"),
+    )
+    assert key_figures
+    for k in key_figures:
+        key = ("", k.indikator, "samtliga", "2024", "", "huvudman", "", "varde", "", repr(k.varde))
+        assert seen.get(key) == {format_value(k.varde, k.enhet, k.decimaler)}, k
