@@ -5,22 +5,24 @@ observations), then ``analys`` (the written analysis, with last year's developme
 up), then one section per quality area of the school form, in the registry's order. A quality area
 without data says so in words.
 
-HTML contract with the site renderer (``pipeline.publishing.site``)
-------------------------------------------------------------------
+Each section is a :class:`~pipeline.publishing.views.Section` view: its tidy rows (``.data``,
+Swedish column labels, rounded as shown), figures, sentences and footnotes, and its HTML made by
+the autoescaped macros of ``templates/views/`` (:mod:`pipeline.publishing.render`). A notebook
+displays it with ``show()``; the site, the PDF and the Quarto book are assembled from those
+outputs (:func:`pipeline.publishing.views.page_from_outputs`).
+
+HTML contract
+-------------
 - Headings are ``<h2>`` (one per section) and ``<h3>`` only; the site template provides the page's
-  single ``<h1>``. The page title travels in ``<header class="page-title" data-title="...">``
-  (with ``data-skolform``, ``data-skolenhetskod``, ``data-lasar``); the site turns ``data-title``
-  into the ``<h1>`` and may drop or keep the header's ``<p class="page-kicker">``.
+  single ``<h1>`` from the header output's metadata.
 - Each section is ``<section id="<id>" class="sektion" aria-labelledby="<id>-rubrik"
   data-sektion="<id>">`` with ``<h2 id="<id>-rubrik">``. Ids: ``sammanfattning``, ``analys``,
   ``omrade-<quality area id>``.
-- ``Page.sections_html()`` returns ``[(id, html), ...]``; the header is prepended to the first
-  entry's HTML, so a notebook that displays one output per section carries the title in its first
-  output.
 - Every number is a ``<span class="tal" data-...>`` described in :mod:`pipeline.publishing.tables`
   (``data-varde`` is exact and unrounded; ``data-kolumn`` says which column it holds).
 - Figures are ``<figure class="diagram">`` with an SVG data URI, alt text, ``<figcaption>`` and a
-  ``<details>`` data table. Nothing refers to a resource outside the fragment.
+  ``<details>`` data table; every table sits in a keyboard-scrollable region. Nothing refers to a
+  resource outside the fragment.
 """
 
 from __future__ import annotations
