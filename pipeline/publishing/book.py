@@ -14,7 +14,6 @@ produced.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from pipeline.errors import ConfigError
+from pipeline.publishing import format as fmt
 from pipeline.school_forms import SCHOOL_FORMS, get_school_form
 
 PageKind = Literal["start", "chapter", "unit", "method"]
@@ -219,14 +219,20 @@ class Book:
         """Pages whose job failed."""
         return tuple(p for p in self.pages() if p.failed)
 
-    def label(self, *keys: str, default: str) -> str:
-        """A reader-facing text from ``labels.yml`` (``default`` when it is not there)."""
-        node: Any = self.labels
-        for k in keys:
-            if not isinstance(node, Mapping) or k not in node:
-                return default
-            node = node[k]
-        return str(node)
+    def label(self, *keys: str, default: str | None = None) -> str:
+        """A reader-facing text from ``labels.yml``: the book's own labels, else the repository's
+        ``params/labels.yml``, else ``default``; a key found nowhere is a :class:`ConfigError`."""
+        for source in (self.labels, fmt.default_labels()):
+            node: Any = source
+            for k in keys:
+                if not isinstance(node, Mapping) or k not in node:
+                    break
+                node = node[k]
+            else:
+                return str(node)
+        if default is not None:
+            return default
+        raise ConfigError(f"params/labels.yml: no text at {'.'.join(keys)!r}; add it under that key.")
 
 
 def _sort_key(job: NotebookJob) -> tuple[str, str]:
@@ -242,15 +248,13 @@ def _label(labels: Mapping[str, Any], *keys: str, default: str) -> str:
     return str(node)
 
 
-def _format_float(x: float) -> str:
-    return f"{x:.6g}".replace(".", ",").replace("-", "−")
-
-
-def va_model_table(va_modell: pd.DataFrame | None) -> Table | None:
+def va_model_table(va_modell: pd.DataFrame | None, labels: Mapping[str, Any] | None = None) -> Table | None:
     """Turn the processed ``va_modell`` frame into a text table for the appendix.
 
-    Columns are kept in their order; rows are sorted by every text column so the output is
-    deterministic; numbers are written with a decimal comma and six significant digits.
+    Columns are kept in their order and named for readers (``kolumner`` in ``labels.yml``: ``r2``
+    is "Förklaringsgrad (R²)"); the model and term codes are worded (``va_modeller``,
+    ``va_termer``); rows are sorted by every text column so the output is deterministic; numbers
+    are written by the one formatter with six significant digits.
     """
     if va_modell is None or va_modell.empty:
         return None
@@ -258,20 +262,48 @@ def va_model_table(va_modell: pd.DataFrame | None) -> Table | None:
     text_cols = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])]
     if text_cols:
         df = df.sort_values(text_cols, kind="stable")
+
+    def word(section: str, key: str) -> str:
+        for source in (labels or {}, fmt.default_labels()):
+            node = source.get(section) if isinstance(source, Mapping) else None
+            if isinstance(node, Mapping) and key in node:
+                return str(node[key])
+        return key
+
     rows = []
     for rec in df.itertuples(index=False):
         cells = []
-        for v in rec:
-            if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
-                cells.append("–")
+        for col, v in zip(df.columns, rec, strict=True):
+            if fmt.is_missing(v):
+                cells.append(fmt.DASH)
             elif isinstance(v, bool):
-                cells.append("ja" if v else "nej")
+                cells.append(word("ja_nej", "ja" if v else "nej"))
             elif isinstance(v, float):
-                cells.append(_format_float(v))
+                cells.append(fmt.format_significant(v))
+            elif col in ("term", "modell"):
+                cells.append(word("va_termer" if col == "term" else "va_modeller", str(v)))
             else:
                 cells.append(str(v))
         rows.append(tuple(cells))
-    return Table(columns=tuple(str(c) for c in df.columns), rows=tuple(rows))
+    return Table(columns=tuple(word("kolumner", str(c)) for c in df.columns), rows=tuple(rows))
+
+
+def _one_year_change(
+    forandringar: pd.DataFrame | None, *, skolform: str, indikator: str, lasar: int
+) -> Mapping[str, Any] | None:
+    """The huvudman's one-year change of an indicator (``samtliga``) from the ``forandringar`` table."""
+    if forandringar is None or forandringar.empty:
+        return None
+    f = forandringar[
+        (forandringar["lasar"] == lasar)
+        & (forandringar["skolform"] == skolform)
+        & (forandringar["niva"] == "huvudman")
+        & (forandringar["indikator"] == indikator)
+        & (forandringar["grupp"] == "samtliga")
+    ]
+    if "typ" in f.columns:  # one-year change, not the trend period
+        f = f[f["typ"] == "ett_ar"]
+    return None if f.empty else f.iloc[0].to_dict()
 
 
 def compute_key_figures(
@@ -285,9 +317,10 @@ def compute_key_figures(
     """The start page's key figures: per school form, its main indicator at huvudman level.
 
     The main indicator is the first indicator of the school form (registry order) that has a
-    huvudman-level ``samtliga`` row in ``lasar``. The change is the difference from the previous
-    year's huvudman value; ``signifikant`` comes from ``forandringar`` when it is given (else
-    ``None``: the page then does not call the difference a change).
+    huvudman-level ``samtliga`` row in ``lasar``. The previous value, the change and
+    ``signifikant`` are read from the ``forandringar`` table (its one-year row), never recomputed
+    here; without such a row the key figure has no change, and where no test was possible
+    ``signifikant`` is ``None`` (the page then does not call the difference a change).
     """
     if indikatorer is None or indikatorer.empty:
         return ()
@@ -302,23 +335,15 @@ def compute_key_figures(
             if now.empty:
                 continue
             row = now.iloc[0]
-            prev = rows[rows["lasar"] == lasar - 1]
             varde = None if pd.isna(row["varde"]) else float(row["varde"])
-            forra = None if prev.empty or pd.isna(prev.iloc[0]["varde"]) else float(prev.iloc[0]["varde"])
-            sig = None
-            if forandringar is not None and {"signifikant", "indikator", "niva", "lasar"} <= set(forandringar.columns):
-                f = forandringar[
-                    (forandringar["lasar"] == lasar)
-                    & (forandringar["skolform"] == code)
-                    & (forandringar["niva"] == "huvudman")
-                    & (forandringar["indikator"] == ind.id)
-                    & (forandringar.get("grupp", "samtliga") == "samtliga")
-                ]
-                if "typ" in f.columns:  # one-year change, not the trend period
-                    f = f[f["typ"] == "ett_ar"]
-                untested = not f.empty and "test" in f.columns and str(f.iloc[0]["test"]) in {"ingen", ""}
-                if not f.empty and not untested and not pd.isna(f.iloc[0]["signifikant"]):
-                    sig = bool(f.iloc[0]["signifikant"])
+            change = _one_year_change(forandringar, skolform=code, indikator=ind.id, lasar=lasar)
+            forra = forandring = sig = None
+            if change is not None and varde is not None:
+                forra = None if pd.isna(change["varde_fran"]) else float(change["varde_fran"])
+                forandring = None if pd.isna(change["forandring"]) else float(change["forandring"])
+                tested = str(change.get("test") or "") not in {"ingen", ""}
+                if tested and not pd.isna(change.get("signifikant")):
+                    sig = bool(change["signifikant"])
             out.append(
                 KeyFigure(
                     skolform=code,
@@ -329,7 +354,7 @@ def compute_key_figures(
                     decimaler=ind.decimaler,
                     varde=varde,
                     forra=forra,
-                    forandring=None if varde is None or forra is None else varde - forra,
+                    forandring=forandring,
                     signifikant=sig,
                     undertryckt=bool(row.get("undertryckt", False)),
                 )
@@ -345,6 +370,7 @@ def build_method(
     installningar: Any,
     va_modell: pd.DataFrame | None = None,
     provenance: Mapping[str, Any] | None = None,
+    labels: Mapping[str, Any] | None = None,
 ) -> MethodAppendix:
     """Collect the method appendix: definitions, sources, thresholds, model, provenance.
 
@@ -386,7 +412,7 @@ def build_method(
         signifikansniva=float(installningar.signifikansniva),
         konfidensniva=float(installningar.konfidensniva),
         trend_ar=int(installningar.trend_ar),
-        va_model=va_model_table(va_modell),
+        va_model=va_model_table(va_modell, labels),
         provenance=tuple(rows),
     )
 
@@ -443,7 +469,9 @@ def build_book(
         key = (form.code, j.skolenhetskod)
         if key in seen:
             where = j.skolenhetskod or "huvudman overview"
-            raise ConfigError(f"Two notebook jobs for school form {form.code!r}, {where}: each page must come from one job.")
+            raise ConfigError(
+                f"Two notebook jobs for school form {form.code!r}, {where}: each page must come from one job."
+            )
         seen.add(key)
         by_form.setdefault(form.code, []).append(j)
 
@@ -479,14 +507,18 @@ def build_book(
             )
             for j in sorted((j for j in form_jobs if not j.is_overview), key=_sort_key)
         )
-        chapters.append(Chapter(skolform=code, name=form.name, slug=form.slug, overview=overview, units=units))
+        chapters.append(
+            Chapter(skolform=code, name=form.name, slug=form.slug, overview=overview, units=units)
+        )
 
     title = _label(labels, "publicering", "rapport_titel", default="Kvalitetsrapport {lasar}").format(
         lasar=lasar, huvudman=huvudman
     )
     start = Page(kind="start", title=title, href=START_FILE)
     method_page = Page(
-        kind="method", title=_label(labels, "publicering", "metod_titel", default="Metod och data"), href=METHOD_FILE
+        kind="method",
+        title=_label(labels, "publicering", "metod_titel", default="Metod och data"),
+        href=METHOD_FILE,
     )
     forms = tuple(ch.skolform for ch in chapters)
     return Book(
@@ -502,6 +534,7 @@ def build_book(
             installningar=params.installningar,
             va_modell=va_modell,
             provenance=provenance,
+            labels=labels,
         ),
         key_figures=compute_key_figures(
             indikatorer, lasar=lasar, skolformer=forms, registry=registry, forandringar=forandringar

@@ -90,11 +90,8 @@ class PageContext:
 
     def fmt(self, ind: Indicator, value: float | None, *, words: bool = True) -> str:
         """A value with its unit in words, for sentences: ``231,4 poäng``, ``87,5 %``."""
-        text = format_number(value, ind.decimaler)
-        if ind.enhet == "procent":
-            return text + "\u00a0%"
-        word = self.unit_word(ind) if words else ""
-        return f"{text} {word}".strip()
+        unit = "procent" if ind.enhet == "procent" else (self.unit_word(ind) if words else "")
+        return format_number(value, ind.decimaler, unit)
 
     # ------------------------------------------------------------------ lookups
     @property
@@ -137,7 +134,9 @@ class PageContext:
         ind = self.indikatorer
         return self._memoised(
             ("unit_codes", skolform),
-            lambda: frozenset(ind.loc[(ind["skolform"] == skolform) & (ind["niva"] == "enhet"), "skolenhetskod"]),
+            lambda: frozenset(
+                ind.loc[(ind["skolform"] == skolform) & (ind["niva"] == "enhet"), "skolenhetskod"]
+            ),
         )
 
     def _index(self) -> dict[tuple[str, str, str, str], np.ndarray]:
@@ -183,7 +182,9 @@ class PageContext:
 
     def slice(self, skolform: str, lasar: int) -> Slice:
         """The rows, changes and comparisons of one school form and läsår (built once)."""
-        return self._memoised(("slice", skolform, int(lasar)), lambda: _build_slice(self, skolform, int(lasar)))
+        return self._memoised(
+            ("slice", skolform, int(lasar)), lambda: _build_slice(self, skolform, int(lasar))
+        )
 
     def year_frames(self, skolform: str, lasar: int) -> tuple[pd.DataFrame, pd.DataFrame | None]:
         """The indicator rows and the changes (ending in ``lasar``) of one school form and läsår."""
@@ -199,7 +200,15 @@ class PageContext:
         return self._memoised(("year_frames", skolform, int(lasar)), build)
 
     def change(
-        self, *, typ: str, skolform: str, niva: str, skolenhetskod: str, indikator: str, grupp: str, lasar: int
+        self,
+        *,
+        typ: str,
+        skolform: str,
+        niva: str,
+        skolenhetskod: str,
+        indikator: str,
+        grupp: str,
+        lasar: int,
     ) -> dict | None:
         """The change (``ett_ar``/``period``) ending in ``lasar``, if there is one."""
         return self.changes(skolform, lasar).get((typ, niva, skolenhetskod, indikator, grupp))

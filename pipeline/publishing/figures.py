@@ -12,11 +12,9 @@ and line style, so meaning never depends on colour; figures are closed after ren
 
 from __future__ import annotations
 
-import base64
 import io
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import matplotlib
 
@@ -24,12 +22,15 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
+from markupsafe import Markup  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 from pipeline.indicators.registry import Indicator  # noqa: E402
 from pipeline.publishing.context import PageContext  # noqa: E402
-from pipeline.publishing.format import attrs, esc, exact, format_number  # noqa: E402
+from pipeline.publishing.format import exact, format_number  # noqa: E402
+from pipeline.publishing.render import M  # noqa: E402
 from pipeline.publishing.tables import Notes, html_table, interval_html, value_html  # noqa: E402
+from pipeline.publishing.views import FigureView  # noqa: E402
 
 #: Okabe-Ito: black, orange, sky blue, bluish green, yellow, blue, vermillion, reddish purple.
 OKABE_ITO = ("#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7")
@@ -58,32 +59,8 @@ _RC = {
 }
 
 
-@dataclass(frozen=True)
-class Figure:
-    """A rendered figure with its accessible text."""
-
-    id: str
-    svg: bytes
-    alt: str
-    caption: str
-    table_html: str
-    summary: str = "Visa data för diagrammet"
-
-    def to_html(self) -> str:
-        """``<figure>`` with the image (data URI), alt text, caption and the data behind it."""
-        data = base64.b64encode(self.svg).decode("ascii")
-        width, height = svg_size(self.svg)
-        return (
-            f'<figure class="diagram" id="{esc(self.id)}">'
-            f'<img src="data:image/svg+xml;base64,{data}" alt="{esc(self.alt)}" '
-            f'width="{width}" height="{height}">'
-            f"<figcaption>{esc(self.caption)}</figcaption>"
-            f"<details><summary>{esc(self.summary)}</summary>{self.table_html}</details>"
-            f"</figure>"
-        )
-
-    def _repr_html_(self) -> str:
-        return self.to_html()
+#: A rendered figure (see :class:`pipeline.publishing.views.FigureView`).
+Figure = FigureView
 
 
 _SVG_SIZE = re.compile(rb'<svg[^>]*?width="([0-9.]+)pt" height="([0-9.]+)pt"')
@@ -268,7 +245,7 @@ def trend_figure(
     by_year = {niva: _by_year(frame) for niva, frame in frames.items()}
     rows = []
     for y in years:
-        cells = [esc(ctx.lasar_text(y))]
+        cells = [ctx.lasar_text(y)]
         for niva, _code, _name in levels:
             hit = by_year[niva].get(y)
             cells.append(value_html(hit, ind, notes) if hit is not None else "–")
@@ -288,7 +265,7 @@ def trend_figure(
         till=ctx.lasar_text(years[-1]),
     )
     table = html_table(caption=caption, columns=columns, rows=rows)
-    return Figure(fig_id, svg, " ".join(alt), caption, table, ctx.label("figur", "visa_data"))
+    return FigureView(fig_id, svg, " ".join(alt), caption, table, ctx.label("figur", "visa_data"))
 
 
 # ----------------------------------------------------------------------------------- caterpillar
@@ -318,7 +295,15 @@ def caterpillar_figure(
     hm_value = _reference_value(ind, hm)
     if _one_row(ctx, highlight, len(shown)):
         return _position_figure(
-            ctx, ind=ind, sel=sel, shown=shown, hm=hm, lasar=lasar, fig_id=fig_id, notes=notes, highlight=highlight
+            ctx,
+            ind=ind,
+            sel=sel,
+            shown=shown,
+            hm=hm,
+            lasar=lasar,
+            fig_id=fig_id,
+            notes=notes,
+            highlight=highlight,
         )
 
     fig, ax = _new_figure(height=max(2.4, 0.45 * len(shown) + 1.2))
@@ -369,9 +354,9 @@ def caterpillar_figure(
 
     rows = []
     for rec in sel.sort_values(["namn", "skolenhetskod"]).to_dict("records"):
-        rows.append([esc(rec["namn"]), value_html(rec, ind, notes), interval_html(rec, ind)])
+        rows.append([rec["namn"], value_html(rec, ind, notes), interval_html(rec, ind)])
     for rec in hm.to_dict("records"):
-        rows.append([esc(ctx.huvudman_namn), value_html(rec, ind, notes), interval_html(rec, ind)])
+        rows.append([ctx.huvudman_namn, value_html(rec, ind, notes), interval_html(rec, ind)])
     caption = ctx.label("figur", "caterpillar_caption", indikator=ind.label, lasar_text=ctx.lasar_text(lasar))
     table = html_table(
         caption=caption,
@@ -382,7 +367,7 @@ def caterpillar_figure(
         ],
         rows=rows,
     )
-    return Figure(fig_id, svg, alt, caption, table, ctx.label("figur", "visa_data"))
+    return FigureView(fig_id, svg, alt, caption, table, ctx.label("figur", "visa_data"))
 
 
 # ----------------------------------------------------------------------------- one unit among many
@@ -414,7 +399,9 @@ def _strip_axes(values: Sequence[float]) -> tuple[plt.Figure, plt.Axes]:
     return fig, ax
 
 
-def _finish_strip(fig: plt.Figure, ax: plt.Axes, formatter: FuncFormatter, xlabel: str, handles: list) -> None:
+def _finish_strip(
+    fig: plt.Figure, ax: plt.Axes, formatter: FuncFormatter, xlabel: str, handles: list
+) -> None:
     ax.set_yticks([])
     ax.set_ylim(-0.6, 0.6)
     ax.spines["left"].set_visible(False)
@@ -448,7 +435,9 @@ def _legend_handles(ctx: PageContext, unit_label: str, reference: tuple[str, str
     colour, _m, _ls = STYLE["enhet"]
     handles = []
     if unit_label:
-        handles.append(Line2D([], [], marker="D", color=colour, linestyle="none", markersize=9, label=unit_label))
+        handles.append(
+            Line2D([], [], marker="D", color=colour, linestyle="none", markersize=9, label=unit_label)
+        )
     others = ctx.label("figur", "ovriga_enheter" if unit_label else "alla_enheter")
     handles.append(Line2D([], [], marker="o", color=_OTHERS, linestyle="none", markersize=5, label=others))
     if reference is not None:
@@ -468,21 +457,25 @@ def _quantiles(values: Sequence[float]) -> dict[str, float]:
     }
 
 
-def _derived_html(value: float, decimals: int, suffix: str, **key: str) -> str:
+def _derived_html(value: float, decimals: int, suffix: str, **key: str) -> Markup:
     """A number computed from the units' published values (a quartile, a count)."""
     a = {"data-kalla": "fordelning", **{f"data-{k}": v for k, v in key.items()}, "data-varde": exact(value)}
-    return f'<span class="tal"{attrs(a)}>{esc(format_number(value, decimals) + suffix)}</span>'
+    return M.tal(a, format_number(value, decimals) + suffix)
 
 
 def _distribution_rows(
     ctx: PageContext, q: dict[str, float], n: int, *, decimals: int, suffix: str, **key: str
-) -> list[list[str]]:
+) -> list[list]:
     rows = [
-        [esc(ctx.label("figur", "fordelning", k)), _derived_html(v, decimals, suffix, kolumn=k, **key), "–"]
+        [ctx.label("figur", "fordelning", k), _derived_html(v, decimals, suffix, kolumn=k, **key), "–"]
         for k, v in q.items()
     ]
     rows.append(
-        [esc(ctx.label("figur", "fordelning", "antal")), _derived_html(n, 0, "", kolumn="antal_enheter", **key), "–"]
+        [
+            ctx.label("figur", "fordelning", "antal"),
+            _derived_html(n, 0, "", kolumn="antal_enheter", **key),
+            "–",
+        ]
     )
     return rows
 
@@ -513,7 +506,17 @@ def _position_figure(
         v = float(rec["varde"])
         lo = 0.0 if pd.isna(rec["ki_lag"]) else max(v - float(rec["ki_lag"]), 0.0)
         hi = 0.0 if pd.isna(rec["ki_hog"]) else max(float(rec["ki_hog"]) - v, 0.0)
-        ax.errorbar([v], [0], xerr=[[lo], [hi]], fmt="D", markersize=10, color=colour, ecolor=colour, capsize=4, zorder=5)
+        ax.errorbar(
+            [v],
+            [0],
+            xerr=[[lo], [hi]],
+            fmt="D",
+            markersize=10,
+            color=colour,
+            ecolor=colour,
+            capsize=4,
+            zorder=5,
+        )
     reference = None
     if hm_value is not None:
         hc, _hm, hls = STYLE["huvudman"]
@@ -552,12 +555,9 @@ def _position_figure(
         alt += " " + ctx.label("figur", "position_alt_huvudman", huvudman=ctx.fmt(ind, hm_value))
 
     own = sel[sel["skolenhetskod"] == highlight] if highlight else sel.iloc[0:0]
-    rows = [
-        [esc(name), value_html(rec, ind, notes), interval_html(rec, ind)]
-        for rec in own.to_dict("records")
-    ]
+    rows = [[name, value_html(rec, ind, notes), interval_html(rec, ind)] for rec in own.to_dict("records")]
     for rec in hm.to_dict("records"):
-        rows.append([esc(ctx.huvudman_namn), value_html(rec, ind, notes), interval_html(rec, ind)])
+        rows.append([ctx.huvudman_namn, value_html(rec, ind, notes), interval_html(rec, ind)])
     suffix = " %" if ind.enhet == "procent" else ""
     rows += _distribution_rows(
         ctx,
@@ -579,10 +579,14 @@ def _position_figure(
     )
     table = html_table(
         caption=caption,
-        columns=[ctx.label("figur", "fordelning_rubrik"), ctx.label("tabell", "varde"), ctx.label("tabell", "intervall")],
+        columns=[
+            ctx.label("figur", "fordelning_rubrik"),
+            ctx.label("tabell", "varde"),
+            ctx.label("tabell", "intervall"),
+        ],
         rows=rows,
     )
-    return Figure(fig_id, svg, alt, caption, table, ctx.label("figur", "visa_data"))
+    return FigureView(fig_id, svg, alt, caption, table, ctx.label("figur", "visa_data"))
 
 
 # ------------------------------------------------------------------------------------- value added
@@ -604,13 +608,13 @@ def _va_assessment(rec: dict) -> str:
 _VA_SHAPES = {"over": ("^", "#009E73"), "under": ("v", "#D55E00"), "som_forvantat": ("o", "#0072B2")}
 
 
-def _va_cells(ctx: PageContext, rec: dict, lasar: int) -> list[str]:
+def _va_cells(ctx: PageContext, rec: dict, lasar: int) -> list:
     base = {"data-kalla": "va_enheter", "data-skolenhetskod": rec["skolenhetskod"], "data-lasar": str(lasar)}
-    cells = [esc(rec["namn"])]
+    cells = [rec["namn"]]
     for col in ("residual", "ki_lag", "ki_hog"):
         a = {**base, "data-kolumn": col, "data-varde": exact(rec[col])}
-        cells.append(f'<span class="tal"{attrs(a)}>{format_number(rec[col], 1)}</span>')
-    cells.append(esc(ctx.label("figur", "va_bedomning", rec["bed"])))
+        cells.append(M.tal(a, format_number(rec[col], 1)))
+    cells.append(ctx.label("figur", "va_bedomning", rec["bed"]))
     return cells
 
 
@@ -622,7 +626,7 @@ def _va_result(
         ctx.label("figur", key) for key in ("va_axel", "va_lag", "va_hog", "va_bedomning_kolumn")
     ]
     table = html_table(caption=caption, columns=columns, rows=rows)
-    return Figure(fig_id, svg, alt, caption, table, ctx.label("figur", "visa_data"))
+    return FigureView(fig_id, svg, alt, caption, table, ctx.label("figur", "visa_data"))
 
 
 def _va_position_figure(
@@ -653,7 +657,9 @@ def _va_position_figure(
     if mine:
         handles[0].set_marker(_VA_SHAPES[mine[0]["bed"]][0])
         handles[0].set_color(_VA_SHAPES[mine[0]["bed"]][1])
-    _finish_strip(fig, ax, FuncFormatter(lambda v, _p: format_number(v, 1)), ctx.label("figur", "va_axel"), handles)
+    _finish_strip(
+        fig, ax, FuncFormatter(lambda v, _p: format_number(v, 1)), ctx.label("figur", "va_axel"), handles
+    )
     svg = render_svg(fig)
 
     counts = {k: sum(r["bed"] == k for r in records) for k in _VA_SHAPES}
@@ -682,10 +688,12 @@ def _va_position_figure(
     q = _quantiles([float(r["residual"]) for r in records])
     key = {"indikator": "foradlingsvarde_residual", "lasar": str(lasar), "skolform": skolform}
     for k, v in q.items():
-        rows.append([esc(ctx.label("figur", "fordelning", k)), _derived_html(v, 1, "", kolumn=k, **key), "–", "–", "–"])
+        rows.append(
+            [ctx.label("figur", "fordelning", k), _derived_html(v, 1, "", kolumn=k, **key), "–", "–", "–"]
+        )
     rows.append(
         [
-            esc(ctx.label("figur", "fordelning", "antal")),
+            ctx.label("figur", "fordelning", "antal"),
             _derived_html(len(records), 0, "", kolumn="antal_enheter", **key),
             "–",
             "–",
@@ -736,7 +744,9 @@ def va_figure(
     for rec in records:
         rec["bed"] = _va_assessment(rec)
     if _one_row(ctx, highlight, len(records)):
-        return _va_position_figure(ctx, records=records, skolform=skolform, lasar=lasar, fig_id=fig_id, highlight=highlight)
+        return _va_position_figure(
+            ctx, records=records, skolform=skolform, lasar=lasar, fig_id=fig_id, highlight=highlight
+        )
 
     fig, ax = _new_figure(height=max(2.4, 0.45 * len(records) + 1.2))
     shapes = _VA_SHAPES
@@ -787,7 +797,9 @@ def va_figure(
         under=counts["under"],
         som=counts["som_forvantat"],
     )
-    rows = [_va_cells(ctx, rec, lasar) for rec in sorted(records, key=lambda r: (r["namn"], r["skolenhetskod"]))]
+    rows = [
+        _va_cells(ctx, rec, lasar) for rec in sorted(records, key=lambda r: (r["namn"], r["skolenhetskod"]))
+    ]
     caption = ctx.label("figur", "va_caption", lasar_text=ctx.lasar_text(lasar))
     return _va_result(ctx, fig_id, svg, alt, caption, ctx.label("tabell", "enhet"), rows)
 
@@ -873,7 +885,7 @@ def gap_figure(
     by_year = {g: _by_year(frame) for g, frame in groups.items()}
     rows = []
     for y in years:
-        cells = [esc(ctx.lasar_text(y))]
+        cells = [ctx.lasar_text(y)]
         for g in ("flickor", "pojkar"):
             hit = by_year[g].get(y)
             cells.append(value_html(hit, ind, notes) if hit is not None else "–")
@@ -884,4 +896,4 @@ def gap_figure(
         columns=[ctx.label("tabell", "lasar"), ctx.group_label("flickor"), ctx.group_label("pojkar")],
         rows=rows,
     )
-    return Figure(fig_id, svg, alt.strip(), caption, table, ctx.label("figur", "visa_data"))
+    return FigureView(fig_id, svg, alt.strip(), caption, table, ctx.label("figur", "visa_data"))

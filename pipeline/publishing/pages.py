@@ -5,46 +5,54 @@ observations), then ``analys`` (the written analysis, with last year's developme
 up), then one section per quality area of the school form, in the registry's order. A quality area
 without data says so in words.
 
-HTML contract with the site renderer (``pipeline.publishing.site``)
-------------------------------------------------------------------
+Each section is a :class:`~pipeline.publishing.views.Section` view: its tidy rows (``.data``,
+Swedish column labels, rounded as shown), figures, sentences and footnotes, and its HTML made by
+the autoescaped macros of ``templates/views/`` (:mod:`pipeline.publishing.render`). A notebook
+displays it with ``show()``; the site, the PDF and the Quarto book are assembled from those
+outputs (:func:`pipeline.publishing.views.page_from_outputs`).
+
+HTML contract
+-------------
 - Headings are ``<h2>`` (one per section) and ``<h3>`` only; the site template provides the page's
-  single ``<h1>``. The page title travels in ``<header class="page-title" data-title="...">``
-  (with ``data-skolform``, ``data-skolenhetskod``, ``data-lasar``); the site turns ``data-title``
-  into the ``<h1>`` and may drop or keep the header's ``<p class="page-kicker">``.
+  single ``<h1>`` from the header output's metadata.
 - Each section is ``<section id="<id>" class="sektion" aria-labelledby="<id>-rubrik"
   data-sektion="<id>">`` with ``<h2 id="<id>-rubrik">``. Ids: ``sammanfattning``, ``analys``,
   ``omrade-<quality area id>``.
-- ``Page.sections_html()`` returns ``[(id, html), ...]``; the header is prepended to the first
-  entry's HTML, so a notebook that displays one output per section carries the title in its first
-  output.
 - Every number is a ``<span class="tal" data-...>`` described in :mod:`pipeline.publishing.tables`
   (``data-varde`` is exact and unrounded; ``data-kolumn`` says which column it holds).
 - Figures are ``<figure class="diagram">`` with an SVG data URI, alt text, ``<figcaption>`` and a
-  ``<details>`` data table. Nothing refers to a resource outside the fragment.
+  ``<details>`` data table; every table sits in a keyboard-scrollable region. Nothing refers to a
+  resource outside the fragment.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
+
+import pandas as pd
+from markupsafe import Markup
 
 from pipeline.errors import DataValidationError, UnknownIndicatorError
 from pipeline.indicators.registry import Indicator
 from pipeline.publishing import figures
 from pipeline.publishing.analyses import HEADINGS, load_analysis, render_markdown
 from pipeline.publishing.context import PageContext, Slice, load_context
-from pipeline.publishing.format import attrs, esc, exact, format_number, is_missing
+from pipeline.publishing.format import exact, format_number, is_missing, round_value
+from pipeline.publishing.render import M, fill, join
 from pipeline.publishing.tables import (
     Notes,
     antal_html,
     change_number_html,
     html_table,
     interval_html,
+    note_items,
     notes_html,
     target_html,
     value_html,
 )
+from pipeline.publishing.views import FigureView, Page, Section
 from pipeline.school_forms import UNIT_COMPARISON_AREAS, get_school_form
 
 #: How many key figures the summary shows (one per quality area, in area order).
@@ -53,53 +61,36 @@ KEY_FIGURES = 6
 MAX_OBSERVATIONS = 8
 
 
-@dataclass(frozen=True)
-class Section:
-    """One section of a page."""
-
-    id: str
-    title: str
-    html: str
-    has_data: bool = True
-
-    def _repr_html_(self) -> str:
-        return self.html
-
-
-@dataclass(frozen=True)
-class Page:
-    """A rendered page: title, header and sections (see the module docstring for the HTML)."""
-
-    title: str
-    skolform: str
-    skolenhetskod: str
-    lasar: int
-    header_html: str
-    sections: tuple[Section, ...]
-
-    def sections_html(self) -> list[tuple[str, str]]:
-        """``[(section id, html)]``, with the page header prepended to the first section."""
-        out = [(s.id, s.html) for s in self.sections]
-        if out:
-            out[0] = (out[0][0], self.header_html + out[0][1])
-        return out
-
-    def _repr_html_(self) -> str:
-        return f'<div class="kvalitetssida" lang="sv">{self.header_html}{"".join(s.html for s in self.sections)}</div>'
-
-
 def _has_value(row: Mapping | None) -> bool:
     return row is not None and (not is_missing(row.get("varde")) or bool(row.get("markering")))
 
 
 # --------------------------------------------------------------------------------------- pieces
-def _section(sid: str, title: str, body: str, *, has_data: bool = True, area: str = "") -> Section:
-    extra = f' data-omrade="{esc(area)}"' if area else ""
-    html = (
-        f'<section id="{sid}" class="sektion" aria-labelledby="{sid}-rubrik" data-sektion="{sid}"{extra}>'
-        f'<h2 id="{sid}-rubrik">{esc(title)}</h2>{body}</section>'
+def _section(
+    sid: str,
+    title: str,
+    before: list,
+    *,
+    figures_: tuple = (),
+    after: list | None = None,
+    has_data: bool = True,
+    area: str = "",
+    data: pd.DataFrame | None = None,
+    sentences: tuple[str, ...] = (),
+    footnotes: tuple[str, ...] = (),
+) -> Section:
+    return Section(
+        id=sid,
+        title=title,
+        before=join(before),
+        figures=tuple(figures_),
+        after=join(after or []),
+        has_data=has_data,
+        area=area,
+        data=data if data is not None else pd.DataFrame(),
+        sentences=sentences,
+        footnotes=footnotes,
     )
-    return Section(sid, title, html, has_data)
 
 
 def _note_texts(ctx: PageContext) -> dict[str, str]:
@@ -114,49 +105,52 @@ def _untested(change: Mapping) -> bool:
     return change.get("riktning_bedomning") == "ej_testad" or change.get("test") in ("ingen", "", None)
 
 
-def _change_short(ctx: PageContext, change: Mapping | None, ind: Indicator) -> str:
+def _change_short(ctx: PageContext, change: Mapping | None, ind: Indicator) -> Markup:
     if change is None or is_missing(change.get("forandring")):
-        return esc(ctx.label("forandring", "saknas"))
+        return Markup.escape(ctx.label("forandring", "saknas"))
     number = change_number_html(change, ind)
     unit = ctx.unit_word(ind, change=True)
-    delta = number + (f" {esc(unit)}" if unit else "")
+    delta = join([number, unit], "\u00a0") if unit else number
     if _untested(change):
         key = "ej_testad"
     elif bool(change.get("signifikant")):
         key = "okning" if float(change["forandring"]) > 0 else "minskning"
     else:
         key = "ingen"
-    return esc(ctx.params.label("forandring_kort", key)).format(delta=delta)
+    return fill(ctx.params.label("forandring_kort", key), delta=delta)
 
 
-def _change_sentence(ctx: PageContext, change: Mapping, ind: Indicator) -> str:
-    """The full change statement; a change is worded as one only when the test says so."""
+def _change_sentence(ctx: PageContext, change: Mapping, ind: Indicator) -> tuple[Markup, str]:
+    """The full change statement, as HTML (the number as a number element) and as plain text;
+    a change is worded as one only when the test says so."""
     period = change.get("typ") == "period"
     sig = bool(change.get("signifikant"))
     value = float(change["forandring"])
+    signed = True
     if _untested(change):
         key = "ej_testad"
-        number = change_number_html(change, ind, signed=True)
     elif sig:
         key = "okning" if value > 0 else "minskning"
-        number = change_number_html(change, ind, signed=False)
+        signed = False
     else:
         key = "ingen"
-        number = change_number_html(change, ind, signed=True)
     if period:
         key = f"period_{key}"
-    template = esc(ctx.params.label("forandring", key))
-    return (
-        template.format(
-            delta=number,
-            enhet=esc(ctx.unit_word(ind, change=True)),
-            fran=esc(ctx.lasar_text(int(change["lasar_fran"]))),
-            till=esc(ctx.lasar_text(int(change["lasar_till"]))),
-            test=esc(change.get("test") or ""),
-        )
-        .replace(" )", ")")
-        .replace("  ", " ")
+    template = ctx.params.label("forandring", key)
+    unit = ctx.unit_word(ind, change=True)
+    if not unit:  # a unit-less value: no word, and no space before it
+        template = template.replace(" {enhet}", "{enhet}")
+    if not change.get("test"):
+        template = template.replace(", {test})", ")").replace(" ({test})", "")
+    words = dict(
+        enhet=unit,
+        fran=ctx.lasar_text(int(change["lasar_fran"])),
+        till=ctx.lasar_text(int(change["lasar_till"])),
+        test=change.get("test") or "",
     )
+    number = change_number_html(change, ind, signed=signed)
+    text = format_number(value if signed else abs(value), ind.decimaler, sign=signed)
+    return fill(template, delta=number, **words), template.format(delta=text, **words)
 
 
 def _reference_levels(ctx: PageContext, sl: Slice, *, unit: bool) -> list[tuple[str, str]]:
@@ -180,8 +174,11 @@ def _indicator_table(
     kod: str,
     caption: str,
     notes: Notes,
-) -> str:
+) -> tuple[Markup, pd.DataFrame]:
+    """The table of a section and its tidy rows (Swedish column labels, values rounded as shown;
+    a hidden value and a count under the threshold are empty)."""
     levels = _reference_levels(ctx, sl, unit=niva == "enhet")
+    threshold = ctx.params.installningar.undertryck_min_antal
     columns = [
         ctx.label("tabell", "indikator"),
         ctx.label("tabell", "varde"),
@@ -192,42 +189,76 @@ def _indicator_table(
         ctx.label("tabell", "mal"),
     ]
     rows = []
+    records = []
     for ind in inds:
         row = sl.rows.get((niva, kod, ind.id, "samtliga"))
+        change = sl.changes.get(("ett_ar", niva, kod, ind.id, "samtliga"))
         cells = [
-            esc(ind.label),
+            ind.label,
             value_html(row, ind, notes),
             interval_html(row, ind),
-            antal_html(row),
-            _change_short(ctx, sl.changes.get(("ett_ar", niva, kod, ind.id, "samtliga")), ind),
+            antal_html(row, threshold=threshold),
+            _change_short(ctx, change, ind),
         ]
-        for ref_niva, _ in levels:
-            ref = sl.rows.get((ref_niva, "", ind.id, "samtliga"))
+        shown = _shown(row)
+        antal = None if row is None or is_missing(row.get("antal")) else float(row["antal"])  # type: ignore[arg-type]
+        rec: dict[str, object] = {
+            columns[0]: ind.label,
+            columns[1]: round_value(row.get("varde"), ind.decimaler) if shown else None,  # type: ignore[union-attr]
+            f"{columns[2]} ({ctx.label('tabell', 'lag')})": round_value(row.get("ki_lag"), ind.decimaler)
+            if shown
+            else None,  # type: ignore[union-attr]
+            f"{columns[2]} ({ctx.label('tabell', 'hog')})": round_value(row.get("ki_hog"), ind.decimaler)
+            if shown
+            else None,  # type: ignore[union-attr]
+            columns[3]: None if antal is None or antal < threshold else int(antal),
+            columns[4]: None
+            if change is None or is_missing(change.get("forandring"))
+            else round_value(change["forandring"], ind.decimaler),
+        }
+        for (_niva, label), ref in zip(
+            levels, [sl.rows.get((lv, "", ind.id, "samtliga")) for lv, _ in levels], strict=True
+        ):
             cells.append(value_html(ref, ind, notes))
+            rec[label] = round_value(ref.get("varde"), ind.decimaler) if _shown(ref) else None  # type: ignore[union-attr]
         mal = ctx.target(ind.id, skolform)
-        cells.append(target_html(mal.varde, ind, skolform=skolform) if mal else esc("–"))
+        cells.append(target_html(mal.varde, ind, skolform=skolform) if mal else "–")
+        rec[columns[-1]] = mal.varde if mal else None
         rows.append(cells)
-    return html_table(caption=caption, columns=columns, rows=rows)
+        records.append(rec)
+    return html_table(caption=caption, columns=columns, rows=rows), pd.DataFrame.from_records(records)
 
 
-def _period_changes(ctx: PageContext, sl: Slice, inds: list[Indicator], *, niva: str, kod: str) -> str:
+def _shown(row: Mapping | None) -> bool:
+    """A value a reader may see (present, not hidden)."""
+    return row is not None and not bool(row.get("undertryckt")) and not is_missing(row.get("varde"))
+
+
+def _period_changes(
+    ctx: PageContext, sl: Slice, inds: list[Indicator], *, niva: str, kod: str, sentences: list[str]
+) -> Markup:
+    """The period changes, one sentence each, written once from the ``forandringar`` table."""
     items = []
     for ind in inds:
         change = sl.changes.get(("period", niva, kod, ind.id, "samtliga"))
         if change is None or is_missing(change.get("forandring")):
             continue
-        sentence = _change_sentence(ctx, change, ind)
-        items.append(f'<li data-indikator="{esc(ind.id)}">{esc(ind.kort or ind.label)}: {sentence}</li>')
+        html, text = _change_sentence(ctx, change, ind)
+        sentence = join([ind.kort or ind.label, ": ", html])
+        sentences.append(f"{ind.kort or ind.label}: {text}")
+        items.append(({"data-indikator": ind.id}, sentence))
     if not items:
-        return ""
-    return f'<h3>{esc(ctx.label("sida_extra", "forandringar_rubrik"))}</h3><ul class="forandringar">{"".join(items)}</ul>'
+        return Markup("")
+    return join([M.h3(ctx.label("sida_extra", "forandringar_rubrik")), M.ul(items, "forandringar")])
 
 
-def _comparisons(ctx: PageContext, sl: Slice, inds: list[Indicator], *, niva: str, kod: str) -> str:
+def _comparisons(
+    ctx: PageContext, sl: Slice, inds: list[Indicator], *, niva: str, kod: str, sentences: list[str]
+) -> Markup:
     """Sentences for the differences against riket (and, for a unit, the huvudman) that a test
     says are real; one closing sentence for the rest. Empty without ``jamforelser``."""
     if not sl.comparisons:
-        return ""
+        return Markup("")
     references = (["huvudman"] if niva == "enhet" else []) + ["jamforelse", "riket"]
     items, rest = [], []
     for ref in references:
@@ -253,31 +284,32 @@ def _comparisons(ctx: PageContext, sl: Slice, inds: list[Indicator], *, niva: st
                 "data-kolumn": "skillnad",
                 "data-varde": exact(row["skillnad"]),
             }
-            number = f'<span class="tal"{attrs(a)}>{esc(format_number(abs(float(row["skillnad"])), ind.decimaler))}</span>'
+            text = format_number(abs(float(row["skillnad"])), ind.decimaler)
             key = "hogre" if float(row["skillnad"]) > 0 else "lagre"
-            items.append(
-                "<li>"
-                + esc(ctx.params.label("jamforelse", key))
-                .format(
-                    indikator=esc(ind.kort or ind.label),
-                    skillnad=number,
-                    enhet=esc(ctx.unit_word(ind, change=True)),
-                    referens=esc(name),
-                    test=esc(row.get("test") or ""),
-                )
-                .replace(" )", ")")
-                .replace("  ", " ")
-                + "</li>"
+            template = ctx.params.label("jamforelse", key)
+            unit = ctx.unit_word(ind, change=True)
+            if not unit:
+                template = template.replace(" {enhet}", "{enhet}")
+            if not row.get("test"):
+                template = template.replace(", {test})", ")").replace(" ({test})", "")
+            words = dict(
+                indikator=ind.kort or ind.label, enhet=unit, referens=name, test=row.get("test") or ""
             )
+            items.append(({}, fill(template, skillnad=M.tal(a, text), **words)))
+            sentences.append(template.format(skillnad=text, **words))
         if any_row:
             rest.append(name)
     if not rest:
-        return ""
-    parts = [f"<h3>{esc(ctx.label('jamforelse', 'rubrik'))}</h3>"]
-    if items:
-        parts.append(f'<ul class="jamforelser">{"".join(items)}</ul>')
-    parts.append(f"<p>{esc(ctx.label('jamforelse', 'ovriga', referenser=' och '.join(rest)))}</p>")
-    return "".join(parts)
+        return Markup("")
+    closing = ctx.label("jamforelse", "ovriga", referenser=" och ".join(rest))
+    sentences.append(closing)
+    return join(
+        [
+            M.h3(ctx.label("jamforelse", "rubrik")),
+            M.ul(items, "jamforelser") if items else "",
+            M.p(closing),
+        ]
+    )
 
 
 def _lower_first(text: str) -> str:
@@ -287,31 +319,24 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
-def _no_data(ctx: PageContext, area: str, name: str, lasar: int) -> str:
-    return (
-        '<p class="inga-uppgifter">'
-        + esc(
-            ctx.label(
-                "sida",
-                "inga_uppgifter",
-                omrade=_lower_first(ctx.area_label(area)),
-                enhet=name,
-                lasar_text=ctx.lasar_text(lasar),
-            )
-        )
-        + " "
-        + esc(ctx.label("sida", "inga_uppgifter_fotnot"))
-        + "</p>"
+def _no_data(ctx: PageContext, area: str, name: str, lasar: int) -> Markup:
+    text = ctx.label(
+        "sida",
+        "inga_uppgifter",
+        omrade=_lower_first(ctx.area_label(area)),
+        enhet=name,
+        lasar_text=ctx.lasar_text(lasar),
     )
+    return M.p(f"{text} {ctx.label('sida', 'inga_uppgifter_fotnot')}", "inga-uppgifter")
 
 
 def _targets_table(
     ctx: PageContext, sl: Slice, *, skolform: str, niva: str, kod: str, name: str, lasar: int, notes: Notes
-) -> str:
+) -> Markup:
     form = get_school_form(skolform)
     mals = [m for m in ctx.params.mal if m.skolform == skolform]
     if not mals:
-        return f"<p>{esc(ctx.label('sida', 'inga_mal', skolform=_lower_first(form.name)))}</p>"
+        return M.p(ctx.label("sida", "inga_mal", skolform=_lower_first(form.name)))
     rows = []
     for mal in mals:
         try:
@@ -325,28 +350,33 @@ def _targets_table(
             verdict = ctx.label("tabell", "malet_nas" if ok else "malet_nas_inte")
         rows.append(
             [
-                esc(ind.label),
+                ind.label,
                 value_html(row, ind, notes),
                 target_html(mal.varde, ind, skolform=skolform, grupp=mal.grupp),
-                esc(verdict),
-                esc(mal.beskrivning),
+                verdict,
+                mal.beskrivning,
             ]
         )
     caption = (
         ctx.label("tabell", "caption_mal", skolform=form.name, lasar_text=ctx.lasar_text(lasar))
         + f" ({name})"
     )
-    return f"<h3>{esc(ctx.label('sida', 'malrubrik'))}</h3>" + html_table(
-        caption=caption,
-        columns=[
-            ctx.label("tabell", "indikator"),
-            ctx.label("tabell", "varde"),
-            ctx.label("tabell", "mal"),
-            ctx.label("sida_extra", "bedomning_mal"),
-            ctx.label("tabell", "beskrivning"),
-        ],
-        rows=rows,
-        numeric_from=1,
+    return join(
+        [
+            M.h3(ctx.label("sida", "malrubrik")),
+            html_table(
+                caption=caption,
+                columns=[
+                    ctx.label("tabell", "indikator"),
+                    ctx.label("tabell", "varde"),
+                    ctx.label("tabell", "mal"),
+                    ctx.label("sida_extra", "bedomning_mal"),
+                    ctx.label("tabell", "beskrivning"),
+                ],
+                rows=rows,
+                numeric_from=1,
+            ),
+        ]
     )
 
 
@@ -385,30 +415,25 @@ def _area_section(
             for k in rows
         }
     with_data = [i for i in all_inds if i.id in present]
-    parts: list[str] = []
+    before: list = []
+    after: list = []
+    figs: list[FigureView] = []
+    sentences: list[str] = []
+    data = None
     if not with_data:
-        parts.append(_no_data(ctx, area, name, lasar))
+        before.append(_no_data(ctx, area, name, lasar))
     else:
         caption = ctx.label(
             "tabell", "caption_omrade", omrade=title, enhet=name, lasar_text=ctx.lasar_text(lasar)
         )
-        parts.append(
-            _indicator_table(
-                ctx,
-                sl,
-                with_data,
-                skolform=skolform,
-                niva=niva,
-                kod=skolenhetskod,
-                caption=caption,
-                notes=notes,
-            )
+        table, data = _indicator_table(
+            ctx, sl, with_data, skolform=skolform, niva=niva, kod=skolenhetskod, caption=caption, notes=notes
         )
+        before.append(table)
         missing = [i for i in all_inds if i not in with_data]
         if missing:
-            parts.append(
-                "<p>"
-                + esc(
+            before.append(
+                M.p(
                     ctx.label(
                         "sida_extra",
                         "saknade_indikatorer",
@@ -417,11 +442,10 @@ def _area_section(
                         lista="; ".join(_lower_first(i.kort or i.label) for i in missing),
                     )
                 )
-                + "</p>"
             )
-        parts.append(_period_changes(ctx, sl, with_data, niva=niva, kod=skolenhetskod))
-        parts.append(_comparisons(ctx, sl, with_data, niva=niva, kod=skolenhetskod))
-        parts.append(
+        before.append(_period_changes(ctx, sl, with_data, niva=niva, kod=skolenhetskod, sentences=sentences))
+        before.append(_comparisons(ctx, sl, with_data, niva=niva, kod=skolenhetskod, sentences=sentences))
+        before.append(
             _groups_table(
                 ctx,
                 sl,
@@ -435,30 +459,40 @@ def _area_section(
             )
         )
         if not skolenhetskod:
-            parts.append(
+            before.append(
                 _units_table(ctx, sl, with_data, skolform=skolform, lasar=lasar, area=area, notes=notes)
             )
-        parts.extend(
-            _area_figures(
-                ctx,
-                sl,
-                with_data,
-                area=area,
-                skolform=skolform,
-                skolenhetskod=skolenhetskod,
-                lasar=lasar,
-                sid=sid,
-                notes=notes,
-            )
+        figs = _area_figures(
+            ctx,
+            sl,
+            with_data,
+            area=area,
+            skolform=skolform,
+            skolenhetskod=skolenhetskod,
+            lasar=lasar,
+            sid=sid,
+            notes=notes,
         )
     if area == "maluppfyllelse":
-        parts.append(
+        after.append(
             _targets_table(
                 ctx, sl, skolform=skolform, niva=niva, kod=skolenhetskod, name=name, lasar=lasar, notes=notes
             )
         )
-    parts.append(notes_html(notes, _note_texts(ctx), ctx.label("markering", "fotnoter")))
-    return _section(sid, title, "".join(parts), has_data=bool(with_data), area=area)
+    texts = _note_texts(ctx)
+    after.append(notes_html(notes, texts, ctx.label("markering", "fotnoter")))
+    return _section(
+        sid,
+        title,
+        before,
+        figures_=tuple(figs),
+        after=after,
+        has_data=bool(with_data),
+        area=area,
+        data=data,
+        sentences=tuple(sentences),
+        footnotes=tuple(t for _, _, t in note_items(notes, texts)),
+    )
 
 
 def _group_order(grupp: str) -> tuple[int, str]:
@@ -476,7 +510,7 @@ def _groups_table(
     lasar: int,
     area: str,
     notes: Notes,
-) -> str:
+) -> Markup:
     """Values per group (flickor, pojkar, background ...) for the indicators that have groups."""
     groups: dict[str, set[str]] = {}
     for indikator, grupp in sl.subjects.get((niva, kod), {}):
@@ -484,11 +518,10 @@ def _groups_table(
             groups.setdefault(indikator, set()).add(grupp)
     shown = [i for i in inds if i.id in groups]
     if not shown:
-        return ""
+        return Markup("")
     cols = sorted({"samtliga"} | set().union(*groups.values()), key=_group_order)
     rows = [
-        [esc(i.label)] + [value_html(sl.rows.get((niva, kod, i.id, g)), i, notes) for g in cols]
-        for i in shown
+        [i.label] + [value_html(sl.rows.get((niva, kod, i.id, g)), i, notes) for g in cols] for i in shown
     ]
     caption = ctx.label(
         "sida_extra",
@@ -497,36 +530,40 @@ def _groups_table(
         enhet=name,
         lasar_text=ctx.lasar_text(lasar),
     )
-    return f"<h3>{esc(ctx.label('sida_extra', 'grupptabell_rubrik'))}</h3>" + html_table(
+    table = html_table(
         caption=caption,
         columns=[ctx.label("tabell", "indikator"), *[ctx.group_label(g) for g in cols]],
         rows=rows,
         css_class="datatabell grupptabell",
     )
+    return join([M.h3(ctx.label("sida_extra", "grupptabell_rubrik")), table])
 
 
 def _units_table(
     ctx: PageContext, sl: Slice, inds: list[Indicator], *, skolform: str, lasar: int, area: str, notes: Notes
-) -> str:
-    codes = sorted({kod for lvl, kod in sl.subjects if lvl == "enhet"}, key=lambda c: (ctx.unit_name(skolform, c), c))
+) -> Markup:
+    codes = sorted(
+        {kod for lvl, kod in sl.subjects if lvl == "enhet"}, key=lambda c: (ctx.unit_name(skolform, c), c)
+    )
     shown = [i for i in inds if any(sl.rows.get(("enhet", c, i.id, "samtliga")) for c in codes)]
     if not codes or not shown:
-        return ""
+        return Markup("")
     rows = []
     for code in codes:
         rows.append(
-            [esc(ctx.unit_name(skolform, code))]
+            [ctx.unit_name(skolform, code)]
             + [value_html(sl.rows.get(("enhet", code, i.id, "samtliga")), i, notes) for i in shown]
         )
     caption = ctx.label(
         "sida_extra", "enhetstabell_caption", omrade=ctx.area_label(area), lasar_text=ctx.lasar_text(lasar)
     )
-    return f"<h3>{esc(ctx.label('sida', 'enheter_rubrik'))}</h3>" + html_table(
+    table = html_table(
         caption=caption,
         columns=[ctx.label("tabell", "enhet"), *[i.kort or i.label for i in shown]],
         rows=rows,
         css_class="datatabell enhetstabell",
     )
+    return join([M.h3(ctx.label("sida", "enheter_rubrik")), table])
 
 
 def _area_figures(
@@ -540,8 +577,8 @@ def _area_figures(
     lasar: int,
     sid: str,
     notes: Notes,
-) -> list[str]:
-    out: list[str] = []
+) -> list[FigureView]:
+    out: list[FigureView] = []
     niva = "enhet" if skolenhetskod else "huvudman"
     for ind in inds:
         fig = figures.trend_figure(
@@ -554,14 +591,14 @@ def _area_figures(
             notes=notes,
         )
         if fig is not None:
-            out.append(fig.to_html())
+            out.append(fig)
             break
     if area == "foradlingsvarde":
         fig = figures.va_figure(
             ctx, skolform=skolform, lasar=lasar, fig_id=f"{sid}-va", highlight=skolenhetskod
         )
         if fig is not None:
-            out.append(fig.to_html())
+            out.append(fig)
     if area in ("kunskapsresultat", "likvardighet"):
         gap_ind = _first_with(
             inds,
@@ -586,7 +623,7 @@ def _area_figures(
                 notes=notes,
             )
             if fig is not None:
-                out.append(fig.to_html())
+                out.append(fig)
     if area != "foradlingsvarde" and (not skolenhetskod or area in UNIT_COMPARISON_AREAS):
         for ind in inds:
             fig = figures.caterpillar_figure(
@@ -599,7 +636,7 @@ def _area_figures(
                 notes=notes,
             )
             if fig is not None:
-                out.append(f"<h3>{esc(ctx.label('sida_extra', 'jamfor_enheter'))}</h3>" + fig.to_html())
+                out.append(replace(fig, rubrik=ctx.label("sida_extra", "jamfor_enheter")))
                 break
     return out
 
@@ -622,36 +659,53 @@ def _summary_section(
             keys.append(ind)
         if len(keys) >= KEY_FIGURES:
             break
-    parts = []
+    parts: list = []
+    data = None
+    sentences: list[str] = []
     if ctx.params.huvudman.fiktiv:
-        parts.append(f'<p class="fiktiv">{esc(ctx.label("sida_extra", "fiktiv"))}</p>')
+        parts.append(M.p(ctx.label("sida_extra", "fiktiv"), "fiktiv"))
     if keys:
-        parts.append(f"<h3>{esc(ctx.label('sida', 'nyckeltal'))}</h3>")
+        parts.append(M.h3(ctx.label("sida", "nyckeltal")))
         caption = ctx.label("sida_extra", "nyckeltal_caption", enhet=name, lasar_text=ctx.lasar_text(lasar))
-        parts.append(
-            _indicator_table(
-                ctx, sl, keys, skolform=skolform, niva=niva, kod=skolenhetskod, caption=caption, notes=notes
-            )
+        table, data = _indicator_table(
+            ctx, sl, keys, skolform=skolform, niva=niva, kod=skolenhetskod, caption=caption, notes=notes
         )
+        parts.append(table)
     else:
-        parts.append(
-            f'<p class="inga-uppgifter">{esc(ctx.label("sida", "inga_uppgifter", omrade="resultat", enhet=name, lasar_text=ctx.lasar_text(lasar)))}</p>'
+        text = ctx.label(
+            "sida", "inga_uppgifter", omrade="resultat", enhet=name, lasar_text=ctx.lasar_text(lasar)
         )
-    parts.append(_observations_html(ctx, skolform=skolform, skolenhetskod=skolenhetskod, lasar=lasar))
-    parts.append(notes_html(notes, _note_texts(ctx), ctx.label("markering", "fotnoter")))
-    return _section(sid, ctx.label("sida", "intro"), "".join(parts), has_data=bool(keys))
+        parts.append(M.p(text, "inga-uppgifter"))
+    parts.append(
+        _observations_html(
+            ctx, skolform=skolform, skolenhetskod=skolenhetskod, lasar=lasar, sentences=sentences
+        )
+    )
+    texts = _note_texts(ctx)
+    parts.append(notes_html(notes, texts, ctx.label("markering", "fotnoter")))
+    return _section(
+        sid,
+        ctx.label("sida", "intro"),
+        parts,
+        has_data=bool(keys),
+        data=data,
+        sentences=tuple(sentences),
+        footnotes=tuple(t for _, _, t in note_items(notes, texts)),
+    )
 
 
-def _observations_html(ctx: PageContext, *, skolform: str, skolenhetskod: str, lasar: int) -> str:
+def _observations_html(
+    ctx: PageContext, *, skolform: str, skolenhetskod: str, lasar: int, sentences: list[str]
+) -> Markup:
     """The statistically significant changes, as sentences from ``pipeline.indicators.observations``
     (when that module exists and there is a ``forandringar`` table), at most ``MAX_OBSERVATIONS``,
     in registry order. Each sentence carries the numbers it states as data attributes."""
     if ctx.forandringar is None:
-        return ""
+        return Markup("")
     try:
         from pipeline.indicators.observations import observations
     except ImportError:
-        return ""
+        return Markup("")
     indikatorer, forandringar = ctx.year_frames(skolform, lasar)
     found = observations(
         indikatorer,
@@ -666,6 +720,7 @@ def _observations_html(ctx: PageContext, *, skolform: str, skolenhetskod: str, l
         if not getattr(obs, "signifikant", False):
             continue
         a = {
+            "class": "iakttagelse",
             "data-indikator": obs.indikator,
             "data-grupp": obs.grupp,
             "data-lasar": str(obs.lasar),
@@ -674,14 +729,18 @@ def _observations_html(ctx: PageContext, *, skolform: str, skolenhetskod: str, l
             "data-varde": exact(getattr(obs, "varde", None)),
             "data-forandring": exact(getattr(obs, "forandring", None)),
         }
-        items.append(f'<li class="iakttagelse"{attrs(a)}>{esc(obs.text)}</li>')
+        items.append((a, obs.text))
+        sentences.append(obs.text)
         if len(items) >= MAX_OBSERVATIONS:
             break
     if not items:
-        return ""
-    return (
-        f"<h3>{esc(ctx.label('sida', 'iakttagelser'))}</h3>"
-        f'<p>{esc(ctx.label("sida_extra", "iakttagelser_intro"))}</p><ul class="iakttagelser">{"".join(items)}</ul>'
+        return Markup("")
+    return join(
+        [
+            M.h3(ctx.label("sida", "iakttagelser")),
+            M.p(ctx.label("sida_extra", "iakttagelser_intro")),
+            M.ul(items, "iakttagelser"),
+        ]
     )
 
 
@@ -689,50 +748,35 @@ def _analysis_section(ctx: PageContext, *, kod: str, lasar: int, name: str) -> S
     sid = "analys"
     analysis = load_analysis(ctx.params_dir, lasar, kod) if ctx.analyses else None
     previous = load_analysis(ctx.params_dir, lasar - 1, kod) if ctx.analyses else None
-    parts = []
+    parts: list = []
     if analysis is None:
         parts.append(
-            f'<p class="analys-saknas">{esc(ctx.label("analys", "saknas", enhet=name, lasar_text=ctx.lasar_text(lasar)))}</p>'
+            M.p(ctx.label("analys", "saknas", enhet=name, lasar_text=ctx.lasar_text(lasar)), "analys-saknas")
         )
     else:
         for key, _text in HEADINGS:
-            label = ctx.label("analys", f"rubrik_{key}")
             body = analysis.text(key)
-            html = (
-                render_markdown(body)
-                if body
-                else f'<p class="analys-tom">{esc(ctx.label("analys", "tom"))}</p>'
-            )
-            parts.append(f'<h3 id="{sid}-{key}">{esc(label)}</h3><div class="analys-text">{html}</div>')
+            html = Markup(render_markdown(body)) if body else M.p(ctx.label("analys", "tom"), "analys-tom")
+            parts.append(M.h3(ctx.label("analys", f"rubrik_{key}"), f"{sid}-{key}"))
+            parts.append(M.div(html, "analys-text"))
     if previous is not None:
         body = previous.utvecklingsomraden
         html = (
-            render_markdown(body)
+            Markup(render_markdown(body))
             if body
-            else f"<p>{esc(ctx.label('analys', 'ingen_uppfoljning', lasar_text=ctx.lasar_text(lasar - 1)))}</p>"
+            else M.p(ctx.label("analys", "ingen_uppfoljning", lasar_text=ctx.lasar_text(lasar - 1)))
         )
-        parts.append(
-            f'<h3 id="{sid}-uppfoljning">{esc(ctx.label("analys", "uppfoljning"))}</h3><div class="analys-text uppfoljning">{html}</div>'
-        )
-    return _section(
-        sid, ctx.label("analys", "skriftlig_analys"), "".join(parts), has_data=analysis is not None
-    )
+        parts.append(M.h3(ctx.label("analys", "uppfoljning"), f"{sid}-uppfoljning"))
+        parts.append(M.div(html, "analys-text uppfoljning"))
+    return _section(sid, ctx.label("analys", "skriftlig_analys"), parts, has_data=analysis is not None)
 
 
 # ----------------------------------------------------------------------------------- the pages
-def _header(ctx: PageContext, *, title: str, skolform: str, skolenhetskod: str, lasar: int) -> str:
+def _kicker(ctx: PageContext, *, skolform: str, lasar: int) -> str:
     form = get_school_form(skolform)
-    a = {
-        "class": "page-title",
-        "data-title": title,
-        "data-skolform": form.code,
-        "data-skolenhetskod": skolenhetskod,
-        "data-lasar": str(lasar),
-    }
-    kicker = ctx.label(
+    return ctx.label(
         "sida", "kicker", huvudman=ctx.huvudman_namn, skolform=form.name, lasar_text=ctx.lasar_text(lasar)
     )
-    return f'<header{attrs(a)}><p class="page-kicker">{esc(kicker)}</p></header>'
 
 
 def _build(
@@ -758,8 +802,8 @@ def _build(
                 ctx, sl, area=area, skolform=form.code, skolenhetskod=skolenhetskod, lasar=lasar, name=name
             )
         )
-    header = _header(ctx, title=title, skolform=form.code, skolenhetskod=skolenhetskod, lasar=lasar)
-    return Page(title, form.code, skolenhetskod, lasar, header, tuple(sections))
+    kicker = _kicker(ctx, skolform=form.code, lasar=lasar)
+    return Page(title, form.code, skolenhetskod, lasar, kicker, tuple(sections))
 
 
 def unit_page(
@@ -862,20 +906,38 @@ def exploration(
     )
     lookup = {(r["niva"], r["skolenhetskod"], int(r["lasar"])): r for r in sel.to_dict("records")}
     rows = [
-        [esc(name or ctx.label("nivaer", niva))]
+        [name or ctx.label("nivaer", niva)]
         + [value_html(lookup.get((niva, kod, y)), ind, notes) for y in years]
         for niva, kod, name in keys
     ]
+    enhet_col = ctx.label("tabell", "enhet")
+    data = pd.DataFrame.from_records(
+        [
+            {
+                enhet_col: name or ctx.label("nivaer", niva),
+                **{
+                    ctx.lasar_text(y): round_value(lookup[(niva, kod, y)]["varde"], ind.decimaler)
+                    if _shown(lookup.get((niva, kod, y)))
+                    else None
+                    for y in years
+                },
+            }
+            for niva, kod, name in keys
+        ]
+    )
     caption = ctx.label("utforska", "tabell_caption", indikator=ind.label, grupp=ctx.group_label(grupp))
     table = html_table(
         caption=caption,
         columns=[ctx.label("tabell", "enhet"), *[ctx.lasar_text(y) for y in years]],
         rows=rows,
     )
+    texts = _note_texts(ctx)
     first = _section(
         "utforska-tabell",
         ctx.label("utforska", "tabell_rubrik"),
-        table + notes_html(notes, _note_texts(ctx), ctx.label("markering", "fotnoter")),
+        [table, notes_html(notes, texts, ctx.label("markering", "fotnoter"))],
+        data=data,
+        footnotes=tuple(t for _, _, t in note_items(notes, texts)),
     )
     fig_notes = Notes("utforska-diagram")
     figs = [
@@ -907,10 +969,82 @@ def exploration(
             notes=fig_notes,
         ),
     ]
-    body = "".join(f.to_html() for f in figs if f is not None) + notes_html(
-        fig_notes, _note_texts(ctx), ctx.label("markering", "fotnoter")
+    second = _section(
+        "utforska-diagram",
+        ctx.label("utforska", "diagram_rubrik"),
+        [],
+        figures_=tuple(f for f in figs if f is not None),
+        after=[notes_html(fig_notes, texts, ctx.label("markering", "fotnoter"))],
+        footnotes=tuple(t for _, _, t in note_items(fig_notes, texts)),
     )
-    second = _section("utforska-diagram", ctx.label("utforska", "diagram_rubrik"), body)
     title = ctx.label("utforska", "titel", indikator=ind.label)
-    header = _header(ctx, title=title, skolform=form.code, skolenhetskod=skolenhetskod, lasar=lasar)
-    return Page(title, form.code, skolenhetskod, lasar, header, (first, second))
+    kicker = _kicker(ctx, skolform=form.code, lasar=lasar)
+    return Page(title, form.code, skolenhetskod, lasar, kicker, (first, second))
+
+
+def readable_indicators(
+    *,
+    skolform: str,
+    processed_dir: str | Path,
+    params_dir: str | Path,
+    indikator: str | None = None,
+    grupp: str | None = None,
+    decimals: bool = True,
+) -> pd.DataFrame:
+    """The indicator table of one school form as readers see it: Swedish column names
+    (``kolumner`` in ``labels.yml``), indicator and group names, läsår as ``2023/24``, values
+    rounded to each indicator's decimals (``decimals=False`` keeps them exact), hidden values
+    empty and counts under the suppression threshold empty.
+
+    Pivot it in a notebook, e.g.
+    ``tabell.pivot_table(index="Enhet", columns="Läsår", values="Värde")``.
+    """
+    form = get_school_form(skolform)
+    ctx = load_context(processed_dir, params_dir)
+    df = ctx.indikatorer
+    df = df[df["skolform"] == form.code]
+    if indikator is not None:
+        df = df[df["indikator"] == ctx.registry.get(indikator).id]
+    if grupp is not None:
+        df = df[df["grupp"] == grupp]
+    df = df.copy()
+    threshold = ctx.params.installningar.undertryck_min_antal
+    dec = {i.id: i.decimaler for i in ctx.registry.indicators}
+    hidden = df["undertryckt"].fillna(False).astype(bool) if "undertryckt" in df.columns else False
+    for col in ("varde", "ki_lag", "ki_hog"):
+        vals = [
+            None
+            if h
+            else (round_value(v, dec.get(i, 1)) if decimals else (None if is_missing(v) else float(v)))
+            for v, i, h in zip(
+                df[col],
+                df["indikator"],
+                hidden if not isinstance(hidden, bool) else [False] * len(df),
+                strict=True,
+            )
+        ]
+        df[col] = pd.array(vals, dtype="Float64")
+    df["antal"] = pd.array(
+        [None if is_missing(a) or float(a) < threshold else int(a) for a in df["antal"]], dtype="Int64"
+    )
+    df["indikator"] = [ctx.registry.get(i).label for i in df["indikator"]]
+    df["grupp"] = [ctx.group_label(g) for g in df["grupp"]]
+    df["niva"] = [ctx.params.label("nivaer", n, default=n) for n in df["niva"]]
+    df["lasar"] = [ctx.lasar_text(int(y)) for y in df["lasar"]]
+    keep = [
+        c
+        for c in (
+            "lasar",
+            "niva",
+            "skolenhetskod",
+            "enhet",
+            "indikator",
+            "grupp",
+            "varde",
+            "ki_lag",
+            "ki_hog",
+            "antal",
+        )
+        if c in df.columns
+    ]
+    return df[keep].rename(columns={c: ctx.label("kolumner", c) for c in keep}).reset_index(drop=True)

@@ -358,11 +358,19 @@ def _print_parts(book: Book, cache: dict) -> list[dict]:
     ]
     summary = env.get_template("_key_figures.html.j2").render(L=L, book=book, key_figures=kf)
     parts.append(
-        {"kind": "start", "key": book.start.key, "title": L("sammanfattning", "Sammanfattning"), "level": 1, "body": Markup(summary)}
+        {
+            "kind": "start",
+            "key": book.start.key,
+            "title": L("sammanfattning", "Sammanfattning"),
+            "level": 1,
+            "body": Markup(summary),
+        }
     )
     for ch in book.chapters:
         title, body = _part_body(book, ch.overview, cache, shift=0)
-        parts.append({"kind": "chapter", "key": ch.overview.key, "title": title, "level": 1, "body": Markup(body)})
+        parts.append(
+            {"kind": "chapter", "key": ch.overview.key, "title": title, "level": 1, "body": Markup(body)}
+        )
         for u in ch.units:
             title, body = _part_body(book, u, cache, shift=1)
             parts.append({"kind": "unit", "key": u.key, "title": title, "level": 2, "body": Markup(body)})
@@ -375,32 +383,51 @@ def _print_parts(book: Book, cache: dict) -> list[dict]:
         csv_href="site/data/indikatorer.csv",
         xlsx_href="site/data/indikatorer.xlsx",
     )
-    parts.append({"kind": "method", "key": book.method_page.key, "title": book.method_page.title, "level": 1, "body": Markup(method)})
+    parts.append(
+        {
+            "kind": "method",
+            "key": book.method_page.key,
+            "title": book.method_page.title,
+            "level": 1,
+            "body": Markup(method),
+        }
+    )
     return parts
 
 
 def _render_print(book: Book, parts: list[dict], toc: list[_TocEntry], *, front: bool) -> str:
-    return _environment().get_template("book.html.j2").render(
-        book=book,
-        parts=parts,
-        toc=toc,
-        front=front,
-        css=_css(),
-        L=_labels(book),
-        lasar_text=lasar_text(book.lasar),
-        fiktiv=book.fiktiv,
+    return (
+        _environment()
+        .get_template("book.html.j2")
+        .render(
+            book=book,
+            parts=parts,
+            toc=toc,
+            front=front,
+            css=_css(),
+            L=_labels(book),
+            lasar_text=lasar_text(book.lasar),
+            fiktiv=book.fiktiv,
+        )
     )
 
 
 def _toc(parts: list[dict], page_numbers: dict[str, int] | None) -> list[_TocEntry]:
     numbers = page_numbers or {}
     return [
-        _TocEntry(key=p["key"], title=p["title"], level=p["level"], page=str(numbers.get(p["key"], "")) if page_numbers else "00")
+        _TocEntry(
+            key=p["key"],
+            title=p["title"],
+            level=p["level"],
+            page=str(numbers.get(p["key"], "")) if page_numbers else "00",
+        )
         for p in parts
     ]
 
 
-def book_print_html(book: Book, *, page_numbers: dict[str, int] | None = None, cache: dict | None = None) -> str:
+def book_print_html(
+    book: Book, *, page_numbers: dict[str, int] | None = None, cache: dict | None = None
+) -> str:
     """The print version of the whole book as one HTML document (title page, contents, parts)."""
     cache = {} if cache is None else cache
     parts = _print_parts(book, cache)
@@ -421,7 +448,9 @@ def _chunks(parts: list[dict]) -> list[list[dict]]:
     for p in parts:
         n = len(p["body"])
         cur = chunks[-1] if chunks else None
-        full = cur is not None and (sum(q["kind"] == "unit" for q in cur) >= CHUNK_UNITS or size + n > CHUNK_BYTES)
+        full = cur is not None and (
+            sum(q["kind"] == "unit" for q in cur) >= CHUNK_UNITS or size + n > CHUNK_BYTES
+        )
         if cur is None or p["level"] == 1 or full:
             chunks.append([p])
             size = n
@@ -490,11 +519,30 @@ def render_book_pdf(book: Book, path: Path, *, printer: Printer, cache: dict | N
     printed: list[tuple[list[dict], bytes]] = []
     for i, chunk in enumerate(_chunks(parts)):
         html_text = _render_print(book, chunk, [], front=False)
-        printed.append((chunk, printer.pdf(html_text, header=None, footer=None, margin=_MARGIN, what=f"part {i + 1} of {title!r} ({chunk[0]['title']})")))
+        printed.append(
+            (
+                chunk,
+                printer.pdf(
+                    html_text,
+                    header=None,
+                    footer=None,
+                    margin=_MARGIN,
+                    what=f"part {i + 1} of {title!r} ({chunk[0]['title']})",
+                ),
+            )
+        )
 
     # 2. the front matter (title page, contents): page numbers need its length, which the
     #    numbers rarely change; print until it is stable
-    front_pages = page_count(printer.pdf(_render_print(book, [], _toc(parts, None), front=True), header=None, footer=None, margin=_MARGIN, what="the table of contents"))
+    front_pages = page_count(
+        printer.pdf(
+            _render_print(book, [], _toc(parts, None), front=True),
+            header=None,
+            footer=None,
+            margin=_MARGIN,
+            what="the table of contents",
+        )
+    )
     for _ in range(3):
         numbers: dict[str, int] = {}
         outline: list[tuple[int, str, int]] = []
@@ -510,7 +558,11 @@ def render_book_pdf(book: Book, path: Path, *, printer: Printer, cache: dict | N
                     numbers[p["key"]] = offset + local.get(p["key"], 1)
                 offset += len(reader.pages)
         front = printer.pdf(
-            _render_print(book, [], _toc(parts, numbers), front=True), header=None, footer=None, margin=_MARGIN, what="the table of contents"
+            _render_print(book, [], _toc(parts, numbers), front=True),
+            header=None,
+            footer=None,
+            margin=_MARGIN,
+            what="the table of contents",
         )
         if page_count(front) == front_pages:
             break
@@ -518,7 +570,9 @@ def render_book_pdf(book: Book, path: Path, *, printer: Printer, cache: dict | N
     total = offset
 
     # 3. join; header and "Sida X av Y" from an overlay of empty pages printed once
-    overlay = printer.pdf(_blank_pages_html(total), header=header, footer=footer, margin=_MARGIN, what="the page numbers")
+    overlay = printer.pdf(
+        _blank_pages_html(total), header=header, footer=footer, margin=_MARGIN, what="the page numbers"
+    )
     with _quiet_pypdf():
         writer = PdfWriter()
         front_reader = PdfReader(io.BytesIO(front))
@@ -528,7 +582,9 @@ def render_book_pdf(book: Book, path: Path, *, printer: Printer, cache: dict | N
                 writer.add_page(pg)
         over = PdfReader(io.BytesIO(overlay))
         if len(over.pages) != total:
-            raise PdfError(f"The page-number overlay has {len(over.pages)} pages, the report {total}; run again.")
+            raise PdfError(
+                f"The page-number overlay has {len(over.pages)} pages, the report {total}; run again."
+            )
         for pg, ov in zip(writer.pages, over.pages, strict=True):
             pg.merge_page(ov)
         parents: list[Any] = []
@@ -538,7 +594,15 @@ def render_book_pdf(book: Book, path: Path, *, printer: Printer, cache: dict | N
             item = writer.add_outline_item(text, pno - 1, parent=parent)
             parents.append(item)
         stamp = "D:" + source_date().strftime("%Y%m%d%H%M%S") + "+00'00'"
-        writer.add_metadata({"/Title": title, "/Creator": "Chromium", "/Producer": "pypdf", "/CreationDate": stamp, "/ModDate": stamp})
+        writer.add_metadata(
+            {
+                "/Title": title,
+                "/Creator": "Chromium",
+                "/Producer": "pypdf",
+                "/CreationDate": stamp,
+                "/ModDate": stamp,
+            }
+        )
         writer._root_object[NameObject("/Lang")] = TextStringObject("sv")
         buf = io.BytesIO()
         writer.write(buf)
@@ -551,46 +615,30 @@ def render_book_pdf(book: Book, path: Path, *, printer: Printer, cache: dict | N
 #: Sections of a unit page that go on its one-page sheet (the page renderer's ``data-sektion``):
 #: the key figures and the written analysis. A page without them is printed whole.
 UNIT_SHEET_SECTIONS = ("sammanfattning", "analys")
-_SECTION_TAG = re.compile(r"<(/?)section\b[^>]*>", re.IGNORECASE)
-_SEKTION_ATTR = re.compile(r"\bdata-sektion=\"([^\"]*)\"")
-
-
-def select_sections(body: str, ids: tuple[str, ...]) -> str | None:
-    """The ``<section data-sektion="...">`` elements of ``body`` whose id is in ``ids``, in page
-    order (nested sections are kept whole); ``None`` when there is none."""
-    picked = []
-    depth = 0
-    start = None
-    for m in _SECTION_TAG.finditer(body):
-        closing = m.group(1) == "/"
-        if not closing:
-            if depth == 0:
-                a = _SEKTION_ATTR.search(m.group(0))
-                start = m.start() if a and a.group(1) in ids else None
-            depth += 1
-        else:
-            depth = max(0, depth - 1)
-            if depth == 0 and start is not None:
-                picked.append(body[start : m.end()])
-                start = None
-    return "\n".join(picked) if picked else None
 
 
 def unit_print_html(book: Book, page: Page, *, cache: dict | None = None) -> str:
     """The one-page sheet of a unit as HTML: its key figures and written analysis (or the whole
     page when the page has no such sections)."""
     cache = {} if cache is None else cache
-    title, body = _part_body(book, page, cache, shift=0)
-    body = select_sections(body, UNIT_SHEET_SECTIONS) or body
+    if page.failed or page.notebook is None:
+        title, body = page.title, _failed_html(book, page)
+    else:
+        t, body = render_notebook_fragment(page.notebook, only=UNIT_SHEET_SECTIONS)
+        title = t or page.title
     ch = book.chapter_of(page)
-    return _environment().get_template("unit.html.j2").render(
-        book=book,
-        title=title,
-        body=Markup(body),
-        css=_css(),
-        L=_labels(book),
-        skolform_namn=ch.name if ch else "",
-        skolenhetskod=page.skolenhetskod,
+    return (
+        _environment()
+        .get_template("unit.html.j2")
+        .render(
+            book=book,
+            title=title,
+            body=Markup(body),
+            css=_css(),
+            L=_labels(book),
+            skolform_namn=ch.name if ch else "",
+            skolenhetskod=page.skolenhetskod,
+        )
     )
 
 
@@ -599,7 +647,9 @@ _UNIT_WIDTH_PX = round((210 - 24) / 25.4 * 96)
 _UNIT_HEIGHT_PX = round((297 - 26) / 25.4 * 96)
 
 
-def render_unit_pdf(book: Book, page: Page, path: Path, *, printer: Printer, cache: dict | None = None) -> Path:
+def render_unit_pdf(
+    book: Book, page: Page, path: Path, *, printer: Printer, cache: dict | None = None
+) -> Path:
     """Print one unit's sheet, scaled down until it fits on one A4 page."""
     html_text = unit_print_html(book, page, cache=cache)
     header, footer = _header_footer(book, page.enhet or page.title, side=_UNIT_MARGIN["left"])
@@ -641,11 +691,19 @@ def render_pdfs(book: Book, report_dir: Path, *, units: bool = True, cache: dict
     cache = {} if cache is None else cache
     written = []
     with open_printer() as printer:
-        written.append(render_book_pdf(book, report_dir / report_pdf_name(book.lasar), printer=printer, cache=cache))
+        written.append(
+            render_book_pdf(book, report_dir / report_pdf_name(book.lasar), printer=printer, cache=cache)
+        )
         if units:
             for ch in book.chapters:
                 for u in ch.units:
                     written.append(
-                        render_unit_pdf(book, u, report_dir / "enheter" / f"{u.skolenhetskod}.pdf", printer=printer, cache=cache)
+                        render_unit_pdf(
+                            book,
+                            u,
+                            report_dir / "enheter" / f"{u.skolenhetskod}.pdf",
+                            printer=printer,
+                            cache=cache,
+                        )
                     )
     return sorted(written)

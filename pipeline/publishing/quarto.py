@@ -10,10 +10,13 @@ when ``quarto`` is on ``PATH``:
   one ``part:`` per school form (the sidebar is grouped by school form), the method appendix under
   ``appendices:``, HTML output with ``html-math-method: plain`` (nothing fetched from a CDN);
 - ``index.qmd``: the start page (key figures, the chapter list);
-- ``<skolform-slug>/huvudman.ipynb`` and ``<skolform-slug>/<skolenhetskod>.ipynb``: the executed
-  notebooks, copied as chapters with exactly what the site publishes: a front-matter raw cell with
-  the page title and the code cells' ``text/html`` outputs, with the code removed (the site
-  publishes no code either, and nothing else: no streams, errors or parameters);
+- ``index.qmd`` is unnumbered (``# title {.unnumbered}``); chapters are numbered
+  (``number-sections``); ``rapport-quarto.css`` styles the key figures and lets wide tables scroll;
+- ``<skolform-slug>/huvudman.qmd`` and ``<skolform-slug>/<skolenhetskod>.qmd``: chapters made
+  from the executed notebooks' published outputs (see :func:`_chapter_qmd`): Markdown headings,
+  figures as Markdown figures (``#fig-`` id, caption, ``fig-alt``; the SVG files beside the
+  chapter), text and tables as raw HTML blocks. No chapter is a notebook, so Quarto adds no
+  Jupyter dependencies (require.js, jquery) to any page;
 - ``<skolform-slug>/<skolenhetskod>.qmd`` for a failed job: the plain sentence that the unit's
   report could not be produced;
 - ``metod.qmd``: the method-and-data appendix;
@@ -33,9 +36,11 @@ from typing import Any
 
 import nbformat
 import yaml
+from markupsafe import Markup
 
 from pipeline.errors import PipelineError
 from pipeline.publishing.book import Book, Page
+from pipeline.publishing.render import M
 from pipeline.publishing.site import (
     _environment,
     _method_view,
@@ -43,8 +48,13 @@ from pipeline.publishing.site import (
     failed_name,
     format_value,
     lasar_text,
-    postprocess_fragment,
+    published_outputs,
 )
+from pipeline.publishing.views import META
+
+STATIC = Path(__file__).resolve().parent / "static"
+#: The book's stylesheet (key figures, scrolling tables), copied from ``static/quarto.css``.
+CSS_FILE = "rapport-quarto.css"
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~^$@:])")
 
@@ -62,22 +72,31 @@ def md_escape(text: str) -> str:
 
 def _yaml_text(text: str) -> str:
     """A YAML scalar whose value Pandoc reads as plain text (HTML-escaped)."""
-    return yaml.safe_dump(html.escape(str(text), quote=False), allow_unicode=True, default_flow_style=True, width=10_000).strip().removesuffix("...").strip()
+    return (
+        yaml.safe_dump(
+            html.escape(str(text), quote=False), allow_unicode=True, default_flow_style=True, width=10_000
+        )
+        .strip()
+        .removesuffix("...")
+        .strip()
+    )
 
 
 def _chapter_file(page: Page) -> str:
-    """The chapter's file name inside the project (``grundskola/12345678.ipynb``)."""
+    """The chapter's file name inside the project (``grundskola/12345678.qmd``)."""
     stem = page.href.removesuffix(".html")
     if page.kind == "chapter":
         stem = stem.removesuffix("index") + "huvudman"
-    return stem + (".qmd" if page.failed or page.notebook is None else ".ipynb")
+    return stem + ".qmd"
 
 
 def quarto_config(book: Book) -> dict[str, Any]:
     """The ``_quarto.yml`` content as a mapping."""
     chapters: list[Any] = ["index.qmd"]
     for ch in book.chapters:
-        chapters.append({"part": html.escape(ch.name, quote=False), "chapters": [_chapter_file(p) for p in ch.pages]})
+        chapters.append(
+            {"part": html.escape(ch.name, quote=False), "chapters": [_chapter_file(p) for p in ch.pages]}
+        )
     return {
         "project": {
             "type": "book",
@@ -99,6 +118,8 @@ def quarto_config(book: Book) -> dict[str, Any]:
                 "theme": "cosmo",
                 "toc": True,
                 "html-math-method": "plain",
+                "css": [CSS_FILE],
+                "number-sections": True,
                 "code-tools": False,
                 "anchor-sections": True,
                 "smooth-scroll": False,
@@ -111,40 +132,63 @@ def _front_matter(title: str) -> str:
     return f"---\ntitle: {_yaml_text(title)}\n---\n"
 
 
-def _chapter_notebook(page: Page) -> tuple[nbformat.NotebookNode, str]:
-    """A copy of an executed notebook with only its published outputs, and the page title."""
+def _attr(value: str) -> str:
+    """A Pandoc attribute value in double quotes."""
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _html_block(body: str) -> str:
+    return "```{=html}\n" + body.strip() + "\n```"
+
+
+def _chapter_qmd(page: Page) -> tuple[str, dict[str, bytes], str]:
+    """A chapter made from an executed notebook's published outputs: ``(qmd, figure files, title)``.
+
+    The outputs are those the views displayed (``kvalitet`` metadata, see
+    :mod:`pipeline.publishing.views`): each section's heading as a Markdown heading (``##``, so
+    Quarto numbers and lists it), its text and tables as raw HTML blocks (kept as they are:
+    ``html-table-processing: none``, so no HTML id becomes a cross-reference target that another
+    format cannot carry), each figure as a Markdown figure with its SVG file, an id ``#fig-...``,
+    the caption and ``fig-alt``, followed by its data table.
+    """
     nb = nbformat.read(page.notebook, as_version=4)  # type: ignore[arg-type]
-    out = nbformat.v4.new_notebook()
-    out.metadata = {
-        "kernelspec": nb.metadata.get("kernelspec", {"name": "python3", "display_name": "Python 3", "language": "python"}),
-        "language_info": {"name": "python"},
-    }
+    stem = Path(_chapter_file(page)).stem
     title = None
-    cells = []
-    for cell in nb.cells:
-        if cell.cell_type != "code":
+    blocks: list[str] = []
+    files: dict[str, bytes] = {}
+    for o in published_outputs(nb):
+        meta = (o.get("metadata") or {}).get(META)
+        if not isinstance(meta, dict):
             continue
-        outputs = []
-        for o in cell.get("outputs", []):
-            if o.get("output_type") in ("display_data", "execute_result") and "text/html" in o.get("data", {}):
-                t, body = postprocess_fragment(o["data"]["text/html"])
-                title = title or t
-                if body.strip():
-                    outputs.append(nbformat.v4.new_output("display_data", data={"text/html": body}))
-        if outputs:
-            c = nbformat.v4.new_code_cell("", execution_count=None)
-            c.outputs = outputs
-            cells.append(c)
+        part = meta.get("del")
+        data = o.get("data") or {}
+        if part == "sidhuvud":
+            title = title or meta.get("titel")
+        elif part == "rubrik":
+            blocks.append(f"## {md_escape(str(meta.get('titel', '')))} {{#{meta.get('sektion', '')}-rubrik}}")
+        elif part in ("text", "slut"):
+            body = "".join(data.get("text/html", ""))
+            if body.strip():
+                blocks.append(_html_block(body))
+        elif part == "figur":
+            name = f"{stem}-{meta['id']}.svg"
+            files[name] = "".join(data.get("image/svg+xml", "")).encode("utf-8")
+            cap = md_escape(str(meta.get("caption", "")))
+            blocks.append(
+                f"![{cap}]({name}){{#fig-{meta['id']} fig-alt={_attr(html.escape(str(meta.get('alt', '')), quote=False))}}}"
+            )
+            details = M.details(str(meta.get("summary", "")), Markup(meta.get("tabell", "")))
+            blocks.append(_html_block(str(details)))
     title = title or page.title
-    out.cells = [nbformat.v4.new_raw_cell(_front_matter(title)), *cells]
-    for i, c in enumerate(out.cells):  # stable cell ids: rebuilds are byte-identical
-        c["id"] = f"cell-{i:04d}"
-    return out, title
+    head = f"---\ntitle: {_yaml_text(title)}\nhtml-table-processing: none\n---\n"
+    return head + "\n" + "\n\n".join(blocks) + "\n", files, title
 
 
 def _failed_qmd(book: Book, page: Page) -> str:
-    body = _environment().get_template("_failed_message.html.j2").render(
-        L=lambda k, d: book.label("publicering", k, default=d), failed_name=failed_name(book, page)
+    body = (
+        _environment()
+        .get_template("_failed_message.html.j2")
+        .render(L=lambda k, d: book.label("publicering", k, default=d), failed_name=failed_name(book, page))
     )
     return _front_matter(page.title) + "\n```{=html}\n" + body.strip() + "\n```\n"
 
@@ -165,9 +209,8 @@ def _index_qmd(book: Book) -> str:
     ]
     figures = _environment().get_template("_key_figures.html.j2").render(L=L, book=book, key_figures=kf)
     lines = [
-        "---",
-        f"title: {_yaml_text(book.title)}",
-        "---",
+        # the start page is not a numbered chapter (Quarto books: the .unnumbered class)
+        f"# {md_escape(book.title)} {{.unnumbered}}",
         "",
         md_escape(
             L(
@@ -194,14 +237,18 @@ def _index_qmd(book: Book) -> str:
 
 
 def _method_qmd(book: Book) -> str:
-    body = _environment().get_template("_method_body.html.j2").render(
-        L=lambda k, d: book.label("publicering", k, default=d),
-        m=_method_view(book.method),
-        konf_text=format_value(book.method.konfidensniva * 100, "", 0),
-        alfa_text=format_value(book.method.signifikansniva, "", 2),
-        root="",
-        csv_href="data/indikatorer.csv",
-        xlsx_href="data/indikatorer.xlsx",
+    body = (
+        _environment()
+        .get_template("_method_body.html.j2")
+        .render(
+            L=lambda k, d: book.label("publicering", k, default=d),
+            m=_method_view(book.method),
+            konf_text=format_value(book.method.konfidensniva * 100, "", 0),
+            alfa_text=format_value(book.method.signifikansniva, "", 2),
+            root="",
+            csv_href="data/indikatorer.csv",
+            xlsx_href="data/indikatorer.xlsx",
+        )
     )
     return _front_matter(book.method_page.title) + "\n```{=html}\n" + body.strip() + "\n```\n"
 
@@ -234,16 +281,24 @@ def write_quarto_project(book: Book, out_dir: Path, *, downloads_dir: Path | Non
         written.append(p)
 
     cfg = yaml.safe_dump(quarto_config(book), allow_unicode=True, sort_keys=False, width=10_000)
-    write("_quarto.yml", "# Written by pipeline.publishing.quarto from the book manifest; do not edit.\n" + cfg)
+    write(
+        "_quarto.yml", "# Written by pipeline.publishing.quarto from the book manifest; do not edit.\n" + cfg
+    )
+    write(CSS_FILE, (STATIC / "quarto.css").read_text(encoding="utf-8"))
     write("index.qmd", _index_qmd(book))
     for ch in book.chapters:
         for page in ch.pages:
             rel = _chapter_file(page)
-            if rel.endswith(".qmd"):
+            if page.failed or page.notebook is None:
                 write(rel, _failed_qmd(book, page))
             else:
-                nb, _ = _chapter_notebook(page)
-                write(rel, nbformat.writes(nb) + "\n")
+                text, figures, _ = _chapter_qmd(page)
+                write(rel, text)
+                folder = Path(rel).parent
+                for name, svg in sorted(figures.items()):
+                    p = out_dir / folder / name
+                    p.write_bytes(svg)
+                    written.append(p)
     write("metod.qmd", _method_qmd(book))
     if downloads_dir is not None and Path(downloads_dir).is_dir():
         for src in sorted(Path(downloads_dir).iterdir()):

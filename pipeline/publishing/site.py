@@ -1,11 +1,10 @@
 """Render the book as a static, offline, accessible website with nbconvert and Jinja.
 
-Each executed notebook is converted with nbconvert's :class:`~nbconvert.HTMLExporter` using the
-report's own template (``templates/nbfragment``, based on nbconvert's ``base`` template, not
-``lab``/``classic``, which load require.js and MathJax from a CDN): only the ``text/html``
-outputs of code cells are kept, without inputs or prompts. Markdown cells, streams, errors and
-plain-text outputs are never published (everything a reader sees comes from
-:mod:`pipeline.publishing.pages`). The fragment is placed in the page layout
+Each executed notebook's outputs are read back by their ``kvalitet`` metadata (see
+:mod:`pipeline.publishing.views`): the page header, each section's text and tables, each figure
+(an SVG output with its alt text, caption and data table), assembled through the same
+autoescaped templates; inputs, markdown cells, streams, errors and any output without that
+metadata are never published. The fragment is placed in the page layout
 (``templates/site/layout.html.j2``): ``<html lang="sv">``, a skip link, a header with the
 huvudman and year, navigation (breadcrumbs, the school form's units, previous/next), one
 ``<main id="innehall">`` with exactly one ``h1``, and a footer with links to the downloads and the
@@ -25,8 +24,6 @@ Every link is relative; nothing is loaded from outside the site; pages contain n
 
 from __future__ import annotations
 
-import html
-import re
 import shutil
 from functools import lru_cache
 from pathlib import Path
@@ -38,19 +35,15 @@ import pandas as pd
 from markupsafe import Markup
 
 from pipeline.errors import PipelineError
+from pipeline.publishing import format as fmt
 from pipeline.publishing.book import CSV_FILE, XLSX_FILE, Book, Chapter, KeyFigure, Page
+from pipeline.publishing.format import lasar_text
+from pipeline.publishing.views import page_from_outputs
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
 #: Files of ``static/`` the site uses (``print.css`` is inlined into the PDFs instead).
 SITE_STATIC = ("rapport.css",)
-
-_TITLE_RE = re.compile(
-    r"<header\b(?=[^>]*\bclass=\"[^\"]*\bpage-title\b)[^>]*>(?P<inner>.*?)</header>", re.DOTALL | re.IGNORECASE
-)
-_DATA_TITLE_RE = re.compile(r"\bdata-title=\"(?P<t>[^\"]*)\"")
-_SCRIPT_RE = re.compile(r"<script\b.*?</script\s*>", re.DOTALL | re.IGNORECASE)
-_H1_RE = re.compile(r"<(/?)h1(\b[^>]*)>", re.IGNORECASE)
 
 
 class PublishingError(PipelineError):
@@ -62,98 +55,48 @@ class PublishingError(PipelineError):
 # --------------------------------------------------------------------------- formatting
 
 
-def _num(x: float, decimals: int) -> str:
-    """Swedish number: decimal comma, non-breaking space between thousands, true minus sign."""
-    s = f"{abs(x):,.{decimals}f}".replace(",", "\u00a0").replace(".", ",")
-    return ("\u2212" + s) if x < 0 and float(f"{abs(x):.{decimals}f}") != 0 else s
-
-
-def lasar_text(lasar: int) -> str:
-    """``2024`` -> ``2023/24``."""
-    return f"{lasar - 1}/{str(lasar)[-2:]}"
-
-
-def format_value(value: float | None, enhet: str, decimals: int, *, book: Book | None = None) -> str:
+def format_value(value: float | None, enhet: str, decimals: int) -> str:
     """A value as readers see it (``82,3 %``, ``231,5``); ``–`` when missing or hidden."""
-    if value is None:
-        return "–"
-    text = _num(value, decimals)
-    return f"{text}\u00a0%" if enhet == "procent" else text
+    return fmt.format_value(value, enhet=enhet, decimals=decimals)
 
 
 def change_text(k: KeyFigure, book: Book) -> str:
-    """Describe the change of a key figure from last year, honestly.
+    """Describe the change of a key figure from last year, honestly (the one wording).
 
-    The difference is called an increase/decrease only when ``signifikant`` is true; when the test
-    says no, the sentence says the difference is not statistically certain; where no test is
-    possible (published values without pupil counts) it says so.
+    The numbers come from the ``forandringar`` table (via :class:`KeyFigure`); the difference is
+    called an increase/decrease only when ``signifikant`` is true; when the test says no, the
+    sentence says the difference is not statistically certain; where no test is possible
+    (published values without pupil counts) it says so. Texts: ``nyckeltal`` in ``labels.yml``.
     """
     prev_year = book.lasar - 1
     if k.varde is None:
-        return book.label("publicering", "nyckeltal_dolt", default="Värdet visas inte (för få elever).")
+        return book.label("nyckeltal", "dolt")
     if k.forra is None or k.forandring is None:
-        return book.label("publicering", "nyckeltal_ingen_jamforelse", default="Inget värde för {ar} att jämföra med.").format(ar=prev_year)
-    if k.enhet == "procent":
-        unit = " " + book.label("publicering", "procentenheter", default="procentenheter")
-    elif k.enhet == "poang":
-        unit = " " + book.label("publicering", "poang", default="poäng")
-    else:
-        unit = ""
-    diff = _num(k.forandring, k.decimaler)
-    if not diff.startswith("\u2212") and diff.replace("0", "").strip(",") != "":
-        diff = "+" + diff
-    prev = format_value(k.forra, k.enhet, k.decimaler)
-    if k.signifikant is True:
-        tpl = book.label(
-            "publicering",
-            "nyckeltal_forandring_sakerstalld",
-            default="{diff}{enhet} jämfört med {ar} ({forra}), en statistiskt säkerställd förändring.",
-        )
-    elif k.signifikant is False:
-        tpl = book.label(
-            "publicering",
-            "nyckeltal_forandring_ej_sakerstalld",
-            default="{diff}{enhet} jämfört med {ar} ({forra}); skillnaden är inte statistiskt säkerställd.",
-        )
-    else:
-        tpl = book.label(
-            "publicering",
-            "nyckeltal_forandring",
-            default="{diff}{enhet} jämfört med {ar} ({forra}); förändringen kan inte prövas statistiskt.",
-        )
-    return tpl.format(diff=diff, enhet=unit, ar=prev_year, forra=prev)
+        return book.label("nyckeltal", "ingen_jamforelse").format(ar=prev_year)
+    diff = fmt.format_change(k.forandring, enhet=k.enhet, decimals=k.decimaler)
+    prev = fmt.format_value(k.forra, enhet=k.enhet, decimals=k.decimaler)
+    key = {True: "forandring_sakerstalld", False: "forandring_ej_sakerstalld"}.get(
+        k.signifikant, "forandring"
+    )  # type: ignore[arg-type]
+    return book.label("nyckeltal", key).format(diff=diff, ar=prev_year, forra=prev)
 
 
 # --------------------------------------------------------------------------- notebooks
 
 
-@lru_cache(maxsize=1)
-def _exporter() -> Any:
-    from nbconvert import HTMLExporter
+def render_notebook_fragment(path: Path, *, only: tuple[str, ...] | None = None) -> tuple[str | None, str]:
+    """Read an executed notebook's published outputs back into its page fragment.
 
-    exporter = HTMLExporter(
-        extra_template_basedirs=[str(TEMPLATES)],
-        template_name="nbfragment",
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-        exclude_markdown=True,
-        exclude_raw=True,
-        exclude_unknown=True,
-    )
-    return exporter
-
-
-def render_notebook_fragment(path: Path) -> tuple[str | None, str]:
-    """Convert an executed notebook into the HTML fragment of its page.
+    The outputs the views displayed carry ``metadata["kvalitet"]`` (a page header, section text,
+    figures; see :mod:`pipeline.publishing.views`); they are assembled through the same
+    autoescaped templates. Nothing else a notebook shows (inputs, streams, a developer's own
+    displays) is published, and no HTML is taken apart.
 
     Returns
     -------
     (title, html)
-        ``title`` comes from the ``<header class="page-title" data-title="...">`` element the page
-        renderer emits (``None`` when there is none); that element is removed from ``html`` and
-        becomes the page's single ``h1``. Any other ``h1`` is demoted to ``h2`` and scripts are
-        dropped.
+        ``title`` from the page header output (``None`` when there is none); it becomes the page's
+        single ``h1``. ``only`` keeps just these section ids (see :func:`page_from_outputs`).
 
     Raises
     ------
@@ -169,52 +112,20 @@ def render_notebook_fragment(path: Path) -> tuple[str | None, str]:
         ) from None
     except Exception as exc:  # nbformat raises several unrelated types for broken files
         raise PublishingError(f"{path}: not a readable notebook ({type(exc).__name__}: {exc}).") from None
-    body, _ = _exporter().from_notebook_node(nb)
-    return postprocess_fragment(body)
+    fragment = page_from_outputs(published_outputs(nb), only=only)
+    return fragment.title, str(fragment.html).strip() + "\n"
 
 
-def postprocess_fragment(body: str) -> tuple[str | None, str]:
-    """Pull out the page title, demote stray ``h1`` and drop scripts (see
-    :func:`render_notebook_fragment`)."""
-    title = None
-    m = _TITLE_RE.search(body)
-    if m:
-        t = _DATA_TITLE_RE.search(m.group(0))
-        if t:
-            title = html.unescape(t.group("t"))
-        else:
-            title = html.unescape(re.sub(r"<[^>]+>", "", m.group("inner"))).strip() or None
-        inner = m.group("inner")
-        # keep what the header holds besides its heading (e.g. the kicker), without headings, and
-        # its data attributes (data-skolform, data-skolenhetskod, data-lasar) for checks
-        inner = re.sub(r"<h[1-6]\b.*?</h[1-6]\s*>", "", inner, flags=re.DOTALL | re.IGNORECASE).strip()
-        opening = m.group(0)[: m.group(0).index(">") + 1]
-        keep = "".join(
-            f' {a.group(0)}' for a in re.finditer(r'data-(?!title)[a-z-]+="[^"]*"', opening)
-        )
-        div = f'<div class="page-title"{keep}>{inner}</div>' if inner or keep else ""
-        body = body[: m.start()] + div + body[m.end() :]
-    body = _SCRIPT_RE.sub("", body)
-    body = _H1_RE.sub(lambda mm: f"<{mm.group(1)}h2{mm.group(2)}>", body)
-    body = wrap_tables(body)
-    return title, body.strip() + "\n"
-
-
-_TABLE_RE = re.compile(r"<table\b.*?</table\s*>", re.DOTALL | re.IGNORECASE)
-_CAPTION_RE = re.compile(r"<caption\b[^>]*>(.*?)</caption\s*>", re.DOTALL | re.IGNORECASE)
-
-
-def wrap_tables(body: str) -> str:
-    """Put every table in a keyboard-scrollable region, so a wide table scrolls on its own instead
-    of widening the page (``role="region"``, named by the table's caption, ``tabindex="0"``)."""
-
-    def wrap(m: re.Match) -> str:
-        cap = _CAPTION_RE.search(m.group(0))
-        name = html.unescape(re.sub(r"<[^>]+>", "", cap.group(1))).strip() if cap else ""
-        label = html.escape(name or "Tabell", quote=True)
-        return f'<div class="tabellbehallare" role="region" aria-label="{label}" tabindex="0">{m.group(0)}</div>'
-
-    return _TABLE_RE.sub(wrap, body)
+def published_outputs(nb: Any) -> list[Any]:
+    """The display outputs of a notebook's code cells, in order (the ones with ``kvalitet``
+    metadata are published)."""
+    return [
+        o
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for o in cell.get("outputs", [])
+        if o.get("output_type") in ("display_data", "execute_result")
+    ]
 
 
 # --------------------------------------------------------------------------- layout
@@ -287,7 +198,9 @@ def failed_name(book: Book, page: Page) -> str:
     return page.enhet or page.title
 
 
-def render_page(book: Book, page: Page, *, pdf_href: str | None = None, fragments: dict[Page, tuple] | None = None) -> str:
+def render_page(
+    book: Book, page: Page, *, pdf_href: str | None = None, fragments: dict[Page, tuple] | None = None
+) -> str:
     """Render one page of the book to a full HTML document (a string).
 
     ``fragments`` is an optional cache of converted notebooks (page -> (title, html)), shared
@@ -303,7 +216,7 @@ def render_page(book: Book, page: Page, *, pdf_href: str | None = None, fragment
                 "indikator": k.indikator,
                 "label": k.label,
                 "text": format_value(k.varde, k.enhet, k.decimaler),
-            "varde_exact": "" if k.varde is None else repr(k.varde),
+                "varde_exact": "" if k.varde is None else repr(k.varde),
                 "change_text": change_text(k, book),
             }
             for k in book.key_figures
@@ -313,8 +226,8 @@ def render_page(book: Book, page: Page, *, pdf_href: str | None = None, fragment
         ctx = _context(book, page, page.title, pdf_href)
         m = book.method
         ctx["m"] = _method_view(m)
-        ctx["konf_text"] = _num(m.konfidensniva * 100, 0)
-        ctx["alfa_text"] = _num(m.signifikansniva, 2)
+        ctx["konf_text"] = fmt.format_number(m.konfidensniva * 100, 0)
+        ctx["alfa_text"] = fmt.format_number(m.signifikansniva, 2)
         return env.get_template("method.html.j2").render(**ctx)
     if page.failed or page.notebook is None:
         ctx = _context(book, page, page.title, pdf_href)

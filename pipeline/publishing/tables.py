@@ -2,8 +2,9 @@
 
 We write plain semantic tables (``<caption>``, ``<th scope="col">``, ``<th scope="row">``) rather
 than great-tables' HTML: accessibility comes first, the markup is small and stable, and nothing
-loads from outside the site. Numbers are formatted by :mod:`pipeline.publishing.format` (which
-matches great-tables' ``locale="sv"``).
+loads from outside the site. Numbers are formatted by :mod:`pipeline.publishing.format` (the one
+formatter); the HTML comes from the autoescaped macros of ``templates/views/macros.html.j2``
+(:mod:`pipeline.publishing.render`); every table sits in a keyboard-scrollable region.
 
 Every number is a ``<span class="tal">`` that names where it comes from::
 
@@ -24,22 +25,22 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
+from markupsafe import Markup
 
 from pipeline.indicators.registry import Indicator
 from pipeline.publishing.format import (
     DASH,
-    attrs,
-    esc,
     exact,
+    format_count,
     format_number,
     format_value,
     is_missing,
     unit_suffix,
 )
+from pipeline.publishing.render import M, join
 
 #: Markers that get a footnote, in the order footnotes are listed.
 NOTE_MARKERS = ("undertryckt", "saknas", "avrundad")
-_NUM = ' class="num"'
 
 
 @dataclass
@@ -49,14 +50,11 @@ class Notes:
     section_id: str
     used: set[str] = field(default_factory=set)
 
-    def ref(self, markering: str) -> str:
+    def ref(self, markering: str) -> Markup:
         """A footnote reference for this marker (and remember to print the note)."""
         self.used.add(markering)
         n = NOTE_MARKERS.index(markering) + 1
-        return (
-            f'<sup class="fotnotsref"><a href="#{self.note_id(markering)}" '
-            f'aria-describedby="{self.section_id}-fotnoter-rubrik">{n}</a></sup>'
-        )
+        return M.ref(self.note_id(markering), f"{self.section_id}-fotnoter-rubrik", n)
 
     def note_id(self, markering: str) -> str:
         """Id of the footnote for a marker."""
@@ -80,40 +78,44 @@ def row_attrs(row: Mapping[str, object], kolumn: str = "varde") -> dict[str, str
     return out
 
 
-def value_html(row: Mapping[str, object] | None, ind: Indicator, notes: Notes | None = None) -> str:
+def value_html(row: Mapping[str, object] | None, ind: Indicator, notes: Notes | None = None) -> Markup:
     """One indicator value as a number element (``–`` plus a footnote when hidden or missing)."""
     if row is None:
         ref = notes.ref("saknas") if notes is not None else ""
-        return f'<span class="tal saknas" data-markering="saknas">{DASH}</span>{ref}'
+        return join([M.tal({"data-markering": "saknas"}, DASH, "tal saknas"), ref])
     markering = str(row.get("markering") or "")
     if bool(row.get("undertryckt")) and not markering:
         markering = "undertryckt"
     if not markering and is_missing(row.get("varde")):
         markering = "saknas"
-    text = format_value(row.get("varde"), enhet=ind.enhet, decimals=ind.decimaler, markering=markering)  # type: ignore[arg-type]
+    text = format_value(row.get("varde"), enhet=ind.enhet, decimals=ind.decimaler, markering=markering)
     a = row_attrs(row)
     a["data-markering"] = markering
     ref = notes.ref(markering) if (notes is not None and markering in NOTE_MARKERS) else ""
-    return f'<span class="tal"{attrs(a)}>{esc(text)}</span>{ref}'
+    return join([M.tal(a, text), ref])
 
 
-def interval_html(row: Mapping[str, object] | None, ind: Indicator) -> str:
+def _missing() -> Markup:
+    return M.tal({}, DASH, "tal saknas")
+
+
+def interval_html(row: Mapping[str, object] | None, ind: Indicator) -> Markup:
     """The 95 % interval as two number elements (``ki_lag``–``ki_hog``); ``–`` when absent."""
     if row is None or is_missing(row.get("ki_lag")) or is_missing(row.get("ki_hog")):
-        return f'<span class="tal saknas">{DASH}</span>'
-    lo = f'<span class="tal"{attrs(row_attrs(row, "ki_lag"))}>{format_number(row["ki_lag"], ind.decimaler)}</span>'  # type: ignore[arg-type]
-    hi = f'<span class="tal"{attrs(row_attrs(row, "ki_hog"))}>{format_number(row["ki_hog"], ind.decimaler)}</span>'  # type: ignore[arg-type]
-    return f"{lo}{DASH}{hi}{esc(unit_suffix(ind.enhet))}"
+        return _missing()
+    lo = M.tal(row_attrs(row, "ki_lag"), format_number(row["ki_lag"], ind.decimaler))
+    hi = M.tal(row_attrs(row, "ki_hog"), format_number(row["ki_hog"], ind.decimaler))
+    return join([lo, DASH, hi, unit_suffix(ind.enhet)])
 
 
-def antal_html(row: Mapping[str, object] | None) -> str:
-    """The number of pupils behind a value."""
+def antal_html(row: Mapping[str, object] | None, *, threshold: int) -> Markup:
+    """The number of pupils behind a value; under ``threshold`` never exactly (``färre än 10``)."""
     if row is None or is_missing(row.get("antal")):
-        return f'<span class="tal saknas">{DASH}</span>'
-    return f'<span class="tal"{attrs(row_attrs(row, "antal"))}>{format_number(row["antal"], 0)}</span>'  # type: ignore[arg-type]
+        return _missing()
+    return M.tal(row_attrs(row, "antal"), format_count(row["antal"], threshold=threshold))
 
 
-def target_html(value: float, ind: Indicator, *, skolform: str, grupp: str = "samtliga") -> str:
+def target_html(value: float, ind: Indicator, *, skolform: str, grupp: str = "samtliga") -> Markup:
     """A local target from ``params/mal.yml`` as a number element."""
     a = {
         "data-kalla": "mal",
@@ -122,11 +124,12 @@ def target_html(value: float, ind: Indicator, *, skolform: str, grupp: str = "sa
         "data-skolform": skolform,
         "data-varde": exact(value),
     }
-    return f'<span class="tal"{attrs(a)}>{esc(format_value(value, enhet=ind.enhet, decimals=ind.decimaler))}</span>'
+    return M.tal(a, format_value(value, enhet=ind.enhet, decimals=ind.decimaler))
 
 
-def change_number_html(row: Mapping[str, object], ind: Indicator, *, signed: bool = True) -> str:
-    """A change from ``forandringar`` as a number element."""
+def change_number_html(row: Mapping[str, object], ind: Indicator, *, signed: bool = True) -> Markup:
+    """A change from ``forandringar`` as a number element (the number only; the unit is worded
+    by the sentence around it)."""
     a = {
         "data-kalla": "forandringar",
         "data-indikator": str(row["indikator"]),
@@ -140,49 +143,37 @@ def change_number_html(row: Mapping[str, object], ind: Indicator, *, signed: boo
     }
     value = row["forandring"]
     text = format_number(value if signed else abs(float(value)), ind.decimaler, sign=signed)  # type: ignore[arg-type]
-    return f'<span class="tal"{attrs(a)}>{esc(text)}</span>'
+    return M.tal(a, text)
 
 
-def notes_html(notes: Notes, texts: Mapping[str, str], heading: str) -> str:
+def note_items(notes: Notes, texts: Mapping[str, str]) -> list[tuple[str, int, str]]:
+    """The footnotes a section used: ``(id, number, text)`` in marker order."""
+    return [(notes.note_id(m), NOTE_MARKERS.index(m) + 1, texts[m]) for m in NOTE_MARKERS if m in notes.used]
+
+
+def notes_html(notes: Notes, texts: Mapping[str, str], heading: str) -> Markup:
     """The footnotes a section used, as an ordered list after a heading-less label."""
-    if not notes.used:
-        return ""
-    items = []
-    for markering in NOTE_MARKERS:
-        if markering in notes.used:
-            n = NOTE_MARKERS.index(markering) + 1
-            items.append(f'<li id="{notes.note_id(markering)}" value="{n}">{esc(texts[markering])}</li>')
-    return (
-        f'<div class="fotnoter"><p id="{notes.section_id}-fotnoter-rubrik" class="fotnoter-rubrik">'
-        f"{esc(heading)}</p><ol>{''.join(items)}</ol></div>"
-    )
+    items = note_items(notes, texts)
+    if not items:
+        return Markup("")
+    return M.notes(f"{notes.section_id}-fotnoter-rubrik", heading, items)
 
 
 def html_table(
     *,
     caption: str,
     columns: Sequence[str],
-    rows: Sequence[Sequence[str]],
+    rows: Sequence[Sequence[object]],
     css_class: str = "datatabell",
     numeric_from: int = 1,
-) -> str:
-    """A semantic table: ``<caption>``, column headers, and the first cell of a row as its header.
+) -> Markup:
+    """A semantic table in a scrollable region: ``<caption>``, column headers, and the first cell
+    of a row as its header.
 
-    Cells are HTML (already escaped by the caller); ``columns`` and ``caption`` are plain text.
-    Columns from ``numeric_from`` on are right-aligned (class ``num``).
+    Cells are :class:`Markup` (number elements) or plain text (escaped); ``columns`` and
+    ``caption`` are plain text. Columns from ``numeric_from`` on are right-aligned (class ``num``).
     """
-    head = "".join(
-        f'<th scope="col"{_NUM if i >= numeric_from else ""}>{esc(c)}</th>' for i, c in enumerate(columns)
-    )
-    body = []
-    for row in rows:
-        cells = [f'<th scope="row">{row[0]}</th>']
-        cells += [f"<td{_NUM if i >= numeric_from else ''}>{c}</td>" for i, c in enumerate(row[1:], start=1)]
-        body.append(f"<tr>{''.join(cells)}</tr>")
-    return (
-        f'<table class="{esc(css_class)}"><caption>{esc(caption)}</caption>'
-        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-    )
+    return M.table(caption, list(columns), [list(r) for r in rows], css_class, numeric_from)
 
 
 def indicator_pivot(

@@ -170,6 +170,8 @@ def forandringar_frame(ind: pd.DataFrame) -> pd.DataFrame:
                         lasar_fran=fran,
                         lasar_till=lasar,
                         typ=typ,
+                        varde_fran=float(a),
+                        varde_till=float(b),
                         forandring=delta,
                         test="z-test för andelar"
                         if k[3].startswith(("behorighet", "godkand", "andel"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import os
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
@@ -135,18 +136,6 @@ def test_every_school_form_has_its_template():
         )
 
 
-def _html_outputs(nb) -> list[str]:
-    out = []
-    for cell in nb.cells:
-        for o in cell.get("outputs", []):
-            if o.get("output_type") == "error":
-                raise AssertionError("".join(o.get("traceback", [])))
-            html = o.get("data", {}).get("text/html")
-            if html:
-                out.append(html if isinstance(html, str) else "".join(html))
-    return out
-
-
 RUN = [*TEMPLATES, EXPLORATION_NOTEBOOK]
 
 
@@ -196,22 +185,136 @@ def executed(tmp_path_factory) -> dict[str, object]:
                     results[name] = exc
     finally:
         mp.undo()
+    results["_processed"] = processed
     return results
+
+
+def _outputs(nb) -> list:
+    out = []
+    for cell in nb.cells:
+        for o in cell.get("outputs", []):
+            if o.get("output_type") == "error":
+                raise AssertionError("".join(o.get("traceback", [])))
+            if o.get("output_type") in ("display_data", "execute_result"):
+                out.append(o)
+    return out
+
+
+def _executed(name, executed):
+    result = executed[name]
+    if isinstance(result, Exception):
+        raise result
+    return nbformat.read(result, as_version=4)
 
 
 @pytest.mark.parametrize("name", RUN)
 def test_template_runs_on_fake_data(name, executed):
-    result = executed[name]
-    if isinstance(result, Exception):
-        raise result
+    from pipeline.publishing.views import META, page_from_outputs
+
+    nb = _executed(name, executed)
     form_code = _parameters_cell(_read(name)).source.split('"')[1]
-    outputs = _html_outputs(nbformat.read(result, as_version=4))
-    ids = [m.group(1) for html in outputs for m in re.finditer(r'<section id="([^"]+)"', html)]
+    outputs = _outputs(nb)
+    fragment = str(page_from_outputs(outputs).html)
+    ids = re.findall(r'<section id="([^"]+)"', fragment)
     if name == EXPLORATION_NOTEBOOK:
         assert ids == ["utforska-tabell", "utforska-diagram"]
-        return
-    form = get_school_form(form_code)
-    assert ids == ["sammanfattning", "analys", *[f"omrade-{a}" for a in form.quality_areas]]
-    section_outputs = [h for h in outputs if "<section" in h]
-    assert all(h.count("<section") == 1 for h in section_outputs), "one output per section"
-    assert 'class="page-title"' in section_outputs[0]
+    else:
+        form = get_school_form(form_code)
+        assert ids == ["sammanfattning", "analys", *[f"omrade-{a}" for a in form.quality_areas]]
+        assert outputs[0]["metadata"][META]["del"] == "sidhuvud"
+    # not one HTML blob: figures are figure outputs, tables are in their own outputs
+    figures = [o for o in outputs if "image/svg+xml" in o.get("data", {})]
+    assert figures, f"{name}: no figure output"
+    for o in figures:
+        meta = o["metadata"]
+        assert meta["fig-alt"] and meta["fig-cap"] and meta[META]["del"] == "figur"
+        assert "<svg" in "".join(o["data"]["image/svg+xml"])
+    html_outputs = ["".join(o["data"]["text/html"]) for o in outputs if "text/html" in o.get("data", {})]
+    assert any("<table" in h for h in html_outputs), f"{name}: no table output"
+    assert all("<svg" not in h and "data:image/svg" not in h for h in html_outputs), "figures stay separate"
+    assert all(h.count("<section") == 0 for h in html_outputs), "the site wraps sections, not the outputs"
+
+
+class _Numbers(HTMLParser):
+    """Every number element: (identity, text)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[tuple | None] = []
+        self.found: list[tuple[tuple, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag != "span":
+            return
+        a = dict(attrs)
+        if "tal" in (a.get("class") or "").split() and a.get("data-varde"):
+            key = tuple(
+                a.get(k, "")
+                for k in (
+                    "data-kalla",
+                    "data-indikator",
+                    "data-grupp",
+                    "data-lasar",
+                    "data-lasar-fran",
+                    "data-niva",
+                    "data-skolenhetskod",
+                    "data-kolumn",
+                    "data-jamfor-med",
+                    "data-varde",
+                )
+            )
+            self.stack.append(key)
+            self.found.append((key, ""))
+        else:
+            self.stack.append(None)
+
+    def handle_endtag(self, tag):
+        if tag == "span" and self.stack:
+            self.stack.pop()
+
+    def handle_data(self, data):
+        if self.stack and self.stack[-1] is not None:
+            key, text = self.found[-1]
+            self.found[-1] = (key, text + data)
+
+
+def test_every_number_shown_twice_is_written_the_same_way(executed):
+    """A number that appears in two places (the section table, a figure's data table, a sentence,
+    the key figures, every page of the run) is written identically; a change may be written with
+    or without its sign (a sentence says "Ökning med 1,3")."""
+    from pipeline.publishing.views import page_from_outputs
+
+    seen: dict[tuple, set[str]] = {}
+    count: dict[tuple, int] = {}
+    for name in RUN:
+        p = _Numbers()
+        p.feed(str(page_from_outputs(_outputs(_executed(name, executed))).html))
+        for key, text in p.found:
+            if key[0] in ("forandringar", "jamforelser"):
+                text = text.lstrip("+\u2212")
+            seen.setdefault(key, set()).add(text)
+            count[key] = count.get(key, 0) + 1
+    twice = [k for k, n in count.items() if n >= 2]
+    assert len(twice) > 50, "too few numbers shown twice for this test to mean anything"
+    different = {k: v for k, v in seen.items() if len(v) > 1}
+    assert different == {}
+
+    # the start page's key figures (site, PDF and book) write the huvudman's value as its table does
+    import pandas as pd
+
+    from pipeline.indicators.registry import load_indicator_registry
+    from pipeline.publishing.book import compute_key_figures
+    from pipeline.publishing.site import format_value
+
+    processed = Path(executed["_processed"])
+    key_figures = compute_key_figures(
+        pd.read_parquet(processed / "indikatorer.parquet"),
+        lasar=2024,
+        skolformer=["GR"],
+        registry=load_indicator_registry(),
+        forandringar=pd.read_parquet(processed / "forandringar.parquet"),
+    )
+    assert key_figures
+    for k in key_figures:
+        key = ("", k.indikator, "samtliga", "2024", "", "huvudman", "", "varde", "", repr(k.varde))
+        assert seen.get(key) == {format_value(k.varde, k.enhet, k.decimaler)}, k

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import os
+import re
 import stat
+import subprocess
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -53,8 +55,8 @@ def test_sidebar_is_grouped_by_school_form(project):
     parts = [e for e in cfg["book"]["chapters"] if isinstance(e, dict)]
     assert [p["part"] for p in parts] == [ch.name for ch in book.chapters]
     gr = parts[1]["chapters"]
-    assert gr[0] == "grundskola/huvudman.ipynb"
-    assert gr[1:] == [f"grundskola/{u.skolenhetskod}.{'qmd' if u.failed else 'ipynb'}" for u in book.chapters[1].units]
+    assert gr[0] == "grundskola/huvudman.qmd"
+    assert gr[1:] == [f"grundskola/{u.skolenhetskod}.qmd" for u in book.chapters[1].units]
     assert cfg["book"]["chapters"][0] == "index.qmd" and cfg["book"]["appendices"] == ["metod.qmd"]
 
 
@@ -64,28 +66,102 @@ def test_every_chapter_file_exists(project):
         assert (qdir / rel).is_file(), rel
 
 
-def test_chapter_notebooks_hold_only_published_outputs(project):
+def _unit_chapters(book, qdir):
+    return [qdir / f"grundskola/{u.skolenhetskod}.qmd" for u in book.chapters[1].units if not u.failed]
+
+
+def test_chapters_hold_only_published_outputs(project):
+    book, qdir, _ = project
+    for path in [qdir / "grundskola/huvudman.qmd", *_unit_chapters(book, qdir)]:
+        text = path.read_text(encoding="utf-8")
+        assert text.startswith("---\ntitle: ") and "html-table-processing: none" in text
+        assert "## Kunskapsresultat {#s-kunskap-rubrik}" in text
+        fig = re.search(
+            r"!\[Meritvärde 2020–2024\]\(([^)]+\.svg)\)\{#fig-s-kunskap-trend fig-alt=\"([^\"]+)\"\}", text
+        )
+        assert fig and (path.parent / fig.group(1)).read_text(encoding="utf-8").startswith("<svg")
+        assert fig.group(2).startswith("Meritvärdet har ökat sedan 2020")
+        assert (
+            "debug output 1234" not in text
+            and "Template heading" not in text
+            and "skolenhetskod = " not in text
+        )
+        assert "evil()" not in text  # a developer's own display is not published
+
+
+def test_start_page_is_unnumbered_and_styled(project):
     _, qdir, _ = project
-    for nb_path in sorted(qdir.rglob("*.ipynb")):
-        nb = json.loads(nb_path.read_text(encoding="utf-8"))
-        raw, *cells = nb["cells"]
-        assert raw["cell_type"] == "raw" and "".join(raw["source"]).startswith("---\ntitle: ")
-        assert cells and all(c["cell_type"] == "code" and "".join(c["source"]) == "" for c in cells)
-        for c in cells:
-            for o in c["outputs"]:
-                assert set(o["data"]) == {"text/html"}
-        text = nb_path.read_text(encoding="utf-8")
-        assert "debug output 1234" not in text and "Template heading" not in text and "skolenhetskod = " not in text
+    index = (qdir / "index.qmd").read_text(encoding="utf-8")
+    assert index.splitlines()[0].endswith("{.unnumbered}")
+    assert 'class="nyckeltal"' in index
+    cfg = config(qdir)
+    assert (
+        cfg["format"]["html"]["css"] == ["rapport-quarto.css"]
+        and cfg["format"]["html"]["number-sections"] is True
+    )
+    css = (qdir / "rapport-quarto.css").read_text(encoding="utf-8")
+    assert ".nyckeltal" in css and "overflow-x: auto" in css
 
 
 def test_titles_and_names_are_escaped(project):
     _, qdir, _ = project
-    nb = json.loads((qdir / f"grundskola/{EVIL_CODE}.ipynb").read_text(encoding="utf-8"))
-    front = yaml.safe_load("".join(nb["cells"][0]["source"]).strip("-\n"))
+    text = (qdir / f"grundskola/{EVIL_CODE}.qmd").read_text(encoding="utf-8")
+    front = yaml.safe_load(text.split("---\n")[1])
     assert front["title"] == "&lt;script&gt;alert(1)&lt;/script&gt;"
+    assert EVIL not in text
     index = (qdir / "index.qmd").read_text(encoding="utf-8")
     assert EVIL not in index
     assert md_escape("a_b <i>") == "a\\_b &lt;i&gt;"
+
+
+def _pandoc(path: Path, to: str) -> tuple[str, str]:
+    pypandoc = pytest.importorskip("pypandoc")
+    proc = subprocess.run(
+        [pypandoc.get_pandoc_path(), "--from=markdown", f"--to={to}", "--verbose", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=path.parent,
+    )
+    return proc.stdout, proc.stderr
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.urls += [v for k, v in attrs if k in ("href", "src") and v]
+
+
+def test_book_files_convert_with_pandoc_without_warnings_or_external_urls(project):
+    """Pandoc (pypandoc_binary, a real pandoc 3) reads the book's Markdown as Quarto does: no
+    warning, every link and image local, and in Typst every referenced label exists (the error
+    'label <sammanfattning-fotnot-saknas> does not exist')."""
+    _, qdir, _ = project
+    files = sorted(qdir.rglob("*.qmd"))
+    assert len(files) >= 8
+    for path in files:
+        html, log = _pandoc(path, "html")
+        warnings = [line for line in log.splitlines() if "WARNING" in line.upper()]
+        assert warnings == [], f"{path.relative_to(qdir)}: {warnings}"
+        links = _Links()
+        links.feed(html)
+        for url in links.urls:
+            assert not re.match(r"^[a-z][a-z0-9+.-]*:|^//", url), (
+                f"{path.relative_to(qdir)}: external {url!r}"
+            )
+            if not url.startswith("#"):
+                assert (path.parent / url.split("#")[0]).exists(), (
+                    f"{path.relative_to(qdir)}: missing {url!r}"
+                )
+        typst, log = _pandoc(path, "typst")
+        assert [line for line in log.splitlines() if "WARNING" in line.upper()] == []
+        defined = set(re.findall(r"<([A-Za-z0-9_:.-]+)>\s*$", typst, flags=re.MULTILINE))
+        defined |= set(re.findall(r"\]\s*<([A-Za-z0-9_:.-]+)>", typst))
+        for name in re.findall(r"#link\(<([^>]+)>\)", typst):
+            assert name in defined, f"{path.relative_to(qdir)}: label <{name}> does not exist"
 
 
 def test_failed_unit_and_method(project):
@@ -114,7 +190,9 @@ def test_render_skipped_without_quarto(project, monkeypatch):
 
 def _fake_quarto(tmp_path: Path, code: int) -> Path:
     exe = tmp_path / "quarto"
-    exe.write_text(f'#!/bin/sh\necho "$@" > "{tmp_path}/args"\necho boom >&2\nexit {code}\n', encoding="utf-8")
+    exe.write_text(
+        f'#!/bin/sh\necho "$@" > "{tmp_path}/args"\necho boom >&2\nexit {code}\n', encoding="utf-8"
+    )
     exe.chmod(exe.stat().st_mode | stat.S_IEXEC)
     return exe
 
@@ -132,7 +210,9 @@ def test_render_failure_is_reported(project, tmp_path):
         render_quarto(qdir, quarto=str(_fake_quarto(tmp_path, 1)))
 
 
-@pytest.mark.skipif(not os.environ.get("PATH") or not __import__("shutil").which("quarto"), reason="quarto is not installed")
+@pytest.mark.skipif(
+    not os.environ.get("PATH") or not __import__("shutil").which("quarto"), reason="quarto is not installed"
+)
 def test_real_quarto_render(project):
     _, qdir, _ = project
     out = render_quarto(qdir)

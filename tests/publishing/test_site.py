@@ -10,7 +10,7 @@ import pytest
 
 from pipeline.errors import ConfigError
 from pipeline.publishing.book import NotebookJob, build_book
-from pipeline.publishing.site import postprocess_fragment, render_site
+from pipeline.publishing.site import render_site
 from tests.publishing.test_site_standin import (
     BJORK,
     EVIL,
@@ -91,8 +91,20 @@ def test_book_key_figures_come_from_the_indicator_table(tmp_path):
     assert set(by_form) == {"FS", "GR"}
     k = by_form["GR"]
     assert k.indikator == "meritvarde_17"
-    row = ind[(ind.lasar == LASAR) & (ind.skolform == "GR") & (ind.niva == "huvudman") & (ind.indikator == "meritvarde_17") & (ind.grupp == "samtliga")]
-    prev = ind[(ind.lasar == LASAR - 1) & (ind.skolform == "GR") & (ind.niva == "huvudman") & (ind.indikator == "meritvarde_17") & (ind.grupp == "samtliga")]
+    row = ind[
+        (ind.lasar == LASAR)
+        & (ind.skolform == "GR")
+        & (ind.niva == "huvudman")
+        & (ind.indikator == "meritvarde_17")
+        & (ind.grupp == "samtliga")
+    ]
+    prev = ind[
+        (ind.lasar == LASAR - 1)
+        & (ind.skolform == "GR")
+        & (ind.niva == "huvudman")
+        & (ind.indikator == "meritvarde_17")
+        & (ind.grupp == "samtliga")
+    ]
     assert k.varde == pytest.approx(float(row.varde.iloc[0]))
     assert k.forandring == pytest.approx(float(row.varde.iloc[0]) - float(prev.varde.iloc[0]))
     assert k.signifikant is not None
@@ -107,7 +119,13 @@ def test_book_rejects_duplicate_jobs(tmp_path):
 def test_book_accepts_mappings_with_status(tmp_path):
     jobs = [
         {"skolform": "GR", "skolenhetskod": "", "path": None, "status": "failed", "error": "boom"},
-        {"skolform": "gr", "skolenhetskod": f"{BJORK}", "enhet": "Björkskolan", "path": str(tmp_path / "x.ipynb"), "status": "ok"},
+        {
+            "skolform": "gr",
+            "skolenhetskod": f"{BJORK}",
+            "enhet": "Björkskolan",
+            "path": str(tmp_path / "x.ipynb"),
+            "status": "ok",
+        },
     ]
     book = build_book(lasar=LASAR, params=make_params(), jobs=jobs)
     (ch,) = book.chapters
@@ -116,7 +134,9 @@ def test_book_accepts_mappings_with_status(tmp_path):
 
 
 def test_labels_override_titles(tmp_path):
-    params = make_params({"publicering": {"rapport_titel": "Årsrapport {lasar}", "metod_titel": "Metodbilaga"}})
+    params = make_params(
+        {"publicering": {"rapport_titel": "Årsrapport {lasar}", "metod_titel": "Metodbilaga"}}
+    )
     book = build_book(lasar=LASAR, params=params, jobs=make_jobs(tmp_path))
     assert book.title == "Årsrapport 2024" and book.method_page.title == "Metodbilaga"
 
@@ -126,15 +146,28 @@ def test_labels_override_titles(tmp_path):
 
 def test_site_layout(built):
     book, _, site, files = built
-    expected = {p.href for p in book.pages()} | {"static/rapport.css", "data/indikatorer.csv", "data/indikatorer.xlsx"}
+    expected = {p.href for p in book.pages()} | {
+        "static/rapport.css",
+        "data/indikatorer.csv",
+        "data/indikatorer.xlsx",
+    }
     assert {f.relative_to(site).as_posix() for f in files} == expected
 
 
-@pytest.mark.parametrize("rel", ["index.html", "grundskola/index.html", f"grundskola/{BJORK}.html", f"grundskola/{LIND}.html", "metod.html"])
+@pytest.mark.parametrize(
+    "rel",
+    [
+        "index.html",
+        "grundskola/index.html",
+        f"grundskola/{BJORK}.html",
+        f"grundskola/{LIND}.html",
+        "metod.html",
+    ],
+)
 def test_page_structure(built, rel):
     _, _, site, _ = built
     text = (site / rel).read_text(encoding="utf-8")
-    assert text.startswith("<!DOCTYPE html>\n<html lang=\"sv\">")
+    assert text.startswith('<!DOCTYPE html>\n<html lang="sv">')
     o = parse(site / rel)
     tags = [t for t, _ in o.tags]
     assert tags.count("h1") == 1
@@ -157,7 +190,11 @@ def test_every_link_is_relative_and_resolves(built):
         for _tag, attrs in o.tags:
             for key in ("href", "src"):
                 v = attrs.get(key)
-                if v is None or v.startswith("#") or v.startswith("data:image/png;base64,"):
+                if (
+                    v is None
+                    or v.startswith("#")
+                    or v.startswith(("data:image/png;base64,", "data:image/svg+xml;base64,"))
+                ):
                     continue
                 assert not re.match(r"^[a-z]+:|^//|^/", v), f"{page}: {key}={v!r} is not relative"
                 target = (page.parent / v.split("#")[0]).resolve()
@@ -191,8 +228,14 @@ def test_page_title_becomes_the_h1(built):
     text = (site / "grundskola/index.html").read_text(encoding="utf-8")
     assert "<h1>Grundskola hos Exempelkommun</h1>" in text
     assert 'class="page-title" data-title' not in text
-    assert re.search(r'<div class="page-title"[^>]* data-skolform="GR"[^>]*><p class="page-kicker">Läsår 2023/24</p></div>', text)
-    assert 'data-indikator="meritvarde_17"' in text and "<figure>" in text
+    assert re.search(
+        r'<div class="page-title"[^>]* data-skolform="GR"[^>]*><p class="page-kicker">Läsår 2023/24</p></div>',
+        text,
+    )
+    assert (
+        'data-indikator="meritvarde_17"' in text and '<figure class="diagram" id="s-kunskap-trend">' in text
+    )
+    assert 'alt="Meritvärdet har ökat sedan 2020 för' in text
 
 
 def test_failed_unit_says_so(built):
@@ -218,7 +261,14 @@ def test_start_page_links_every_chapter_and_unit(built):
 def test_method_page(built):
     _, _, site, _ = built
     text = (site / "metod.html").read_text(encoding="utf-8")
-    for needle in ("färre än 10 elever", "Genomsnittligt meritvärde (17 ämnen)", "f" * 64, "12,25", "minst 15 elever", "95 procents"):
+    for needle in (
+        "färre än 10 elever",
+        "Genomsnittligt meritvärde (17 ämnen)",
+        "f" * 64,
+        "12,25",
+        "minst 15 elever",
+        "95 procents",
+    ):
         assert needle in text, needle
 
 
@@ -236,14 +286,48 @@ def test_site_is_byte_identical_when_rebuilt(tmp_path):
     for i in range(2):
         book, ind = make_book(tmp_path / f"b{i}")
         render_site(book, tmp_path / f"s{i}", indikatorer=ind)
-        outs.append({p.relative_to(tmp_path / f"s{i}").as_posix(): p.read_bytes() for p in (tmp_path / f"s{i}").rglob("*") if p.is_file()})
+        outs.append(
+            {
+                p.relative_to(tmp_path / f"s{i}").as_posix(): p.read_bytes()
+                for p in (tmp_path / f"s{i}").rglob("*")
+                if p.is_file()
+            }
+        )
     assert outs[0] == outs[1]
 
 
-def test_postprocess_demotes_extra_h1_and_drops_scripts():
-    title, body = postprocess_fragment('<header class="page-title" data-title="A &amp; B"></header><h1>x</h1><script>evil()</script>')
-    assert title == "A & B"
-    assert body.strip() == "<h2>x</h2>"
+def test_only_the_views_outputs_are_published():
+    from pipeline.publishing.views import page_from_outputs
+
+    outputs = [
+        {"data": {"text/html": "<p>own</p>"}, "metadata": {}},  # a developer's display: not published
+        {
+            "data": {"text/html": "<b>t</b>"},
+            "metadata": {
+                "kvalitet": {
+                    "del": "sidhuvud",
+                    "titel": "A & B",
+                    "skolform": "GR",
+                    "skolenhetskod": "",
+                    "lasar": 2024,
+                    "kicker": "K <i>",
+                }
+            },
+        },
+        {
+            "data": {"text/html": "<h2>S</h2>"},
+            "metadata": {"kvalitet": {"del": "rubrik", "sektion": "s", "titel": "S <&>", "omrade": "x"}},
+        },
+        {"data": {"text/html": "<p>t</p>"}, "metadata": {"kvalitet": {"del": "text", "sektion": "s"}}},
+    ]
+    frag = page_from_outputs(outputs)
+    assert frag.title == "A & B"
+    assert "own" not in frag.html and "<b>t</b>" not in frag.html
+    assert '<p class="page-kicker">K &lt;i&gt;</p>' in frag.html  # metadata text is escaped
+    assert (
+        '<section id="s" class="sektion" aria-labelledby="s-rubrik" data-sektion="s" data-omrade="x">'
+        '<h2 id="s-rubrik">S &lt;&amp;&gt;</h2><p>t</p></section>' in frag.html
+    )
 
 
 def test_missing_notebook_is_a_clear_error(tmp_path):
@@ -268,9 +352,11 @@ def test_notebook_job_dataclass_defaults():
 
 
 def test_tables_are_wrapped_in_scrollable_regions():
-    from pipeline.publishing.site import wrap_tables
+    from pipeline.publishing.tables import html_table
 
-    out = wrap_tables('<p>x</p><table><caption>Meritvärde <span>per år</span></caption><tr><td>1</td></tr></table>')
-    assert out.startswith('<p>x</p><div class="tabellbehallare" role="region" aria-label="Meritvärde per år" tabindex="0"><table>')
+    out = str(html_table(caption="Meritvärde <per år>", columns=["a", "b"], rows=[["x", "1"]]))
+    assert out.startswith(
+        '<div class="tabellbehallare" role="region" aria-label="Meritvärde &lt;per år&gt;" tabindex="0"><table'
+    )
     assert out.endswith("</table></div>")
-    assert 'aria-label="Tabell"' in wrap_tables("<table><tr><td>1</td></tr></table>")
+    assert 'aria-label="Tabell"' in str(html_table(caption="", columns=["a"], rows=[["x"]]))

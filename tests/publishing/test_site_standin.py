@@ -1,17 +1,14 @@
 """A stand-in for executed notebooks, and the site tests' shared builders.
 
-The stand-in notebooks have what :mod:`pipeline.publishing.pages` emits: one ``text/html`` output
-per section, a ``<header class="page-title" data-title=...>``, figures with alt text and a data
-table, numbers with ``data-*`` attributes. One unit is called ``<script>alert(1)</script>``.
+The stand-in notebooks have the outputs :mod:`pipeline.publishing.views` displays: a page header
+output, per section a text output and an SVG figure output with alt text, caption and data table
+in its ``kvalitet`` metadata, numbers with ``data-*`` attributes. One unit is called ``<script>alert(1)</script>``.
 """
 
 from __future__ import annotations
 
-import base64
 import functools
 import html
-import struct
-import zlib
 from pathlib import Path
 
 import nbformat
@@ -36,16 +33,12 @@ UNITS = {
 FAILED = ("GR", LIND, _GR[2][1])
 
 
-def tiny_png() -> str:
-    """A 4x4 grey PNG as base64."""
-    raw = b"".join(b"\x00" + b"\x80\x80\x80" * 4 for _ in range(4))
-
-    def chunk(tag: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
-
-    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 4, 4, 8, 2, 0, 0, 0))
-    png += chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
-    return base64.b64encode(png).decode()
+def tiny_svg() -> str:
+    """A 40x30 pt grey SVG, sized in points as matplotlib writes them."""
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="40pt" height="30pt" viewBox="0 0 40 30">'
+        '<rect width="40" height="30" fill="#808080"/></svg>'
+    )
 
 
 def _value(form: str, code: str) -> float | None:
@@ -53,8 +46,14 @@ def _value(form: str, code: str) -> float | None:
     ind = _indicators()
     indikator = "meritvarde_17" if form == "GR" else "barn_per_arsarbetare"
     niva = "enhet" if code else "huvudman"
-    row = ind[(ind.lasar == LASAR) & (ind.skolform == form) & (ind.niva == niva) & (ind.skolenhetskod == code)
-              & (ind.indikator == indikator) & (ind.grupp == "samtliga")]
+    row = ind[
+        (ind.lasar == LASAR)
+        & (ind.skolform == form)
+        & (ind.niva == niva)
+        & (ind.skolenhetskod == code)
+        & (ind.indikator == indikator)
+        & (ind.grupp == "samtliga")
+    ]
     return None if row.empty or pd.isna(row.varde.iloc[0]) else float(row.varde.iloc[0])
 
 
@@ -63,9 +62,13 @@ def _indicators() -> pd.DataFrame:
     return indikatorer_frame()
 
 
-def _sections(title: str, code: str, name: str, form: str = "GR") -> list[str]:
+def _meta(part: str, section: str = "", **more) -> dict:
+    return {"kvalitet": {"del": part, "sektion": section, **more}}
+
+
+def _outputs(title: str, code: str, name: str, form: str = "GR") -> list[list]:
+    """The outputs of the stand-in's cells, as ``pipeline.publishing.views`` displays them."""
     e = html.escape
-    png = tiny_png()
     indikator = "meritvarde_17" if form == "GR" else "barn_per_arsarbetare"
     v = _value(form, code)
     if v is None:
@@ -77,39 +80,73 @@ def _sections(title: str, code: str, name: str, form: str = "GR") -> list[str]:
             f'data-niva="{"enhet" if code else "huvudman"}" data-skolenhetskod="{code}" data-kolumn="varde" '
             f'data-varde="{v!r}">{shown}</span>'
         )
+    out = nbformat.v4.new_output
+    header = _meta(
+        "sidhuvud", titel=title, skolform=form, skolenhetskod=code, lasar=2024, kicker="Läsår 2023/24"
+    )
+    table = (
+        '<div class="tabellbehallare" role="region" aria-label="Meritvärde per år" tabindex="0"><table>'
+        '<caption>Meritvärde per år</caption><thead><tr><th scope="col">Läsår</th>'
+        '<th scope="col">Meritvärde</th></tr></thead><tbody><tr><td>2024</td><td>231,5</td></tr></tbody></table></div>'
+    )
+    figure = _meta(
+        "figur",
+        "s-kunskap",
+        id="s-kunskap-trend",
+        alt=f"Meritvärdet har ökat sedan 2020 för {name}.",
+        caption="Meritvärde 2020–2024",
+        summary="Visa data för diagrammet",
+        tabell=table,
+        rubrik="",
+    )
     return [
-        f'<header class="page-title" data-title="{e(title, quote=True)}" data-skolform="{form}" '
-        f'data-skolenhetskod="{code}" data-lasar="2024"><p class="page-kicker">Läsår 2023/24</p></header>',
-        (
-            '<section aria-labelledby="s-kunskap"><h2 id="s-kunskap">Kunskapsresultat</h2>'
-            f"<p>Värdet för {e(name)} var {number}.</p>"
-            f'<figure><img alt="Meritvärdet har ökat sedan 2020 för {e(name, quote=True)}." src="data:image/png;base64,{png}">'
-            "<figcaption>Meritvärde 2020–2024</figcaption></figure>"
-            '<table><caption>Meritvärde per år</caption><thead><tr><th scope="col">Läsår</th>'
-            '<th scope="col">Meritvärde</th></tr></thead><tbody><tr><td>2024</td><td>231,5</td></tr></tbody></table>'
-            "</section>"
-        ),
-        (
-            '<section aria-labelledby="s-analys"><h2 id="s-analys">Analys</h2>'
-            "<h3>Resultat</h3><p>Resultaten är stabila.</p><h3>Utvecklingsområden</h3><p>Studiero.</p></section>"
-        ),
+        [out("display_data", data={"text/html": f"<header><h1>{e(title)}</h1></header>"}, metadata=header)],
+        [
+            out(
+                "display_data",
+                data={"text/html": "<h2>Kunskapsresultat</h2>"},
+                metadata=_meta("rubrik", "s-kunskap", titel="Kunskapsresultat", omrade="kunskapsresultat"),
+            ),
+            out(
+                "display_data",
+                data={"text/html": f"<p>Värdet för {e(name)} var {number}.</p>" + table},
+                metadata=_meta("text", "s-kunskap"),
+            ),
+            out("display_data", data={"image/svg+xml": tiny_svg(), "text/plain": "figur"}, metadata=figure),
+            # a developer's own display (no kvalitet metadata) is never published
+            out("display_data", data={"text/html": "<h1>x</h1><script>evil()</script>"}),
+        ],
+        [
+            out(
+                "display_data",
+                data={"text/html": "<h2>Analys</h2>"},
+                metadata=_meta("rubrik", "s-analys", titel="Analys", omrade=""),
+            ),
+            out(
+                "display_data",
+                data={
+                    "text/html": "<h3>Resultat</h3><p>Resultaten är stabila.</p><h3>Utvecklingsområden</h3><p>Studiero.</p>"
+                },
+                metadata=_meta("text", "s-analys"),
+            ),
+        ],
     ]
 
 
 def make_notebook(path: Path, title: str, code: str, name: str, form: str = "GR") -> Path:
-    """Write an executed stand-in notebook with one text/html output per section."""
+    """Write an executed stand-in notebook with the views' outputs (header, sections, figure)."""
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.cells.append(nbformat.v4.new_markdown_cell("# Template heading that must not be published"))
-    params = nbformat.v4.new_code_cell(f"skolform = 'GR'\nskolenhetskod = '{code}'\nlasar = 2024", execution_count=1)
+    params = nbformat.v4.new_code_cell(
+        f"skolform = 'GR'\nskolenhetskod = '{code}'\nlasar = 2024", execution_count=1
+    )
     params.metadata["tags"] = ["parameters"]
     params.outputs = [nbformat.v4.new_output("stream", name="stdout", text="debug output 1234\n")]
     nb.cells.append(params)
-    for i, sec in enumerate(_sections(title, code, name, form), start=2):
-        cell = nbformat.v4.new_code_cell("page.section()", execution_count=i)
-        cell.outputs = [
-            nbformat.v4.new_output("display_data", data={"text/html": sec, "text/plain": "<Section>"}),
-        ]
+    for i, outputs in enumerate(_outputs(title, code, name, form), start=2):
+        cell = nbformat.v4.new_code_cell("page.sektion('x').show()", execution_count=i)
+        cell.outputs = outputs
         nb.cells.append(cell)
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, path)
@@ -121,14 +158,28 @@ def make_jobs(nb_dir: Path) -> list[NotebookJob]:
     jobs = []
     slugs = {"GR": "grundskola", "FS": "forskola"}
     for form, units in UNITS.items():
-        ov = make_notebook(nb_dir / slugs[form] / "huvudman.ipynb", f"{'Grundskola' if form == 'GR' else 'Förskola'} hos {HUVUDMAN}", "", HUVUDMAN, form)
+        ov = make_notebook(
+            nb_dir / slugs[form] / "huvudman.ipynb",
+            f"{'Grundskola' if form == 'GR' else 'Förskola'} hos {HUVUDMAN}",
+            "",
+            HUVUDMAN,
+            form,
+        )
         jobs.append(NotebookJob(skolform=form, skolenhetskod="", enhet="", path=ov))
         for code, name in units:
             p = make_notebook(nb_dir / slugs[form] / f"{code}.ipynb", name, code, name, form)
             jobs.append(NotebookJob(skolform=form, skolenhetskod=code, enhet=name, path=p))
     form, code, name = FAILED
-    jobs.append(NotebookJob(skolform=form, skolenhetskod=code, enhet=name, path=None, failed=True,
-                            error="NotebookRunError: cell 4: KeyError 'meritvarde_17'"))
+    jobs.append(
+        NotebookJob(
+            skolform=form,
+            skolenhetskod=code,
+            enhet=name,
+            path=None,
+            failed=True,
+            error="NotebookRunError: cell 4: KeyError 'meritvarde_17'",
+        )
+    )
     return jobs
 
 
@@ -138,7 +189,12 @@ def make_params(labels: dict | None = None) -> Params:
 
 def make_va() -> pd.DataFrame:
     return pd.DataFrame(
-        {"skolform": ["GR", "GR"], "term": ["intercept", "flicka"], "koefficient": [210.5, 12.25], "standardfel": [1.5, 0.75]}
+        {
+            "skolform": ["GR", "GR"],
+            "term": ["intercept", "flicka"],
+            "koefficient": [210.5, 12.25],
+            "standardfel": [1.5, 0.75],
+        }
     )
 
 
@@ -153,6 +209,10 @@ def make_book(tmp: Path):
         indikatorer=ind,
         forandringar=forandringar_frame(ind),
         va_modell=make_va(),
-        provenance={"code_version": "abc123", "params_hash": "f" * 64, "input_hashes": {"data/raw/betyg.csv": "0" * 64}},
+        provenance={
+            "code_version": "abc123",
+            "params_hash": "f" * 64,
+            "input_hashes": {"data/raw/betyg.csv": "0" * 64},
+        },
     )
     return book, ind
