@@ -92,7 +92,12 @@ def ensure_raw_data(paths: ProjectPaths, data_dir: Path | None) -> Path:
 def ingest(
     paths: ProjectPaths, *, data_dir: Path | None = None, kommun: str | None = None, force: bool = False
 ) -> IngestResult:
-    """Step 1: raw → ``data/processed/`` (all-or-nothing, skipped when nothing changed)."""
+    """Step 1: raw → ``data/processed/`` (all-or-nothing, skipped when nothing changed).
+
+    Another data folder or a kommun writes to its own ``data/processed/<slug>/``
+    (:meth:`ProjectPaths.for_source`).
+    """
+    paths = paths.for_source(data_dir, kommun)
     params = resolve_params(paths, kommun)
     raw = ensure_raw_data(paths, data_dir)
     return run_ingest(raw, paths.processed, read_context(params), force=force)
@@ -124,6 +129,7 @@ def indicators(
     """Step 2: canonical tables → indicator outputs in ``data/processed/`` (cached by content)."""
     from pipeline.indicators import build_indicator_outputs
 
+    paths = paths.for_source(data_dir, kommun)
     ingest(paths, data_dir=data_dir, kommun=kommun, force=force)
     params = resolve_params(paths, kommun)
     tables = load_tables(paths.processed)
@@ -260,7 +266,7 @@ def build_report(
     from pipeline.publishing import publish
 
     _source_date_epoch()
-    paths = paths or ProjectPaths()
+    paths = (paths or ProjectPaths()).for_source(data_dir, kommun)
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
 
@@ -468,7 +474,7 @@ def verify(
     current = paths.report_dir(year)
     if not current.exists():
         raise ConfigError(f"{current} does not exist: build it first with `make report YEAR={year}`.")
-    raw = ensure_raw_data(paths, data_dir)
+    ensure_raw_data(paths, data_dir)
     with tempfile.TemporaryDirectory(prefix="kvalitet-verify-") as tmp:
         # The same layout as the project (params/, data/processed/, reports/), so that the
         # relative data paths inside the executed notebooks come out the same.
@@ -480,13 +486,13 @@ def verify(
 
         tmp_paths = ProjectPaths(
             root,
-            raw=raw,
+            raw=paths.raw,  # with data_dir passed on, the rebuild reads the same per-source folder
             params=moved(paths.params, "params"),
             processed=moved(paths.processed, "data/processed"),
             reports=moved(paths.reports, "reports"),
         )
         shutil.copytree(paths.params, tmp_paths.params)
-        build_report(year, paths=tmp_paths, data_dir=raw, kommun=kommun, force=True)
+        build_report(year, paths=tmp_paths, data_dir=data_dir, kommun=kommun, force=True)
         return compare_trees(current, tmp_paths.report_dir(year))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,11 +91,16 @@ def read_all(
         except UnknownSourceError as exc:
             hint, row = _unreadable_hint(path)
             messages.append(hint or str(exc))
-            failures.append({"file": rel, "row": row, "column": None, "value": None, "expected": "a known source"})
+            failures.append(
+                {"file": rel, "row": row, "column": None, "value": None, "expected": "a known source"}
+            )
             continue
         except DataValidationError as exc:
             messages.append(str(exc))
-            failures.extend(exc.failures or [{"file": rel, "row": None, "column": None, "value": None, "expected": str(exc)}])
+            failures.extend(
+                exc.failures
+                or [{"file": rel, "row": None, "column": None, "value": None, "expected": str(exc)}]
+            )
             continue
         result.files[rel] = source.name
         for name, frame in tables.items():
@@ -114,7 +120,9 @@ def read_all(
         else:
             df = pd.concat(frames, ignore_index=True) if frames else empty_table(name)
         try:
-            df = validate_table(name, df, source=f"table {name} (from {', '.join(sorted(result.files))[:200]})")
+            df = validate_table(
+                name, df, source=f"table {name} (from {', '.join(sorted(result.files))[:200]})"
+            )
         except DataValidationError as exc:
             messages.append(str(exc))
             failures.extend(exc.failures)
@@ -133,9 +141,7 @@ def read_all(
         except OSError:
             where = ""
         head = messages[0] if len(messages) == 1 else f"{len(messages)} problems; the first: {messages[0]}"
-        raise DataValidationError(
-            f"{head}{where} Nothing was written to data/processed/.", failures
-        )
+        raise DataValidationError(f"{head}{where} Nothing was written to data/processed/.", failures)
     return out, result
 
 
@@ -175,8 +181,13 @@ def check_unit_codes(
             out.append(
                 (
                     msg,
-                    {"file": rel, "row": None, "column": "skolenhetskod", "value": code,
-                     "expected": "a skolenhetskod of the unit register (skolenheter)"},
+                    {
+                        "file": rel,
+                        "row": None,
+                        "column": "skolenhetskod",
+                        "value": code,
+                        "expected": "a skolenhetskod of the unit register (skolenheter)",
+                    },
                 )
             )
     return out
@@ -239,8 +250,12 @@ def run_ingest(raw: Path, processed: Path, ctx: ReadContext, *, force: bool = Fa
             old = json.loads(stamp.read_text())
         except (OSError, json.JSONDecodeError):
             old = {}
-        if old.get("key") == key_hash and all((processed / f"{n}.parquet").exists() for n in CANONICAL_TABLES):
-            res = IngestResult(files=old.get("files", {}), rows=old.get("rows", {}), input_hashes=key["inputs"], cached=True)
+        if old.get("key") == key_hash and all(
+            (processed / f"{n}.parquet").exists() for n in CANONICAL_TABLES
+        ):
+            res = IngestResult(
+                files=old.get("files", {}), rows=old.get("rows", {}), input_hashes=key["inputs"], cached=True
+            )
             return res
     tables, result = read_all(raw, ctx, report_path=processed.parent / "valideringsrapport.csv")
     with staged_directory(processed) as stage:
@@ -248,8 +263,15 @@ def run_ingest(raw: Path, processed: Path, ctx: ReadContext, *, force: bool = Fa
             df.to_parquet(stage / f"{name}.parquet", index=False)
         (stage / ".gitkeep").touch()  # the folder is tracked empty in the repository
         (stage / INGEST_STAMP).write_text(
-            json.dumps({"key": key_hash, "files": result.files, "rows": result.rows}, indent=1, sort_keys=True)
+            json.dumps(
+                {"key": key_hash, "files": result.files, "rows": result.rows}, indent=1, sort_keys=True
+            )
         )
+        # Other data sources keep their tables in sub-folders (ProjectPaths.for_source): carry them over.
+        if processed.is_dir():
+            for sub in sorted(processed.iterdir()):
+                if sub.is_dir() and not sub.name.startswith("."):
+                    os.replace(sub, stage / sub.name)
     return result
 
 
