@@ -109,3 +109,19 @@ def test_skip_unknown_reads_the_rest_and_states_the_skipped(tmp_path: Path):
     assert skipped[["fil", "slag", "antal"]].values.tolist() == [["betyg7.csv", "ej_placerat", 1]]
     assert "skolverket_betyg_ak6" in skipped["detalj"].iloc[0]
     assert "betyg7.csv" not in result.files
+
+
+def test_cli_stops_without_and_continues_with_skip_unknown(tmp_path: Path):
+    from tests.e2e_support import cli, make_project
+
+    root = make_project(tmp_path / "proj")
+    data = tmp_path / "nedladdningar"
+    data.mkdir()
+    _kolada(data / "kolada.parquet")
+    (data / "betyg7.csv").write_text(BETYG_AK7, encoding="utf-8")
+    stop = cli(root, "ingest", "--data", str(data), "--kommun", "0114", timeout=300)
+    assert stop.returncode == 2 and "betyg7.csv: title 'Grundskola - Betyg årskurs 7" in stop.stderr
+    go = cli(root, "ingest", "--data", str(data), "--kommun", "0114", "--skip-unknown", timeout=300)
+    assert go.returncode == 0, go.stderr
+    assert "okand (1 file): 1 okand fil" in go.stderr  # said aloud in the log
+    assert (root / "data" / "processed" / "nedladdningar-0114" / "ej_publicerat.parquet").exists()
