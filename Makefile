@@ -10,7 +10,8 @@ STAMP := $(VENV)/.installed
 # Optional: DATA=<folder of raw files> KOMMUN=<kommunkod> SCHEDULER=tcp://host:8786 WORKERS=N
 REPORT_ARGS := $(if $(DATA),--data "$(DATA)") $(if $(KOMMUN),--kommun "$(KOMMUN)") \
 	$(if $(SCHEDULER),--scheduler "$(SCHEDULER)") $(if $(WORKERS),--workers $(WORKERS)) \
-	$(if $(FORCE),--force) $(if $(ALLOW_FAILURES),--allow-failures)
+	$(if $(FORCE),--force) $(if $(ALLOW_FAILURES),--allow-failures) $(if $(ALLOW_EMPTY),--allow-empty) \
+	$(if $(SKIP_UNKNOWN),--skip-unknown)
 
 $(STAMP): requirements.lock pyproject.toml
 	@echo "Setting up the virtual environment in $(VENV) (first run only) ..."
@@ -25,6 +26,7 @@ $(STAMP): requirements.lock pyproject.toml
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
 	@echo "  Variables: YEAR=$(YEAR) DATA=<raw folder> KOMMUN=<kommunkod> SCHEDULER=<dask address> WORKERS=<n> FORCE=1"
+	@echo "             ALLOW_FAILURES=1 ALLOW_EMPTY=1 SKIP_UNKNOWN=1"
 
 .PHONY: setup
 setup: $(STAMP) ## Create the virtual environment (done automatically by the other targets)

@@ -40,6 +40,9 @@ def _kommun(text: str) -> str:
     return text
 
 
+SKIP_HELP = "leave out files no reader recognises (listed, one line each, in the log) instead of exit 2"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (also used by ``--help``)."""
     p = argparse.ArgumentParser(
@@ -58,10 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--data", type=Path, default=None, help="raw folder (default data/raw)")
     i.add_argument("--kommun", type=_kommun, default=None)
     i.add_argument("--force", action="store_true")
+    i.add_argument("--skip-unknown", action="store_true", help=SKIP_HELP)
 
     ind = sub.add_parser("indicators", help="compute the indicator table into data/processed/")
     ind.add_argument("--data", type=Path, default=None)
     ind.add_argument("--kommun", type=_kommun, default=None)
+    ind.add_argument("--skip-unknown", action="store_true", help=SKIP_HELP)
 
     r = sub.add_parser("report", help="build reports/YEAR (site, PDF, downloads)")
     r.add_argument("year", type=_year, metavar="YEAR")
@@ -72,6 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--scheduler", default=os.environ.get("SCHEDULER") or None, help="dask scheduler address")
     r.add_argument("--workers", type=int, default=None, help="local worker threads (one warm kernel each) (default: all cores)")
     r.add_argument("--no-pdf", action="store_true", help="skip the PDF files")
+    r.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="build even when no unit of the huvudman has values in YEAR (else exit 2 saying why)",
+    )
+    r.add_argument("--skip-unknown", action="store_true", help=SKIP_HELP)
 
     v = sub.add_parser("verify", help="rebuild YEAR in a temp dir and report any difference")
     v.add_argument("year", type=_year, metavar="YEAR")
@@ -109,11 +120,13 @@ def _dispatch(args: argparse.Namespace, paths: ProjectPaths) -> int:
         print(f"Wrote the demo data set (fictitious Exempelkommun): {len(files)} files in {out}")
         return EXIT_OK
     if args.command == "ingest":
-        res = report.ingest(paths, data_dir=args.data, kommun=args.kommun, force=args.force)
+        res = report.ingest(
+            paths, data_dir=args.data, kommun=args.kommun, force=args.force, skip_unknown=args.skip_unknown
+        )
         print(f"Ingested {len(res.files)} files; tables: " + ", ".join(f"{k} {v}" for k, v in sorted(res.rows.items())))
         return EXIT_OK
     if args.command == "indicators":
-        out = report.indicators(paths, data_dir=args.data, kommun=args.kommun)
+        out = report.indicators(paths, data_dir=args.data, kommun=args.kommun, skip_unknown=args.skip_unknown)
         print(f"Indicator table: {len(out['indikatorer'])} rows in {paths.indicator_table}")
         return EXIT_OK
     if args.command == "report":
@@ -127,6 +140,8 @@ def _dispatch(args: argparse.Namespace, paths: ProjectPaths) -> int:
             scheduler=args.scheduler,
             workers=args.workers,
             pdf=not args.no_pdf,
+            allow_empty=args.allow_empty,
+            skip_unknown=args.skip_unknown,
         )
         print(result.summary())
         return EXIT_OK

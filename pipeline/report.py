@@ -90,12 +90,35 @@ def ensure_raw_data(paths: ProjectPaths, data_dir: Path | None) -> Path:
 
 
 def ingest(
-    paths: ProjectPaths, *, data_dir: Path | None = None, kommun: str | None = None, force: bool = False
+    paths: ProjectPaths,
+    *,
+    data_dir: Path | None = None,
+    kommun: str | None = None,
+    force: bool = False,
+    skip_unknown: bool = False,
 ) -> IngestResult:
-    """Step 1: raw → ``data/processed/`` (all-or-nothing, skipped when nothing changed)."""
+    """Step 1: raw → ``data/processed/`` (all-or-nothing, skipped when nothing changed).
+
+    Another data folder or a kommun writes to its own ``data/processed/<slug>/``
+    (:meth:`ProjectPaths.for_source`).
+    """
+    paths = paths.for_source(data_dir, kommun)
     params = resolve_params(paths, kommun)
     raw = ensure_raw_data(paths, data_dir)
-    return run_ingest(raw, paths.processed, read_context(params), force=force)
+    result = run_ingest(raw, paths.processed, read_context(params), force=force, skip_unknown=skip_unknown)
+    log_not_published(result)
+    return result
+
+
+def log_not_published(result: IngestResult) -> None:
+    """One line per file for what was read but not published or could not be placed (never silent)."""
+    from pipeline.ingest.ledger import summary_lines
+
+    lines = summary_lines(result.ej_publicerat)
+    if lines:
+        log(f"  Read but not published or not placed ({len(lines)} source(s); per file in {LEDGER_NOTE}):")
+        for line in lines:
+            log(f"    {line}")
 
 
 def _huvudman_name(params: Params, tables: dict[str, pd.DataFrame], kommun: str | None) -> str:
@@ -119,12 +142,26 @@ def _hash_frames(tables: dict[str, pd.DataFrame]) -> str:
 
 
 def indicators(
-    paths: ProjectPaths, *, data_dir: Path | None = None, kommun: str | None = None, force: bool = False
+    paths: ProjectPaths,
+    *,
+    data_dir: Path | None = None,
+    kommun: str | None = None,
+    force: bool = False,
+    quiet: bool = False,
+    skip_unknown: bool = False,
 ) -> dict[str, pd.DataFrame]:
     """Step 2: canonical tables → indicator outputs in ``data/processed/`` (cached by content)."""
     from pipeline.indicators import build_indicator_outputs
 
-    ingest(paths, data_dir=data_dir, kommun=kommun, force=force)
+    paths = paths.for_source(data_dir, kommun)
+    if quiet:  # the caller has just ingested and said what was left out
+        params0 = resolve_params(paths, kommun)
+        run_ingest(
+            ensure_raw_data(paths, data_dir), paths.processed, read_context(params0), force=force,
+            skip_unknown=skip_unknown,
+        )  # fmt: skip
+    else:
+        ingest(paths, data_dir=data_dir, kommun=kommun, force=force, skip_unknown=skip_unknown)
     params = resolve_params(paths, kommun)
     tables = load_tables(paths.processed)
     namn = _huvudman_name(params, tables, kommun)
@@ -219,6 +256,35 @@ def _register(paths: ProjectPaths) -> pd.DataFrame | None:
     return pd.read_parquet(p) if p.exists() else None
 
 
+#: Where the ledger of what was read but not published is written (inside the processed folder).
+LEDGER_NOTE = "data/processed/.../ej_publicerat.parquet"
+
+
+def _lasar_text(year: int) -> str:
+    return f"{year - 1}/{str(year)[-2:]}"
+
+
+def no_units_message(ind: pd.DataFrame, year: int, kommunkod: str, namn: str, kommun: str | None) -> str:
+    """Why a report would have no unit pages: who and which year, and what the files do hold."""
+    who = f"KOMMUN={kommun} ({namn})" if kommun else f"the huvudman {namn} ({kommunkod})"
+    years = sorted(int(y) for y in ind["lasar"].unique())
+    span = f"läsår {_lasar_text(years[0])}–{_lasar_text(years[-1])}" if years else "no läsår at all"
+    this = ind[ind["lasar"] == year]
+    by_niva = this.groupby("niva").size().to_dict()
+    held = ", ".join(f"{n} {by_niva[n]} values" for n in sorted(by_niva)) or "no values"
+    enhet = ind[ind["niva"] == "enhet"]
+    per_year = enhet.groupby("lasar")["skolenhetskod"].nunique().sort_index(ascending=False)
+    others = ", ".join(f"{_lasar_text(int(y))} ({n})" for y, n in per_year.items() if int(y) != year)
+    unit_years = f"; units with values in other years: {others}" if others else "; no unit values in any year"
+    return (
+        f"{who}, läsår {_lasar_text(year)} (YEAR={year}): no unit of the huvudman has values for this "
+        f"year, so the report would have no unit pages. The files hold {span}; in {_lasar_text(year)}: "
+        f"{held}{unit_years}. Choose a YEAR with units, add the unit-level files for {_lasar_text(year)} "
+        "(Skolverket's skolenhet exports, the statistics API, the unit register), or build the report "
+        "without unit pages with --allow-empty (make: ALLOW_EMPTY=1)."
+    )
+
+
 def _check_year(indikatorer: pd.DataFrame, year: int) -> None:
     years = sorted(int(y) for y in indikatorer["lasar"].unique())
     if year not in years:
@@ -254,25 +320,33 @@ def build_report(
     scheduler: str | None = None,
     workers: int | None = None,
     pdf: bool = True,
+    allow_empty: bool = False,
+    skip_unknown: bool = False,
 ) -> ReportResult:
-    """Build ``reports/<year>/`` from raw data; see the module docstring."""
+    """Build ``reports/<year>/`` from raw data; see the module docstring.
+
+    A report with no unit of the huvudman in ``year`` stops with exit 2 (:func:`no_units_message`
+    says what the files hold) unless ``allow_empty`` is given.
+    """
     from pipeline.execution import plan_jobs, run_jobs
     from pipeline.publishing import publish
 
     _source_date_epoch()
-    paths = paths or ProjectPaths()
+    paths = (paths or ProjectPaths()).for_source(data_dir, kommun)
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
 
     log(f"[1/5] Reading raw data ({data_dir or paths.raw}) ...")
     raw = ensure_raw_data(paths, data_dir)
     params = resolve_params(paths, kommun)
-    run_ingest(raw, paths.processed, read_context(params), force=False)
+    log_not_published(
+        run_ingest(raw, paths.processed, read_context(params), force=False, skip_unknown=skip_unknown)
+    )
     timings["ingest"] = time.perf_counter() - t0
 
     log("[2/5] Computing indicators ...")
     t = time.perf_counter()
-    outputs = indicators(paths, data_dir=data_dir, kommun=kommun)
+    outputs = indicators(paths, data_dir=data_dir, kommun=kommun, quiet=True, skip_unknown=skip_unknown)
     ind = outputs["indikatorer"]
     _check_year(ind, year)
     timings["indicators"] = time.perf_counter() - t
@@ -283,6 +357,8 @@ def build_report(
         )
 
     units = units_of_year(ind, year, _register(paths))
+    if units.empty and not allow_empty:
+        raise ConfigError(no_units_message(ind, year, params.huvudman.kommunkod, params.huvudman.namn, kommun))
     from pipeline.publishing.analyses import check_analyses
 
     problems = check_analyses(paths.params, year, units)
@@ -468,7 +544,7 @@ def verify(
     current = paths.report_dir(year)
     if not current.exists():
         raise ConfigError(f"{current} does not exist: build it first with `make report YEAR={year}`.")
-    raw = ensure_raw_data(paths, data_dir)
+    ensure_raw_data(paths, data_dir)
     with tempfile.TemporaryDirectory(prefix="kvalitet-verify-") as tmp:
         # The same layout as the project (params/, data/processed/, reports/), so that the
         # relative data paths inside the executed notebooks come out the same.
@@ -480,13 +556,13 @@ def verify(
 
         tmp_paths = ProjectPaths(
             root,
-            raw=raw,
+            raw=paths.raw,  # with data_dir passed on, the rebuild reads the same per-source folder
             params=moved(paths.params, "params"),
             processed=moved(paths.processed, "data/processed"),
             reports=moved(paths.reports, "reports"),
         )
         shutil.copytree(paths.params, tmp_paths.params)
-        build_report(year, paths=tmp_paths, data_dir=raw, kommun=kommun, force=True)
+        build_report(year, paths=tmp_paths, data_dir=data_dir, kommun=kommun, force=True)
         return compare_trees(current, tmp_paths.report_dir(year))
 
 

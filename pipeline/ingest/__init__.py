@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,10 +18,22 @@ import pandas as pd
 
 from pipeline.atomic import staged_directory, write_bytes_atomic
 from pipeline.errors import DataValidationError, PipelineError, UnknownSourceError
+from pipeline.ingest.ledger import (
+    LEDGER_KEY,
+    ORSAKER,
+    UNIT_KOMMUN_KEY,
+    UNPLACED_KEY,
+    Ledger,
+    ledger_frame,
+)
+from pipeline.ingest.nearest import describe_unknown
+from pipeline.ingest.overlap import file_vintage, merge_publicerad
 from pipeline.ingest.sources import ReadContext, list_raw_files, recognise
 from pipeline.validate.schemas import CANONICAL_TABLES, empty_table, validate_table
 
 INGEST_STAMP = "_ingest.json"
+#: Beside the canonical tables: what was read but not published (for the log and the method page).
+LEDGER_FILE = "ej_publicerat.parquet"
 
 
 @dataclass
@@ -32,6 +45,8 @@ class IngestResult:
     rows: dict[str, int] = field(default_factory=dict)
     input_hashes: dict[str, str] = field(default_factory=dict)
     cached: bool = False
+    #: What was read but not published, and what could not be placed (pipeline.ingest.ledger).
+    ej_publicerat: pd.DataFrame = field(default_factory=ledger_frame)
 
 
 def file_sha256(path: Path) -> str:
@@ -62,12 +77,16 @@ def sort_table(name: str, df: pd.DataFrame) -> pd.DataFrame:
 
 
 def read_all(
-    raw: Path, ctx: ReadContext, *, report_path: Path | None = None
+    raw: Path, ctx: ReadContext, *, report_path: Path | None = None, skip_unknown: bool = False
 ) -> tuple[dict[str, pd.DataFrame], IngestResult]:
     """Read and validate every file under ``raw``; raise with all failures, write nothing.
 
     On failure the validation report (every failure, one row each) goes to ``report_path``
     (default ``valideringsrapport.csv`` beside ``raw``); the raw folder itself is never written.
+
+    A file no reader recognises is one short line (:func:`pipeline.ingest.nearest.describe_unknown`:
+    its name, the nearest family and why it did not fit). Unrecognised files stop the run (exit 2)
+    unless ``skip_unknown``; then they are left out and stated in the ledger (``okand_fil``).
     """
     result = IngestResult()
     data_files, docs = list_raw_files(raw)
@@ -81,27 +100,84 @@ def read_all(
     failures: list[dict] = []
     messages: list[str] = []
     origins: list[tuple[str, str, pd.DataFrame]] = []  # (file, table, frame) for cross-table checks
+    ledgers: list[pd.DataFrame] = []
+    unit_maps: list[pd.DataFrame] = []
+    unplaced: list[tuple[str, str, pd.DataFrame]] = []
+    unknown: list[tuple[str, str]] = []  # (file, one line: name, nearest family, why)
+    pub_files: list[tuple[str, pd.DataFrame]] = []  # (file, publicerad rows) for the overlap merge
+    vintages: dict[str, str | None] = {}
     for path in data_files:
         rel = path.relative_to(raw).as_posix()
         result.input_hashes[rel] = file_sha256(path)
         try:
             source = recognise(path, ctx)
             tables = source.read(path, ctx)
-        except UnknownSourceError as exc:
+        except UnknownSourceError:
             hint, row = _unreadable_hint(path)
-            messages.append(hint or str(exc))
-            failures.append({"file": rel, "row": row, "column": None, "value": None, "expected": "a known source"})
+            # a precise reason (empty, UTF-16, not text) beats the nearest family
+            line = (
+                hint.replace(str(path), rel, 1) if hint else describe_unknown(path, rel, ctx.kolumnmappning)
+            )
+            unknown.append((rel, line))
+            if not skip_unknown:
+                failures.append(
+                    {"file": rel, "row": row, "column": None, "value": line, "expected": "a known source"}
+                )
             continue
         except DataValidationError as exc:
             messages.append(str(exc))
-            failures.extend(exc.failures or [{"file": rel, "row": None, "column": None, "value": None, "expected": str(exc)}])
+            failures.extend(
+                exc.failures
+                or [{"file": rel, "row": None, "column": None, "value": None, "expected": str(exc)}]
+            )
             continue
         result.files[rel] = source.name
         for name, frame in tables.items():
+            if name == LEDGER_KEY:
+                ledgers.append(frame.assign(fil=rel, kalla=source.name))
+                continue
+            if name == UNIT_KOMMUN_KEY:
+                unit_maps.append(frame)
+                continue
+            if name == UNPLACED_KEY:
+                unplaced.append((rel, source.name, frame))
+                continue
             if name not in parts:
                 raise PipelineError(f"reader {source.name!r} returned unknown table {name!r}")
             parts[name].append(frame)
             origins.append((rel, name, frame))
+            if name == "publicerad":
+                pub_files.append((rel, frame))
+                vintages[rel] = file_vintage(path, source.name)
+    if unknown and not skip_unknown:
+        messages.insert(
+            0,
+            f"{len(unknown)} file(s) in {raw} not recognised:\n  "
+            + "\n  ".join(line for _, line in unknown)
+            + "\n"
+            "Move them out of the folder, or build without them with --skip-unknown (make: SKIP_UNKNOWN=1).",
+        )
+    for rel, why in unknown if skip_unknown else []:
+        ledgers.append(ledger_frame([{"fil": rel, "kalla": "okand", "slag": ORSAKER["okand_fil"],
+                                      "orsak": "okand_fil", "antal": 1, "detalj": why.removeprefix(f"{rel}: ")}]))  # fmt: skip
+    for rel, name, frame, ledger in place_units(unplaced, unit_maps, parts, ctx):
+        parts["publicerad"].append(frame)
+        pub_files.append((rel, frame))
+        origins.append((rel, "publicerad", frame))
+        ledgers.append(ledger.frame().assign(fil=rel, kalla=name))
+    if pub_files:
+        merged, dropped, conflicts = merge_publicerad(pub_files, vintages)
+        parts["publicerad"] = [merged]
+        messages.extend(conflicts)
+        failures.extend(
+            {"file": "; ".join(sorted({r for r, _ in pub_files})[:3]), "row": None, "column": "varde",
+             "value": None, "expected": c}
+            for c in conflicts
+        )  # fmt: skip
+        ledgers.extend(led.frame().assign(fil=rel, kalla=result.files.get(rel, "")) for rel, led in dropped)
+    ledgers = [f for f in ledgers if not f.empty]
+    if ledgers:
+        result.ej_publicerat = ledger_frame(pd.concat(ledgers, ignore_index=True).to_dict("records"))
     out: dict[str, pd.DataFrame] = {}
     for name, frames in parts.items():
         frames = [f for f in frames if not f.empty]
@@ -114,7 +190,9 @@ def read_all(
         else:
             df = pd.concat(frames, ignore_index=True) if frames else empty_table(name)
         try:
-            df = validate_table(name, df, source=f"table {name} (from {', '.join(sorted(result.files))[:200]})")
+            df = validate_table(
+                name, df, source=f"table {name} (from {', '.join(sorted(result.files))[:200]})"
+            )
         except DataValidationError as exc:
             messages.append(str(exc))
             failures.extend(exc.failures)
@@ -122,9 +200,9 @@ def read_all(
         out[name] = sort_table(name, df)
         result.rows[name] = len(df)
     if "skolenheter" in out and not messages:  # a file that failed would make every code look unknown
-        unknown = check_unit_codes(out["skolenheter"], origins, raw)
-        messages.extend(m for m, _ in unknown)
-        failures.extend(f for _, f in unknown)
+        strays = check_unit_codes(out["skolenheter"], origins, raw)
+        messages.extend(m for m, _ in strays)
+        failures.extend(f for _, f in strays)
     if messages:
         report = Path(report_path) if report_path else Path(raw).resolve().parent / "valideringsrapport.csv"
         try:
@@ -133,10 +211,60 @@ def read_all(
         except OSError:
             where = ""
         head = messages[0] if len(messages) == 1 else f"{len(messages)} problems; the first: {messages[0]}"
-        raise DataValidationError(
-            f"{head}{where} Nothing was written to data/processed/.", failures
-        )
+        raise DataValidationError(f"{head}{where} Nothing was written to data/processed/.", failures)
     return out, result
+
+
+def place_units(
+    unplaced: list[tuple[str, str, pd.DataFrame]],
+    unit_maps: list[pd.DataFrame],
+    parts: dict[str, list[pd.DataFrame]],
+    ctx: ReadContext,
+) -> list[tuple[str, str, pd.DataFrame, Ledger]]:
+    """Place records whose file does not name their kommun (the statistics API) with every file's units.
+
+    ``skolenhetskod → kommunkod`` comes from every file that names units (Skolverket's skolenhet
+    exports, the skolenhetsregister, Skolenkäten, the API's details), before their kommun filter;
+    names and huvudman types from the rows read. Records of the report's kommun are kept (with
+    kommunkod, name and type filled in); those of another kommun, and those no file places, are
+    counted in the ledger (``annan_kommun``, ``enhet_utan_kommun`` with the codes): never dropped
+    silently. Returns ``(file, source, placed frame, ledger)`` per file.
+    """
+    if not unplaced:
+        return []
+    maps = [m for m in unit_maps if not m.empty]
+    kommun_of: dict[str, str] = {}
+    if maps:
+        allmap = pd.concat(maps, ignore_index=True).drop_duplicates("skolenhetskod", keep="last")
+        kommun_of = dict(zip(allmap["skolenhetskod"], allmap["kommunkod"], strict=True))
+    name_of: dict[str, str] = {}
+    typ_of: dict[str, str] = {}
+    for f in parts.get("skolenheter", []):
+        if not f.empty:
+            name_of.update(zip(f["skolenhetskod"], f["enhet"], strict=True))
+    for f in parts.get("publicerad", []):
+        rows = f[(f["niva"] == "enhet") & f["enhet"].notna() & (f["skolenhetskod"] != "")]
+        if not rows.empty:
+            name_of.update(zip(rows["skolenhetskod"], rows["enhet"], strict=True))
+            typed = rows[rows["typ_av_huvudman"].notna()]
+            typ_of.update(zip(typed["skolenhetskod"], typed["typ_av_huvudman"], strict=True))
+    out = []
+    for rel, source, frame in unplaced:
+        ledger = Ledger()
+        if frame.empty:
+            continue
+        kommun = frame["skolenhetskod"].map(kommun_of)
+        mine = (kommun == ctx.kommunkod).to_numpy()
+        placed = frame[mine].copy()
+        placed["kommunkod"] = ctx.kommunkod
+        placed["enhet"] = placed["enhet"].fillna(placed["skolenhetskod"].map(name_of))
+        placed["typ_av_huvudman"] = placed["typ_av_huvudman"].fillna(placed["skolenhetskod"].map(typ_of))
+        other = kommun.notna() & ~mine
+        ledger.add("annan_kommun", int(frame.loc[other, "skolenhetskod"].nunique()))
+        lost = frame.loc[kommun.isna(), "skolenhetskod"]
+        ledger.add("enhet_utan_kommun", int(lost.nunique()), detalj=sorted(lost.unique()))
+        out.append((rel, source, placed.reset_index(drop=True), ledger))
+    return out
 
 
 #: Tables whose rows are about one unit of the huvudman's own (from its SIS and other systems).
@@ -175,8 +303,13 @@ def check_unit_codes(
             out.append(
                 (
                     msg,
-                    {"file": rel, "row": None, "column": "skolenhetskod", "value": code,
-                     "expected": "a skolenhetskod of the unit register (skolenheter)"},
+                    {
+                        "file": rel,
+                        "row": None,
+                        "column": "skolenhetskod",
+                        "value": code,
+                        "expected": "a skolenhetskod of the unit register (skolenheter)",
+                    },
                 )
             )
     return out
@@ -222,8 +355,13 @@ def _unreadable_hint(path: Path) -> tuple[str, int | None]:
     ), row
 
 
-def run_ingest(raw: Path, processed: Path, ctx: ReadContext, *, force: bool = False) -> IngestResult:
-    """Read ``raw`` into ``processed`` (all-or-nothing); skip when inputs and code are unchanged."""
+def run_ingest(
+    raw: Path, processed: Path, ctx: ReadContext, *, force: bool = False, skip_unknown: bool = False
+) -> IngestResult:
+    """Read ``raw`` into ``processed`` (all-or-nothing); skip when inputs and code are unchanged.
+
+    ``skip_unknown``: leave unrecognised files out (stated in the ledger) instead of stopping.
+    """
     raw, processed = Path(raw), Path(processed)
     data_files, _ = list_raw_files(raw)
     key = {
@@ -231,6 +369,7 @@ def run_ingest(raw: Path, processed: Path, ctx: ReadContext, *, force: bool = Fa
         "code": _code_hash(),
         "context": {"kolumnmappning": ctx.kolumnmappning, "kommunkod": ctx.kommunkod, "salt": ctx.salt},
         "raw": str(raw.resolve()),
+        "skip_unknown": skip_unknown,
     }
     key_hash = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
     stamp = processed / INGEST_STAMP
@@ -239,17 +378,33 @@ def run_ingest(raw: Path, processed: Path, ctx: ReadContext, *, force: bool = Fa
             old = json.loads(stamp.read_text())
         except (OSError, json.JSONDecodeError):
             old = {}
-        if old.get("key") == key_hash and all((processed / f"{n}.parquet").exists() for n in CANONICAL_TABLES):
-            res = IngestResult(files=old.get("files", {}), rows=old.get("rows", {}), input_hashes=key["inputs"], cached=True)
+        if old.get("key") == key_hash and all(
+            (processed / f"{n}.parquet").exists() for n in CANONICAL_TABLES
+        ):
+            res = IngestResult(
+                files=old.get("files", {}), rows=old.get("rows", {}), input_hashes=key["inputs"], cached=True
+            )
+            if (processed / LEDGER_FILE).exists():
+                res.ej_publicerat = pd.read_parquet(processed / LEDGER_FILE)
             return res
-    tables, result = read_all(raw, ctx, report_path=processed.parent / "valideringsrapport.csv")
+    tables, result = read_all(
+        raw, ctx, report_path=processed.parent / "valideringsrapport.csv", skip_unknown=skip_unknown
+    )
     with staged_directory(processed) as stage:
         for name, df in tables.items():
             df.to_parquet(stage / f"{name}.parquet", index=False)
+        result.ej_publicerat.to_parquet(stage / LEDGER_FILE, index=False)
         (stage / ".gitkeep").touch()  # the folder is tracked empty in the repository
         (stage / INGEST_STAMP).write_text(
-            json.dumps({"key": key_hash, "files": result.files, "rows": result.rows}, indent=1, sort_keys=True)
+            json.dumps(
+                {"key": key_hash, "files": result.files, "rows": result.rows}, indent=1, sort_keys=True
+            )
         )
+        # Other data sources keep their tables in sub-folders (ProjectPaths.for_source): carry them over.
+        if processed.is_dir():
+            for sub in sorted(processed.iterdir()):
+                if sub.is_dir() and not sub.name.startswith("."):
+                    os.replace(sub, stage / sub.name)
     return result
 
 

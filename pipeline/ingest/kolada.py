@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipeline.ingest.ledger import LEDGER_KEY, Ledger
 from pipeline.ingest.skolverket_format import (
     KOMMUNKOD_AV_NAMN,
     PUBLICERAD_COLUMNS,
@@ -88,6 +89,15 @@ def _niva(codes: pd.Series, ctx: ReadContext) -> pd.Series:
     return niva
 
 
+def _left_out(df: pd.DataFrame, kpi_col: str, known: pd.Series, kept: pd.Series) -> pd.DataFrame:
+    """The ledger of a Kolada file: rows of KPIs that are not school indicators, rows of other kommuner."""
+    ledger = Ledger()
+    other = df.loc[~known, kpi_col].astype(str)
+    ledger.add("ej_skolindikator", len(other), detalj=sorted(other.unique()))
+    ledger.add("annan_kommun", int((~kept).sum()))
+    return ledger.frame()
+
+
 def _frame(df: pd.DataFrame) -> pd.DataFrame:
     df = df.assign(antal=None)
     out = df[PUBLICERAD_COLUMNS].reset_index(drop=True)
@@ -115,9 +125,12 @@ def read_data(path: Path, ctx: ReadContext) -> dict[str, pd.DataFrame]:
         fc.add("schema", c, None, f"a column {c!r} (Kolada's raw data format)")
     fc.raise_if_any("Fetch the data again from Kolada (api.kolada.se) with every column, or remove the file.")
     kpis = kolada_kpis()
-    df = df[df["kpi"].isin(list(kpis))].copy()
+    known = df["kpi"].isin(list(kpis))
+    all_rows = df
+    df = df[known].copy()
     codes = df["municipality_id"].astype(str).str.zfill(4)
     df["niva"] = _niva(codes, ctx)
+    ledger = _left_out(all_rows, "kpi", known, df["niva"].notna())
     df = df[df["niva"].notna()].copy()
     df["kommunkod"] = codes[df.index]
     status = df["status"].fillna("").astype(str)
@@ -151,7 +164,7 @@ def read_data(path: Path, ctx: ReadContext) -> dict[str, pd.DataFrame]:
     df["enhet"] = np.where(df["niva"] == "riket", "Riket", name)
     df["typ_av_huvudman"] = None
     df["kalla"] = "Kolada " + df["kpi"].astype(str)
-    return {"publicerad": _frame(df)}
+    return {"publicerad": _frame(df), LEDGER_KEY: ledger}
 
 
 def read_tabell(path: Path, ctx: ReadContext) -> dict[str, pd.DataFrame]:
@@ -166,7 +179,9 @@ def read_tabell(path: Path, ctx: ReadContext) -> dict[str, pd.DataFrame]:
         fc.add("schema", c, None, f"a column {c!r} (Kolada's ready table format)")
     fc.raise_if_any()
     kpis = kolada_kpis()
-    df = df[df["kpi"].isin(list(kpis))].copy()
+    known = df["kpi"].isin(list(kpis))
+    all_rows = df
+    df = df[known].copy()
     names = df["Kommun"].astype(str)
     lookup = {n: ("0000" if n in ("Riket", "Sverige") else kommunkod_of_name(n)) for n in names.unique()}
     for n, code in sorted(lookup.items()):
@@ -179,6 +194,7 @@ def read_tabell(path: Path, ctx: ReadContext) -> dict[str, pd.DataFrame]:
     fc.raise_if_any("Export the table again from Kolada or remove the file.")
     codes = names.map(lookup)
     df["niva"] = _niva(codes, ctx)
+    ledger = _left_out(all_rows, "kpi", known, df["niva"].notna())
     df = df[df["niva"].notna()].copy()
     df["kommunkod"] = codes[df.index]
     value = pd.to_numeric(df["Andel"], errors="coerce")
@@ -192,16 +208,17 @@ def read_tabell(path: Path, ctx: ReadContext) -> dict[str, pd.DataFrame]:
     df["enhet"] = np.where(df["niva"] == "riket", "Riket", df["Kommun"].astype(str))
     df["typ_av_huvudman"] = None
     df["kalla"] = "Kolada " + df["kpi"].astype(str)
-    return {"publicerad": _frame(df)}
+    return {"publicerad": _frame(df), LEDGER_KEY: ledger}
 
 
 def read_metadata(path: Path, ctx: ReadContext) -> dict[str, pd.DataFrame]:
-    """KPI and municipality lists give labels and names only: no canonical rows.
+    """KPI and municipality lists give labels and names only: no canonical rows (said in the ledger).
 
     The file is still opened, so a corrupt list fails loudly.
     """
-    pd.read_parquet(path)
-    return {}
+    ledger = Ledger()
+    ledger.add("metadata", len(pd.read_parquet(path)))
+    return {LEDGER_KEY: ledger.frame()}
 
 
 def _has(s: Sniff, cols: set[str]) -> bool:

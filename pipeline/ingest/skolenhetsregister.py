@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.ingest.ledger import LEDGER_KEY, UNIT_KOMMUN_KEY, Ledger, unit_kommun_frame
 from pipeline.ingest.skolverket_format import (
     FailureCollector,
     clean_code,
@@ -58,8 +59,11 @@ def read_register(path: Path, ctx: ReadContext) -> dict[str, pd.DataFrame]:
     path = Path(path)
     fc = FailureCollector(path)
     units: list[dict] = []
+    ledger = Ledger()
+    unit_kommun: dict[str, str] = {}
     sheets = sniff(path).sheets
     year = _modified_year(path)
+    ledger.add("annan_skolform", len([x for x in sheets if x not in SHEETS]), detalj=[x for x in sheets if x not in SHEETS])
     for sheet, form in SHEETS.items():
         if sheet not in sheets:
             continue
@@ -80,12 +84,16 @@ def read_register(path: Path, ctx: ReadContext) -> dict[str, pd.DataFrame]:
             row = list(row) + [None] * (len(header) - len(row))
             if all(c is None for c in row):
                 continue
-            if norm_header(row[ix["HUVUDMANNATYP"]]) != "Kommunal":
-                continue
             kommunkod = clean_code(row[ix["KOMMUN"]], 4)
-            if ctx.kommunkod is not None and kommunkod != ctx.kommunkod:
-                continue
             kod = clean_code(row[ix["SKOLENHETSKOD"]], 8)
+            if re.fullmatch(r"\d{8}", kod) and re.fullmatch(r"\d{4}", kommunkod):
+                unit_kommun[kod] = kommunkod
+            if ctx.kommunkod is not None and kommunkod != ctx.kommunkod:
+                ledger.add("annan_kommun")
+                continue
+            if norm_header(row[ix["HUVUDMANNATYP"]]) != "Kommunal":
+                ledger.add("annan_huvudman")
+                continue
             if not re.fullmatch(r"\d{8}", kod) or not re.fullmatch(r"\d{4}", kommunkod):
                 col = ix["SKOLENHETSKOD"] if not re.fullmatch(r"\d{8}", kod) else ix["KOMMUN"]
                 fc.add(f"sheet {sheet!r}, cell {get_column_letter(col + 1)}{r}", header[col], row[col],
@@ -99,7 +107,11 @@ def read_register(path: Path, ctx: ReadContext) -> dict[str, pd.DataFrame]:
             })
     fc.raise_if_any("Download the register again from Skolverket (skolenhetsregistret) or remove the file.")
     # first sheet wins for a unit in both vux sheets: reverse so that 'last' keeps the first
-    return {"skolenheter": skolenheter_frame(list(reversed(units)), lasar=year)}
+    return {
+        "skolenheter": skolenheter_frame(list(reversed(units)), lasar=year),
+        UNIT_KOMMUN_KEY: unit_kommun_frame(unit_kommun),
+        LEDGER_KEY: ledger.frame(),
+    }
 
 
 def _modified_year(path: Path) -> int:

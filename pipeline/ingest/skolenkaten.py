@@ -30,6 +30,7 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline.ingest.ledger import LEDGER_KEY, UNIT_KOMMUN_KEY, Ledger, unit_kommun_frame
 from pipeline.ingest.skolverket_format import (
     FailureCollector,
     clean_code,
@@ -64,6 +65,33 @@ IDENTITET = {"Kvinna": "flickor", "Man": "pojkar", "Har annan könsidentitet": "
              "Vill inte ange": "konsidentitet:ej_angivet"}
 KON_KOLUMN = {"Flicka": "flickor", "Pojke": "pojkar", "Totalt": "samtliga"}
 _TITLE = re.compile(r"^Skolenkäten (\d{4})\b")
+
+
+#: Respondent groups, from the report's own title (or its result sheet's name), never the file
+#: name: pattern → (key, skolform, primary). The primary group of a school form (elever åk 8, elever
+#: gymnasieskolan år 2) gives grupp ``samtliga``; every other group is ``respondent:<key>`` (with
+#: ``|flickor``/``|pojkar`` by sex), so two surveys of one unit and year never collide.
+RESPONDENTER: tuple[tuple[re.Pattern, str, str, bool], ...] = (
+    (re.compile(r"vårdnadshavare.*förskola\b|förskola.*vårdnadshavare", re.I), "vardnadshavare", "FS", True),
+    (re.compile(r"vårdnadshavare", re.I), "vardnadshavare", "GR", False),
+    (re.compile(r"(lärare|pedagogisk personal|personal).*gymnasie|gymnasie.*(lärare|personal)", re.I),
+     "larare", "GY", False),
+    (re.compile(r"lärare|pedagogisk personal|personal", re.I), "larare", "GR", False),
+    (re.compile(r"gymnasie|\bgy\b|\bår 2\b|\båk 2 gy", re.I), "elever_gy2", "GY", True),
+    (re.compile(r"(årskurs|åk)\s*8\b", re.I), "elever_ak8", "GR", True),
+    (re.compile(r"(årskurs|åk)\s*5\b", re.I), "elever_ak5", "GR", False),
+    (re.compile(r"(årskurs|åk)\s*9\b", re.I), "elever_ak9", "GR", False),
+)  # fmt: skip
+
+
+def respondent_of(title: str, sheet: str = "") -> tuple[str, str, bool] | None:
+    """``(key, skolform, primary)`` of the respondent group a Skolenkäten report names in its title
+    (after ``Skolenkäten <year> -``) or, failing that, its result sheet's name; None when neither does."""
+    for text in (re.sub(r"^Skolenkäten \d{4}\s*-\s*", "", title), sheet):
+        for pattern, key, form, primary in RESPONDENTER:
+            if text and pattern.search(text):
+                return key, form, primary
+    return None
 
 
 def area_indicator(title: str) -> str | None:
@@ -134,10 +162,19 @@ def read_skolenkaten(path: Path, ctx: ReadContext) -> dict[str, pd.DataFrame]:
     if not m:
         fc.add(_cell(main, 1, 0), None, title, "a title 'Skolenkäten <year> - ...'")
     lasar = int(m.group(1)) if m else 0
-    skolform = "GY" if "gymnasie" in title.lower() else "GR"
+    who = respondent_of(title, main)
+    if who is None:
+        fc.add(_cell(main, 1, 0), None, title,
+               "a title naming the respondent group, e.g. 'Skolenkäten 2022 - Elever årskurs 8' (elever åk 5/8, "
+               "gymnasieskolan år 2, vårdnadshavare, lärare)")  # fmt: skip
+        fc.raise_if_any("Download the report again from Skolinspektionen (skolenkäten) without editing its title.")
+    respondent, skolform, primary = who
+    prefix = "" if primary else f"respondent:{respondent}"
     kalla = f"Skolinspektionen: {title}"
     records: list[dict] = []
     units: list[dict] = []
+    ledger = Ledger()
+    unit_kommun: dict[str, str] = {}
     seen: set[tuple] = set()
 
     def parse_sheet(sheet: str, srows: list[tuple], by_sex: bool) -> None:
@@ -186,6 +223,7 @@ def read_skolenkaten(path: Path, ctx: ReadContext) -> dict[str, pd.DataFrame]:
                 kommunkod = kommunkod_of_name(huvudman)
                 typ = "Kommunal" if kommunkod else "Enskild"
                 if ctx.kommunkod is not None and kommunkod != ctx.kommunkod:
+                    ledger.add("annan_kommun")
                     continue
                 niva, skolenhetskod, namn = "huvudman", "", huvudman
             else:
@@ -193,7 +231,10 @@ def read_skolenkaten(path: Path, ctx: ReadContext) -> dict[str, pd.DataFrame]:
                 if kommunkod is None:
                     fc.add(_cell(sheet, r, 2), "Kommun", kommun, "a kommun name of the official list")
                     continue
+                if re.fullmatch(r"\d{8}", clean_code(kod, 8)):
+                    unit_kommun[clean_code(kod, 8)] = kommunkod
                 if ctx.kommunkod is not None and kommunkod != ctx.kommunkod:
+                    ledger.add("annan_kommun")
                     continue
                 skolenhetskod = clean_code(kod, 8)
                 if not re.fullmatch(r"\d{8}", skolenhetskod):
@@ -201,7 +242,7 @@ def read_skolenkaten(path: Path, ctx: ReadContext) -> dict[str, pd.DataFrame]:
                     continue
                 typ = "Kommunal" if kommunkod_of_name(huvudman) else "Enskild"
                 niva, namn = "enhet", enhet
-                if typ == "Kommunal" and not by_sex:
+                if typ == "Kommunal" and not by_sex and primary:
                     units.append({"skolenhetskod": skolenhetskod, "enhet": enhet, "skolform": skolform,
                                   "huvudman": huvudman, "kommunkod": kommunkod, "arskurser": None})
             antal = None
@@ -214,6 +255,8 @@ def read_skolenkaten(path: Path, ctx: ReadContext) -> dict[str, pd.DataFrame]:
                     fc.add(_cell(sheet, r, j), ind, row[j], str(exc))
                     continue
                 g = grupp if by_sex else grupp_row
+                if prefix:
+                    g = prefix if g == "samtliga" else f"{prefix}|{g}"
                 key = (niva, kommunkod, skolenhetskod, namn, ind, g)
                 if key in seen:
                     continue  # the main sheet already gave this value
@@ -229,7 +272,12 @@ def read_skolenkaten(path: Path, ctx: ReadContext) -> dict[str, pd.DataFrame]:
         if n.startswith("Könsuppdelat") and n in sheets:
             parse_sheet(n, sheets[n], by_sex=True)
     fc.raise_if_any("Download the report again from Skolinspektionen (skolenkäten) or remove the file.")
-    return {"publicerad": publicerad_frame(records), "skolenheter": skolenheter_frame(units, lasar=lasar)}
+    return {
+        "publicerad": publicerad_frame(records),
+        "skolenheter": skolenheter_frame(units, lasar=lasar),
+        UNIT_KOMMUN_KEY: unit_kommun_frame(unit_kommun),
+        LEDGER_KEY: ledger.frame(),
+    }
 
 
 def _detect(s: Sniff) -> bool:

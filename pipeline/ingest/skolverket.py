@@ -36,6 +36,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.ingest.ledger import LEDGER_KEY, UNIT_KOMMUN_KEY, Ledger, unit_kommun_frame
+from pipeline.ingest.program import code_of_name
 from pipeline.ingest.skolverket_format import (
     FailureCollector,
     SokTable,
@@ -81,28 +83,10 @@ AMNEN: dict[str, str] = {
     "Slöjd": "SLJ",
 }
 
-#: National programme names → programme codes (gymnasieskola).
-PROGRAM: dict[str, str] = {
-    "Barn- och fritidsprogrammet": "BF",
-    "Bygg- och anläggningsprogrammet": "BA",
-    "El- och energiprogrammet": "EE",
-    "Fordons- och transportprogrammet": "FT",
-    "Handels- och administrationsprogrammet": "HA",
-    "Hantverksprogrammet": "HV",
-    "Hotell- och turismprogrammet": "HT",
-    "Industritekniska programmet": "IN",
-    "Naturbruksprogrammet": "NB",
-    "Restaurang- och livsmedelsprogrammet": "RL",
-    "VVS- och fastighetsprogrammet": "VF",
-    "Vård- och omsorgsprogrammet": "VO",
-    "Ekonomiprogrammet": "EK",
-    "Estetiska programmet": "ES",
-    "Humanistiska programmet": "HU",
-    "Naturvetenskapsprogrammet": "NA",
-    "Samhällsvetenskapsprogrammet": "SA",
-    "Teknikprogrammet": "TE",
-    "International Baccalaureate": "IB",
-}
+#: National programme names (every name a code has had) → programme codes (gymnasieskola), from
+#: the one programme table ``params/gymnasieprogram.yml`` (see :mod:`pipeline.ingest.program`).
+PROGRAM: dict[str, str] = code_of_name()
+
 #: Aggregate pseudo-programmes of the avgångselever report → grupp (never summed with programmes).
 PROGRAM_AGGREGAT: dict[str, str] = {
     "Nationella program": "samtliga",
@@ -431,6 +415,8 @@ def read_table(table: SokTable, spec: ReportSpec, match: re.Match, ctx: ReadCont
     kalla = _kalla(table)
     records: list[dict] = []
     units: list[dict] = []
+    ledger = Ledger()
+    unit_kommun: dict[str, str] = {}
     seen: dict[tuple, tuple[int, float | None, str, int | None]] = {}
     for rowno, cells in table.rows:
         kommunkod = clean_code(cells[ix[code_col]], 4)
@@ -441,6 +427,7 @@ def read_table(table: SokTable, spec: ReportSpec, match: re.Match, ctx: ReadCont
             # a kommunalförbund belongs to no one kommun: kept (as a huvudman of its own, named)
             # only when the read is not for one kommun; a kommun's report does not show it
             if ctx.kommunkod is not None:
+                ledger.add("kommunalforbund", detalj=norm_header(cells[ix["Kommun"]]))
                 continue
         elif not re.fullmatch(r"\d{4}", kommunkod) and not _riket_row(kommunkod, cells, ix, enhet_level):
             # checked before any filtering: a repeated header row or a pasted note must not be
@@ -450,10 +437,13 @@ def read_table(table: SokTable, spec: ReportSpec, match: re.Match, ctx: ReadCont
                    "pasted together? remove that row)", row=rowno)
             continue
         if enhet_level:
+            skolenhetskod = clean_code(cells[ix["Skol-enhetskod"]], 8)
+            if re.fullmatch(r"\d{8}", skolenhetskod) and re.fullmatch(r"\d{4}", kommunkod):
+                unit_kommun[skolenhetskod] = kommunkod
             if not keep_enhet(kommunkod, ctx):
+                ledger.add("annan_kommun")
                 continue
             niva = "enhet"
-            skolenhetskod = clean_code(cells[ix["Skol-enhetskod"]], 8)
             enhet = norm_header(cells[ix["Skola"]])
             if typ == "Kommunal" and re.fullmatch(r"\d{8}", skolenhetskod) and re.fullmatch(r"\d{4}", kommunkod):
                 huvudman = norm_header(cells[ix["Huvudman"]]) if "Huvudman" in ix else ""
@@ -464,6 +454,7 @@ def read_table(table: SokTable, spec: ReportSpec, match: re.Match, ctx: ReadCont
         else:
             niva = "huvudman" if forbund else kommun_level(kommunkod, typ, ctx, kommun_name=norm_header(cells[ix["Kommun"]]))
             if niva is None:
+                ledger.add("annan_kommun")
                 continue
             skolenhetskod = ""
             enhet = "Riket" if niva == "riket" else norm_header(cells[ix["Kommun"]])
@@ -510,9 +501,10 @@ def read_table(table: SokTable, spec: ReportSpec, match: re.Match, ctx: ReadCont
             seen[key] = (rowno, varde, markering, antal)
             records.append(rec)
     fc.raise_if_any()
-    out = {"publicerad": publicerad_frame(records)}
+    out = {"publicerad": publicerad_frame(records), LEDGER_KEY: ledger.frame()}
     if enhet_level:
         out["skolenheter"] = skolenheter_frame(units, lasar=table.lasar)
+        out[UNIT_KOMMUN_KEY] = unit_kommun_frame(unit_kommun)
     return out
 
 

@@ -17,8 +17,11 @@ A record is either the cached HTTP response (``{"url", "json": {"status", "body"
 ``timePeriod: null`` and ``value: null`` (seen for åk 6 results) carries nothing and is skipped.
 
 The statistics responses do not name the kommun. When a details file (the second family) lies in
-the same folder, it gives each unit's kommunkod, name and huvudman type; with
-``ctx.kommunkod`` set, only units known to lie in that kommun are kept.
+the same folder, it gives each unit's kommunkod, name and huvudman type; with ``ctx.kommunkod``
+set, units known to lie in another kommun are left out (counted in the ledger). A unit without
+details is not dropped: its records are returned under ``_oplacerad`` and ``read_all`` places them
+with every other file's units (Skolverket's skolenhet exports, the skolenhetsregister, Skolenkäten),
+so a county without a details file is read too; what no file places is stated in the ledger.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.ingest.ledger import LEDGER_KEY, UNIT_KOMMUN_KEY, UNPLACED_KEY, Ledger, unit_kommun_frame
 from pipeline.ingest.skolverket_format import (
     FailureCollector,
     ValueFormatError,
@@ -169,7 +173,9 @@ def read_statistics(path: Path, ctx: ReadContext) -> dict[str, pd.DataFrame]:
     path = Path(path)
     fc = FailureCollector(path)
     details = unit_details_near(path)
-    records: list[dict] = []
+    placed: list[dict] = []
+    pending: list[dict] = []  # units without details: placed by read_all from the other files
+    ledger = Ledger()
     for lineno, body in _iter_records(path, fc):
         code = str(body.get("schoolUnit") or "")
         if not re.fullmatch(r"\d{8}", code):
@@ -177,8 +183,10 @@ def read_statistics(path: Path, ctx: ReadContext) -> dict[str, pd.DataFrame]:
             continue
         det = details.get(code, {})
         kommunkod = det.get("geographicalAreaCode")
-        if ctx.kommunkod is not None and kommunkod != ctx.kommunkod:
+        if ctx.kommunkod is not None and kommunkod is not None and kommunkod != ctx.kommunkod:
+            ledger.add("annan_kommun")
             continue
+        records = pending if ctx.kommunkod is not None and kommunkod is None else placed
         typ = HUVUDMANNATYP.get(det.get("principalOrganizerType") or "", det.get("principalOrganizerType"))
         for key, series in body.items():
             if key in NON_MEASURES:
@@ -231,7 +239,11 @@ def read_statistics(path: Path, ctx: ReadContext) -> dict[str, pd.DataFrame]:
                     "markering": markering, "kalla": KALLA,
                 })
     fc.raise_if_any("Fetch the responses again from api.skolverket.se (planned-educations v4) or remove the file.")
-    return {"publicerad": publicerad_frame(records)}
+    return {
+        "publicerad": publicerad_frame(placed),
+        UNPLACED_KEY: publicerad_frame(pending),
+        LEDGER_KEY: ledger.frame(),
+    }
 
 
 def read_units(path: Path, ctx: ReadContext) -> dict[str, pd.DataFrame]:
@@ -239,15 +251,20 @@ def read_units(path: Path, ctx: ReadContext) -> dict[str, pd.DataFrame]:
     path = Path(path)
     fc = FailureCollector(path)
     units: list[dict] = []
+    ledger = Ledger()
+    unit_kommun: dict[str, str] = {}
     for lineno, body in _iter_records(path, fc):
         code = str(body.get("code") or "")
         kommunkod = str(body.get("geographicalAreaCode") or "")
         if not re.fullmatch(r"\d{8}", code) or not re.fullmatch(r"\d{4}", kommunkod):
             fc.add(f"line {lineno}", "code/geographicalAreaCode", f"{code}/{kommunkod}", "an 8-digit code and a 4-digit kommunkod", row=lineno)
             continue
-        if body.get("principalOrganizerType") != "Kommunal":
-            continue
+        unit_kommun[code] = kommunkod
         if ctx.kommunkod is not None and kommunkod != ctx.kommunkod:
+            ledger.add("annan_kommun")
+            continue
+        if body.get("principalOrganizerType") != "Kommunal":
+            ledger.add("annan_huvudman")  # its values are read from the statistics; no page of its own
             continue
         for ts in body.get("typeOfSchooling") or []:
             form = SKOLFORM_API.get(str(ts.get("code")))
@@ -261,7 +278,11 @@ def read_units(path: Path, ctx: ReadContext) -> dict[str, pd.DataFrame]:
     fc.raise_if_any("Fetch the responses again from api.skolverket.se (planned-educations v4) or remove the file.")
     # the details describe the units at fetch time: 'generatedAt' is not in the body, so the
     # file's year is unknown here; 0 ranks it below dated sources when merging.
-    return {"skolenheter": skolenheter_frame(units, lasar=0)}
+    return {
+        "skolenheter": skolenheter_frame(units, lasar=0),
+        UNIT_KOMMUN_KEY: unit_kommun_frame(unit_kommun),
+        LEDGER_KEY: ledger.frame(),
+    }
 
 
 register(Source(
