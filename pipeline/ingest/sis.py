@@ -16,8 +16,9 @@ What every reader accepts:
 - the pupil as ``personnummer`` (``YYYYMMDD-XXXX``, ``YYMMDD-XXXX``, 12 or 10 digits) or as an
   already pseudonymous ``elev_id``.
 
-Identities are pseudonymised at the boundary: ``elev_id = sha256(salt + personnummer)[:16]`` with
-the personnummer normalised to 12 digits; names, personnummer and every column that is not read
+Identities are pseudonymised at the boundary: ``elev_id = HMAC-SHA256(key, personnummer)[:16]``
+with the personnummer normalised to 12 digits and a secret key per huvudman kept outside the
+repository (:mod:`pipeline.ingest.pseudonym`); names, personnummer and every column that is not read
 (free text) never leave this module. All failures of a file are collected before one
 :class:`~pipeline.errors.DataValidationError` is raised; each names the file, the line (1-based,
 as in an editor), the column as written in the file, the value and what was expected.
@@ -26,7 +27,6 @@ as in an editor), the column as written in the file, the value and what was expe
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import re
 from collections.abc import Callable
@@ -665,9 +665,11 @@ def normalise_personnummer(value: str, reference_year: int | None = None) -> str
     return f"{year:04d}{date6[2:]}{tail}"
 
 
-def pseudonymise(personnummer12: str, salt: str) -> str:
-    """``sha256(salt + personnummer)[:16]`` of a normalised (12-digit) personnummer."""
-    return hashlib.sha256((salt + personnummer12).encode("utf-8")).hexdigest()[:16]
+def pseudonymise(personnummer12: str, key: bytes) -> str:
+    """``HMAC-SHA256(key, personnummer)[:16]`` of a normalised (12-digit) personnummer."""
+    from pipeline.ingest.pseudonym import pseudonymise as keyed
+
+    return keyed(personnummer12, key)
 
 
 def _elev_id(df: pd.DataFrame, fails: _Failures, ctx: ReadContext, year: pd.Series | None) -> pd.Series:
@@ -676,10 +678,11 @@ def _elev_id(df: pd.DataFrame, fails: _Failures, ctx: ReadContext, year: pd.Seri
         keys = list(zip(df["personnummer"], ref.astype(object).where(ref.notna(), None), strict=True))
         cache: dict = {}
         out = []
+        key = ctx.pseudonym_key()
         for k in keys:
             if k not in cache:
                 norm = normalise_personnummer(k[0], k[1])
-                cache[k] = pseudonymise(norm, ctx.salt) if norm else None
+                cache[k] = pseudonymise(norm, key) if norm else None
             out.append(cache[k])
         ids = pd.Series(out, index=df.index, dtype=object)
         fails.add_mask(
@@ -1050,9 +1053,10 @@ def _read_enkat(df, fails, ctx):
     out = pd.DataFrame(index=df.index)
     out["lasar"] = _year_column(df, "lasar", fails)
     out["skolenhetskod"] = _skolenhetskod(df, fails)
-    out["respondent_id"] = _lookup(
-        df["respondent_id"], lambda v: hashlib.sha256((ctx.salt + "enkat:" + v).encode()).hexdigest()[:16]
-    )
+    from pipeline.ingest.pseudonym import respondent_pseudonym
+
+    key = ctx.pseudonym_key()
+    out["respondent_id"] = _lookup(df["respondent_id"], lambda v: respondent_pseudonym(v, key))
     fails.add_mask(df, df["respondent_id"].eq(""), "respondent_id", "a respondent id", "is empty")
     out["enkat"] = _code_column(df, "enkat", fails, _ENKAT, "elev or vårdnadshavare")
     if "arskurs" in df.columns:
@@ -1261,7 +1265,7 @@ def read_sis(path: Path, ctx: ReadContext, kind: str | None = None) -> dict[str,
     path
         The CSV file.
     ctx
-        Column mappings (``ctx.kolumnmappning[kind]``: canonical column -> header) and the salt.
+        Column mappings (``ctx.kolumnmappning[kind]``: canonical column -> header) and the pseudonym key.
     kind
         The file kind (a key of :data:`KINDS`); recognised from the header row when omitted.
 
@@ -1360,5 +1364,5 @@ def collect_identities(raw: Path, ctx: ReadContext | None = None) -> tuple[set[s
                 if not norm:
                     continue
                 ids.update({value.strip(), norm, norm[2:], f"{norm[:8]}-{norm[8:]}", f"{norm[2:8]}-{norm[8:]}"})
-                ids.add(pseudonymise(norm, ctx.salt))
+                ids.add(pseudonymise(norm, ctx.pseudonym_key()))
     return names, ids

@@ -51,7 +51,24 @@ class ReadContext:
     kolumnmappning: dict = field(default_factory=dict)
     kommunkod: str | None = None
     jamforelsegrupp: tuple[str, ...] = ()
-    salt: str = "kvalitet"
+    #: The pseudonym key (HMAC); ``None``: the huvudman's key file (see :mod:`pipeline.ingest.pseudonym`).
+    nyckel: bytes | None = field(default=None, repr=False, compare=False)
+
+    def pseudonym_key(self) -> bytes:
+        """The key pupil ids are derived with (read or created on first use; never logged)."""
+        if self.nyckel is not None:
+            return self.nyckel
+        from pipeline.ingest.pseudonym import load_or_create_key
+
+        return load_or_create_key(self.kommunkod)
+
+    @property
+    def salt(self) -> str:
+        """A fingerprint of the pseudonym key (not the key), for the ingest cache key: the processed
+        tables are rebuilt when the key changes."""
+        from pipeline.ingest.pseudonym import fingerprint
+
+        return fingerprint(self.pseudonym_key())
 
 
 #: A reader returns partial canonical tables: name -> frame (columns as in pipeline.validate).
