@@ -240,7 +240,9 @@ def read_yaml(path: Path) -> Any:
         with open(path, encoding="utf-8") as fh:
             return _load_limited(fh.read())
     except FileNotFoundError:
-        raise ConfigError(f"{path}: file not found. Create it (see README, 'Configure a huvudman').") from None
+        raise ConfigError(
+            f"{path}: file not found (expected in every project). Create it (see README, 'Configure a huvudman')."
+        ) from None
     except _YamlLimit as exc:
         raise ConfigError(f"{path}, {exc}.") from None
     except RecursionError:
@@ -256,7 +258,7 @@ def read_yaml(path: Path) -> Any:
             "indent with spaces (never tabs), put a space after ':', and quote text that contains ':' or '#'."
         ) from None
     except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text; save it as UTF-8.") from None
+        raise ConfigError(f"{path}: not UTF-8 text (expected UTF-8); save it as UTF-8.") from None
 
 
 def _hash_dir(folder: Path) -> str:
@@ -309,7 +311,7 @@ def _format_validation(path: Path, exc: ValidationError) -> str:
         loc = [str(x) for x in err["loc"]]
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
-            msg = "unknown key; remove it or check its spelling"
+            msg = "unknown key (expected only the keys in README, 'Configure a real huvudman'); remove it or check its spelling"
         if loc and loc[0] in _FILES:
             where = f"{path / _FILES[loc[0]]}, key {'.'.join(loc[1:]) or loc[0]!r}"
             if loc[0] == "mal":

@@ -497,7 +497,7 @@ def read_csv_kind(path: Path, kind: FileKind, ctx: ReadContext) -> tuple[pd.Data
         shown = ", ".join(f"{m!r}" + (f" (mapped to {own[m]!r})" if m in own else "") for m in missing)
         raise DataValidationError(
             f"{path}, row {header_no}: a {kind.name} file ({kind.description}) lacks the column(s) {shown}; "
-            f"found {headers}. Add the column to the export, or map your header to it in "
+            f"found {headers} (expected every required column: {', '.join(kind.required)}). Add the column to the export, or map your header to it in "
             f"params/kolumnmappning.yml under '{kind.name}:'.",
             [
                 {
