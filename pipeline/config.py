@@ -11,6 +11,15 @@ Files (all optional except ``huvudman.yml``):
 
 Codes must be quoted in YAML: PyYAML reads ``0114`` as the number 76 (octal) or 114, ``no`` as
 False and ``2024-08-01`` as a date. A code that arrives as a number is an error that says so.
+
+Every file is checked when it is loaded, before ingest reads or writes anything: YAML is read
+with the safe loader, at most :data:`MAX_YAML_BYTES` bytes, at most :data:`MAX_YAML_ALIASES`
+aliases and :data:`MAX_YAML_NODES` nodes once aliases are expanded (an alias bomb is refused),
+and no recursive anchor; the typed models forbid unknown keys; ``kolumnmappning.yml`` may name
+only known file kinds and their columns, each header once; ``mal.yml`` only known indicators
+and school forms with finite targets; ``labels.yml`` must hold exactly the keys of the
+repository's ``params/labels.yml``; every written analysis in ``params/analyser/`` must be well
+formed. Each failure is a :class:`~pipeline.errors.ConfigError` (exit 2) naming the file and key.
 """
 
 from __future__ import annotations
@@ -25,7 +34,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from pipeline.errors import ConfigError
-from pipeline.paths import ProjectPaths
+from pipeline.paths import REPO_ROOT, ProjectPaths
 
 
 class _Model(BaseModel):
@@ -76,6 +85,9 @@ class Installningar(_Model):
     trend_ar: int = Field(5, ge=2, le=15)
     jamforelse_max_enheter: int = Field(25, ge=2)
     oversikt_max_enheter: int = Field(60, ge=2)
+    #: Plausibility bounds of förskola staffing, checked when the SIS export is read.
+    fs_max_barn_per_enhet: int = Field(600, ge=1, le=100_000)
+    fs_max_arsarbetare_per_barn: float = Field(1.0, gt=0, le=10, allow_inf_nan=False)
 
 
 class Mal(_Model):
@@ -83,9 +95,33 @@ class Mal(_Model):
 
     indikator: str
     skolform: str
-    varde: float
+    varde: float = Field(allow_inf_nan=False)
     grupp: str = "samtliga"
     beskrivning: str = ""
+
+    @field_validator("skolform")
+    @classmethod
+    def _skolform(cls, v: str) -> str:
+        from pipeline.school_forms import SCHOOL_FORMS
+
+        if v not in SCHOOL_FORMS:
+            raise ValueError(
+                f"unknown skolform {v!r}; expected one of {', '.join(repr(k) for k in SCHOOL_FORMS)}; correct it"
+            )
+        return v
+
+    @field_validator("indikator")
+    @classmethod
+    def _indikator(cls, v: str) -> str:
+        ids = indicator_ids()
+        if ids and v not in ids:
+            near = [i for i in sorted(ids) if i.split("_")[0] == v.split("_")[0]][:5]
+            raise ValueError(
+                f"unknown indicator {v!r}; expected an id of params/indikatorer.yml"
+                + (f" such as {', '.join(near)}" if near else "")
+                + "; correct the id or remove the target"
+            )
+        return v
 
 
 class Params(_Model):
@@ -110,14 +146,109 @@ class Params(_Model):
         return str(node)
 
 
-def read_yaml(path: Path) -> Any:
-    """Read one YAML file with an error that names the file and line."""
+#: The largest params file read (the largest shipped one is ~30 KB).
+MAX_YAML_BYTES = 1024**2
+#: At most this many aliases (``*name``) in one file.
+MAX_YAML_ALIASES = 200
+#: At most this many nodes once every alias is expanded (an alias bomb expands exponentially).
+MAX_YAML_NODES = 200_000
+
+
+class _YamlLimit(Exception):
+    """A params file breaks a limit of :class:`_LimitedLoader`."""
+
+
+class _LimitedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader that refuses recursive anchors and counts aliases while composing."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._open_anchors: set[str] = set()
+        self._aliases = 0
+
+    def compose_node(self, parent, index):  # noqa: ANN001, ANN201 - PyYAML's signature
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            where = f"line {event.start_mark.line + 1}"
+            if event.anchor in self._open_anchors:
+                raise _YamlLimit(
+                    f"{where}: the alias *{event.anchor} refers to the anchor &{event.anchor} it is inside "
+                    "(a recursive anchor; expected an alias to a value that is complete before it); write the "
+                    "value out instead"
+                )
+            self._aliases += 1
+            if self._aliases > MAX_YAML_ALIASES:
+                raise _YamlLimit(
+                    f"{where}: more than {MAX_YAML_ALIASES} aliases (*name) in one file (at most "
+                    f"{MAX_YAML_ALIASES} are read); write the values out"
+                )
+            return super().compose_node(parent, index)
+        anchor = getattr(event, "anchor", None)
+        if anchor:
+            self._open_anchors.add(anchor)
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            if anchor:
+                self._open_anchors.discard(anchor)
+
+
+def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
+    """Number of nodes of ``node`` with every alias expanded (shared nodes counted each time)."""
+    key = id(node)
+    if key in memo:
+        return memo[key]
+    memo[key] = 1  # guards against a cycle the composer let through
+    if isinstance(node, yaml.SequenceNode):
+        n = 1 + sum(_expanded_size(c, memo) for c in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        n = 1 + sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
+    else:
+        n = 1
+    memo[key] = n
+    return n
+
+
+def _load_limited(text: str) -> Any:
+    loader = _LimitedLoader(text)
     try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        size = _expanded_size(node, {})
+        if size > MAX_YAML_NODES:
+            raise _YamlLimit(
+                f"aliases expand to {size:,} values (at most {MAX_YAML_NODES:,}): an alias bomb; write the "
+                "values out without nested aliases"
+            )
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def read_yaml(path: Path) -> Any:
+    """Read one YAML file safely (size, alias and nesting limits) with an error that names the file
+    and line."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_YAML_BYTES:
+            raise ConfigError(
+                f"{path}: {size:,} bytes, more than a params file holds (at most {MAX_YAML_BYTES:,}); "
+                "check that it is the right file and remove what does not belong there."
+            )
         with open(path, encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
+            return _load_limited(fh.read())
     except FileNotFoundError:
         raise ConfigError(
-            f"{path}: file not found. Create it (see README, 'Configure a huvudman')."
+            f"{path}: file not found (expected in every project). Create it (see README, 'Configure a huvudman')."
+        ) from None
+    except _YamlLimit as exc:
+        raise ConfigError(f"{path}, {exc}.") from None
+    except RecursionError:
+        raise ConfigError(
+            f"{path}: nested too deeply to be a params file (expected a few levels of keys and lists); "
+            "correct the indentation or brackets."
         ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -127,7 +258,7 @@ def read_yaml(path: Path) -> Any:
             "indent with spaces (never tabs), put a space after ':', and quote text that contains ':' or '#'."
         ) from None
     except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text; save it as UTF-8.") from None
+        raise ConfigError(f"{path}: not UTF-8 text (expected UTF-8); save it as UTF-8.") from None
 
 
 def _hash_dir(folder: Path) -> str:
@@ -180,7 +311,7 @@ def _format_validation(path: Path, exc: ValidationError) -> str:
         loc = [str(x) for x in err["loc"]]
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
-            msg = "unknown key; remove it or check its spelling"
+            msg = "unknown key (expected only the keys in README, 'Configure a real huvudman'); remove it or check its spelling"
         if loc and loc[0] in _FILES:
             where = f"{path / _FILES[loc[0]]}, key {'.'.join(loc[1:]) or loc[0]!r}"
             if loc[0] == "mal":
@@ -234,12 +365,129 @@ def load_params(paths: ProjectPaths | None = None, *, kommun: str | None = None)
     p = folder / "mal.yml"
     if p.exists() and kommun is None:  # the targets are the configured huvudman's, not KOMMUN's
         raw = read_yaml(p) or {}
+        extra = sorted(set(raw) - {"mal"}) if isinstance(raw, dict) else []
+        if extra:
+            raise ConfigError(f"{p}, key {extra[0]!r}: unknown key; remove it or check its spelling (expected only 'mal').")
         data["mal"] = raw.get("mal", []) if isinstance(raw, dict) else raw
     data["params_hash"] = _hash_dir(folder)
     try:
-        return Params(**data)
+        params = Params(**data)
     except ValidationError as exc:
         raise ConfigError(_format_validation(folder, exc)) from None
+    check_kolumnmappning(folder / "kolumnmappning.yml", params.kolumnmappning)
+    if (folder / "labels.yml").exists():
+        check_labels(folder / "labels.yml", params.labels)
+    check_written_analyses(folder)
+    return params
+
+
+@lru_cache(maxsize=1)
+def indicator_ids() -> frozenset[str]:
+    """Ids of the indicator registry (``params/indikatorer*.yml`` of the code), read as YAML only."""
+    ids: set[str] = set()
+    for name in ("indikatorer.yml", "indikatorer_publicerade.yml"):
+        p = REPO_ROOT / "params" / name
+        if p.exists():
+            raw = read_yaml(p) or {}
+            ids.update(str(e.get("id")) for e in raw.get("indikatorer", []) if isinstance(e, dict))
+    return frozenset(ids)
+
+
+def check_kolumnmappning(path: Path, mapping: dict[str, dict[str, str]]) -> None:
+    """Every file kind and column in ``kolumnmappning.yml`` must exist, and no two columns of a kind
+    may be mapped to the same header (which of them the header means would be a guess)."""
+    if not mapping:
+        return
+    from pipeline.ingest.sis import KINDS, fold
+
+    for kind, columns in mapping.items():
+        if kind not in KINDS:
+            raise ConfigError(
+                f"{path}, key {kind!r}: unknown file kind; expected one of {', '.join(sorted(KINDS))} "
+                "(see data/raw/README.md). Correct or remove the key."
+            )
+        known = KINDS[kind].columns
+        seen: dict[str, str] = {}
+        for column, header in columns.items():
+            if column not in known:
+                raise ConfigError(
+                    f"{path}, key '{kind}.{column}': unknown column of a {kind} file; expected one of "
+                    f"{', '.join(known)}. Correct or remove the key."
+                )
+            f = fold(header)
+            if not f:
+                raise ConfigError(
+                    f"{path}, key '{kind}.{column}': the header {header!r} is empty; write the header as it "
+                    "appears in the export."
+                )
+            if f in seen:
+                raise ConfigError(
+                    f"{path}, key '{kind}.{column}': maps to the header {header!r}, which '{kind}.{seen[f]}' "
+                    "maps to already; expected one header per column. Map each column to its own header."
+                )
+            seen[f] = column
+
+
+def _label_paths(node: Any, prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], str]:
+    if isinstance(node, dict):
+        out: dict[tuple[str, ...], str] = {}
+        for k, v in node.items():
+            out.update(_label_paths(v, (*prefix, str(k))))
+        return out
+    return {prefix: type(node).__name__}
+
+
+def check_labels(path: Path, labels: dict[str, Any]) -> None:
+    """``labels.yml`` must hold exactly the keys of the repository's ``params/labels.yml``, each a text:
+    a missing key would fail a page while the report is built, an unknown one is a typo."""
+    reference = REPO_ROOT / "params" / "labels.yml"
+    if not reference.exists() or path.resolve() == reference.resolve():
+        want = None
+    else:
+        want = _label_paths(read_yaml(reference) or {})
+    have = _label_paths(labels)
+    for key, kind in have.items():
+        if kind != "str":
+            raise ConfigError(
+                f"{path}, key {'.'.join(key)!r}: a {kind}, expected a text; quote it, e.g. 'Resultat'."
+            )
+    if want is None:
+        return
+    missing = sorted(k for k in want if k not in have)
+    if missing:
+        shown = ", ".join(repr(".".join(k)) for k in missing[:5]) + (" ..." if len(missing) > 5 else "")
+        raise ConfigError(
+            f"{path}, key {'.'.join(missing[0])!r}: missing ({len(missing)} key(s) missing: {shown}); expected "
+            f"every key of {reference}. Add the text under that key (copy it from there)."
+        )
+    unknown = sorted(k for k in have if k not in want)
+    if unknown:
+        raise ConfigError(
+            f"{path}, key {'.'.join(unknown[0])!r}: unknown key (expected only the keys of {reference}); remove "
+            "it or check its spelling."
+        )
+
+
+def check_written_analyses(folder: Path) -> None:
+    """Every written analysis under ``params/analyser/`` must be well formed (checked before ingest,
+    so a malformed analysis never fails a build after the data was rewritten)."""
+    root = folder / "analyser"
+    if not root.is_dir():
+        return
+    from pipeline.errors import AnalysisFileError
+    from pipeline.publishing.analyses import load_analysis
+
+    problems = []
+    for md in sorted(root.glob("*/*.md")):
+        if not md.parent.name.isdigit():
+            continue
+        try:
+            load_analysis(folder, int(md.parent.name), md.stem)
+        except AnalysisFileError as exc:
+            problems.append(str(exc))
+    if problems:
+        head = problems[0] if len(problems) == 1 else f"{len(problems)} written analyses are malformed; the first: {problems[0]}"
+        raise AnalysisFileError(head + " Nothing was read or written.")
 
 
 @lru_cache(maxsize=8)

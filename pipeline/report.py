@@ -70,6 +70,7 @@ def read_context(params: Params) -> ReadContext:
         kolumnmappning=dict(params.kolumnmappning),
         kommunkod=params.huvudman.kommunkod,
         jamforelsegrupp=tuple(params.huvudman.jamforelsegrupp),
+        installningar=params.installningar,
     )
 
 

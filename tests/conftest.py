@@ -10,6 +10,15 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 REALDATA = REPO.parent / "shared" / "realdata"
 
+# The pseudonym key of every test run (and of the CLI runs it starts): a temp file, never the
+# user's ~/.config/kvalitetsrapport/ (see pipeline/ingest/pseudonym.py).
+if not os.environ.get("KVALITET_NYCKEL_FIL"):
+    import tempfile
+
+    os.environ["KVALITET_NYCKEL_FIL"] = str(
+        Path(tempfile.mkdtemp(prefix="kvalitet-test-nyckel-")) / "test.key"
+    )
+
 
 @pytest.fixture(scope="session")
 def realdata() -> Path:

@@ -16,8 +16,9 @@ What every reader accepts:
 - the pupil as ``personnummer`` (``YYYYMMDD-XXXX``, ``YYMMDD-XXXX``, 12 or 10 digits) or as an
   already pseudonymous ``elev_id``.
 
-Identities are pseudonymised at the boundary: ``elev_id = sha256(salt + personnummer)[:16]`` with
-the personnummer normalised to 12 digits; names, personnummer and every column that is not read
+Identities are pseudonymised at the boundary: ``elev_id = HMAC-SHA256(key, personnummer)[:16]``
+with the personnummer normalised to 12 digits and a secret key per huvudman kept outside the
+repository (:mod:`pipeline.ingest.pseudonym`); names, personnummer and every column that is not read
 (free text) never leave this module. All failures of a file are collected before one
 :class:`~pipeline.errors.DataValidationError` is raised; each names the file, the line (1-based,
 as in an editor), the column as written in the file, the value and what was expected.
@@ -26,7 +27,6 @@ as in an editor), the column as written in the file, the value and what was expe
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import re
 from collections.abc import Callable
@@ -206,6 +206,38 @@ def _decode(raw: bytes) -> str:
     raise UnicodeDecodeError("cp1252", raw, 0, 1, "not UTF-8 or cp1252")  # pragma: no cover
 
 
+def _is_cp1252_fallback(raw: bytes) -> bool:
+    """True when ``raw`` is not UTF-8, so :func:`_decode` read it as cp1252."""
+    try:
+        raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
+
+
+def _mixed_encoding(raw: bytes) -> tuple[int, int] | None:
+    """``(utf8_row, other_row)`` when a file that is not valid UTF-8 also holds rows that are
+    (rows pasted together from two exports): read as cp1252, the UTF-8 rows would turn into
+    mojibake (``Ã¶`` for ``ö``) without any error. ``None`` for a consistent file."""
+    utf8_row = other_row = None
+    for n, line in enumerate(raw.split(b"\n"), start=1):
+        if not any(b >= 0x80 for b in line):
+            continue
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            other_row = other_row or n
+        else:
+            if _UTF8_MULTIBYTE.search(line):
+                utf8_row = utf8_row or n
+        if utf8_row and other_row:
+            return utf8_row, other_row
+    return None
+
+
 def _delimiter(header_line: str) -> str:
     counts = {d: header_line.count(d) for d in (";", ",", "\t")}
     best = max(counts.values())
@@ -332,6 +364,26 @@ def _mask_pnr(value: object) -> str:
     return s[:-4] + "****" if len(s) > 4 else "****"
 
 
+def _check_header(path: Path, row: int, headers: list[str]) -> None:
+    """Refuse a header row that names a column twice (after folding case, å/ä/ö and punctuation):
+    which of the two holds the values would be a guess."""
+    seen: dict[str, int] = {}
+    for i, h in enumerate(headers, start=1):
+        f = fold(h)
+        if not f:
+            continue
+        if f in seen:
+            first = seen[f]
+            raise DataValidationError(
+                f"{path}, row {row}, column {h!r}: the header names this column twice (column {first}, "
+                f"{headers[first - 1]!r}, and column {i}); expected every column once. Remove or rename one "
+                "of the two in the export (or map the one to read in params/kolumnmappning.yml).",
+                [{"file": str(path), "row": row, "column": h, "value": f"columns {first} and {i}",
+                  "expected": "each column once"}],
+            )
+        seen[f] = i
+
+
 def read_csv_kind(path: Path, kind: FileKind, ctx: ReadContext) -> tuple[pd.DataFrame, _Failures]:
     """Read ``path`` as file kind ``kind``: a frame of stripped texts with canonical column names
     and a ``_line`` column (line number in the file), plus the failure collector.
@@ -345,8 +397,8 @@ def read_csv_kind(path: Path, kind: FileKind, ctx: ReadContext) -> tuple[pd.Data
     raw = Path(path).read_bytes()
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in raw[:4096]:
         raise DataValidationError(
-            f"{path}, row 1: the file is UTF-16 text (Excel's 'Unicode text'), which is not read; save the "
-            "export as CSV UTF-8 (Excel: 'CSV UTF-8 (kommaavgränsad)') and run again.",
+            f"{path}, row 1: the file is UTF-16 text (Excel's 'Unicode text'), which is not read (expected UTF-8 "
+            "or cp1252 text); save the export as CSV UTF-8 (Excel: 'CSV UTF-8 (kommaavgränsad)') and run again.",
             [{"file": str(path), "row": 1, "column": None, "value": None, "expected": "UTF-8 or cp1252 text"}],
         )
     try:
@@ -372,6 +424,18 @@ def read_csv_kind(path: Path, kind: FileKind, ctx: ReadContext) -> tuple[pd.Data
                 }
             ],
         ) from None
+    if not raw.startswith(b"\xef\xbb\xbf"):
+        mixed = _mixed_encoding(raw) if text is not None and _is_cp1252_fallback(raw) else None
+        if mixed:
+            utf8_row, other_row = mixed
+            raise DataValidationError(
+                f"{path}, row {other_row}: the row is not UTF-8 (Windows cp1252) while row {utf8_row} is UTF-8: "
+                "the file mixes two encodings (rows pasted together from two exports), so its letters å, ä, ö "
+                "cannot all be read right (expected one encoding for the whole file); export it again in one "
+                "piece, or save it as CSV UTF-8 (Excel: 'CSV UTF-8 (kommaavgränsad)').",
+                [{"file": str(path), "row": other_row, "column": None, "value": None,
+                  "expected": f"the same encoding as row {utf8_row} (UTF-8)"}],
+            )
     header_no, header_line = _first_line(text)
     if not header_line:
         raise DataValidationError(
@@ -383,11 +447,32 @@ def read_csv_kind(path: Path, kind: FileKind, ctx: ReadContext) -> tuple[pd.Data
     rows: list[list[str]] = []
     lines: list[int] = []
     headers: list[str] | None = None
-    for record in reader:
+    start = 1
+    while True:
+        start = reader.line_num + 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            opened = '"' in text.splitlines()[start - 1] if start - 1 < len(text.splitlines()) else False
+            cause = (
+                "a quote (\") opened in this row is never closed, so the rest of the file runs into one field"
+                if opened
+                else "a field longer than the CSV reader accepts (a free-text column of several MB?)"
+            )
+            raise DataValidationError(
+                f"{path}, row {start}: the row cannot be read as CSV: {cause} ({exc}; expected fields of at most "
+                f"{csv.field_size_limit():,} characters, with every quote closed). Correct the quote in that row, "
+                "or remove the free-text column from the export, and run again.",
+                [{"file": str(path), "row": start, "column": None, "value": None,
+                  "expected": "a CSV row with closed quotes and fields of normal length"}],
+            ) from None
         if not any(cell.strip() for cell in record):
             continue
         if headers is None:
             headers = [h.strip() for h in record]
+            _check_header(path, start, headers)
             continue
         rows.append(record)
         lines.append(reader.line_num)
@@ -412,7 +497,7 @@ def read_csv_kind(path: Path, kind: FileKind, ctx: ReadContext) -> tuple[pd.Data
         shown = ", ".join(f"{m!r}" + (f" (mapped to {own[m]!r})" if m in own else "") for m in missing)
         raise DataValidationError(
             f"{path}, row {header_no}: a {kind.name} file ({kind.description}) lacks the column(s) {shown}; "
-            f"found {headers}. Add the column to the export, or map your header to it in "
+            f"found {headers} (expected every required column: {', '.join(kind.required)}). Add the column to the export, or map your header to it in "
             f"params/kolumnmappning.yml under '{kind.name}:'.",
             [
                 {
@@ -658,16 +743,54 @@ def normalise_personnummer(value: str, reference_year: int | None = None) -> str
             return None
         year = int(century) * 100 + yy
     day = dd - 60 if dd > 60 else dd
-    if not (1 <= mm <= 12 and 1 <= day <= 31):
-        return None
+    if not _real_date(year, mm, day):
+        return None  # 30 February, month 13, day 0 ...
     if not _luhn_ok(date6 + tail):
         return None
     return f"{year:04d}{date6[2:]}{tail}"
 
 
-def pseudonymise(personnummer12: str, salt: str) -> str:
-    """``sha256(salt + personnummer)[:16]`` of a normalised (12-digit) personnummer."""
-    return hashlib.sha256((salt + personnummer12).encode("utf-8")).hexdigest()[:16]
+def _real_date(year: int, month: int, day: int) -> bool:
+    import datetime
+
+    try:
+        datetime.date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def looks_like_personnummer(value: str) -> bool:
+    """True for a value that is a personnummer however it is written: with a space, a dot or a
+    hyphen between date and number, 10 or 12 digits with a real date (day + 60 for a
+    samordningsnummer). Used to refuse an ``elev_id`` column that holds personnummer."""
+    digits = re.sub(r"[\s.\-+]", "", str(value))
+    if not re.fullmatch(r"\d{10}|\d{12}", digits):
+        return False
+    date6 = digits[-10:-4]
+    yy, mm, dd = int(date6[:2]), int(date6[2:4]), int(date6[4:6])
+    year = int(digits[:4]) if len(digits) == 12 else 2000 + yy
+    return _real_date(year, mm, dd - 60 if dd > 60 else dd)
+
+
+def pseudonymise(personnummer12: str, key: bytes) -> str:
+    """``HMAC-SHA256(key, personnummer)[:16]`` of a normalised (12-digit) personnummer."""
+    from pipeline.ingest.pseudonym import pseudonymise as keyed
+
+    return keyed(personnummer12, key)
+
+
+def _birth_after(key: str) -> bool:
+    """``"<personnummer>|<läsår>"``: True when the (valid) personnummer's birth date is after
+    30 June of the läsår's spring year."""
+    value, _, lasar = key.rpartition("|")
+    if lasar in ("", "None", "<NA>"):
+        return False
+    norm = normalise_personnummer(value, int(lasar))
+    if norm is None:
+        return False
+    mm, dd = int(norm[4:6]), int(norm[6:8])
+    return (int(norm[:4]), mm, dd - 60 if dd > 60 else dd) > (int(lasar), 6, 30)
 
 
 def _elev_id(df: pd.DataFrame, fails: _Failures, ctx: ReadContext, year: pd.Series | None) -> pd.Series:
@@ -676,10 +799,11 @@ def _elev_id(df: pd.DataFrame, fails: _Failures, ctx: ReadContext, year: pd.Seri
         keys = list(zip(df["personnummer"], ref.astype(object).where(ref.notna(), None), strict=True))
         cache: dict = {}
         out = []
+        key = ctx.pseudonym_key()
         for k in keys:
             if k not in cache:
                 norm = normalise_personnummer(k[0], k[1])
-                cache[k] = pseudonymise(norm, ctx.salt) if norm else None
+                cache[k] = pseudonymise(norm, key) if norm else None
             out.append(cache[k])
         ids = pd.Series(out, index=df.index, dtype=object)
         fails.add_mask(
@@ -690,9 +814,22 @@ def _elev_id(df: pd.DataFrame, fails: _Failures, ctx: ReadContext, year: pd.Seri
             "is not a valid personnummer (shown masked)",
             mask_value=True,
         )
-        return ids
+        born = _lookup(
+            pd.Series([f"{k[0]}|{k[1]}" for k in keys], index=df.index),
+            lambda v: _birth_after(v),
+        )
+        late = born.fillna(False).astype(bool) & ids.notna()
+        fails.add_mask(
+            df,
+            late,
+            "personnummer",
+            "a pupil born before the läsår ends (30 June of its spring year)",
+            "is a birth date after the row's läsår (shown masked): a wrong century or a typo in the date",
+            mask_value=True,
+        )
+        return ids.where(~late)
     ids = df["elev_id"]
-    looks_pnr = _lookup(ids, lambda v: normalise_personnummer(v) is not None)
+    looks_pnr = _lookup(ids, lambda v: normalise_personnummer(v) is not None or looks_like_personnummer(v))
     fails.add_mask(
         df,
         looks_pnr.astype(bool),
@@ -1050,9 +1187,10 @@ def _read_enkat(df, fails, ctx):
     out = pd.DataFrame(index=df.index)
     out["lasar"] = _year_column(df, "lasar", fails)
     out["skolenhetskod"] = _skolenhetskod(df, fails)
-    out["respondent_id"] = _lookup(
-        df["respondent_id"], lambda v: hashlib.sha256((ctx.salt + "enkat:" + v).encode()).hexdigest()[:16]
-    )
+    from pipeline.ingest.pseudonym import respondent_pseudonym
+
+    key = ctx.pseudonym_key()
+    out["respondent_id"] = _lookup(df["respondent_id"], lambda v: respondent_pseudonym(v, key))
     fails.add_mask(df, df["respondent_id"].eq(""), "respondent_id", "a respondent id", "is empty")
     out["enkat"] = _code_column(df, "enkat", fails, _ENKAT, "elev or vårdnadshavare")
     if "arskurs" in df.columns:
@@ -1143,6 +1281,32 @@ def _read_fs_personal(df, fails, ctx):
         "is more than all årsarbetare",
     )
     out["antal_barngrupper"] = _int_column(df, "antal_barngrupper", fails, what="a count of groups")
+    if ctx.installningar is not None:
+        inst = ctx.installningar
+    else:
+        from pipeline.config import Installningar
+
+        inst = Installningar()
+    max_barn, max_ratio = inst.fs_max_barn_per_enhet, inst.fs_max_arsarbetare_per_barn
+    many = (out["antal_barn"] > max_barn).fillna(False).astype(bool)
+    fails.add_mask(
+        df,
+        many,
+        "antal_barn",
+        f"at most {max_barn} children in one unit (fs_max_barn_per_enhet in params/installningar.yml)",
+        "is more children than any förskola has: a total or a typo?",
+    )
+    ratio = out["arsarbetare"] / out["antal_barn"].astype("Float64").where(out["antal_barn"] > 0)
+    staff = (ratio > max_ratio).fillna(False).astype(bool) | (
+        (out["antal_barn"] == 0) & (out["arsarbetare"] > 0)
+    ).fillna(False).astype(bool)
+    fails.add_mask(
+        df,
+        staff,
+        "arsarbetare",
+        f"at most {max_ratio:g} årsarbetare per child (fs_max_arsarbetare_per_barn in params/installningar.yml)",
+        "is more årsarbetare than children: columns swapped or a typo?",
+    )
     _duplicates(
         out.assign(_line=df["_line"]), ["lasar", "skolenhetskod"], fails, "unit and läsår", "skolenhetskod"
     )
@@ -1261,7 +1425,7 @@ def read_sis(path: Path, ctx: ReadContext, kind: str | None = None) -> dict[str,
     path
         The CSV file.
     ctx
-        Column mappings (``ctx.kolumnmappning[kind]``: canonical column -> header) and the salt.
+        Column mappings (``ctx.kolumnmappning[kind]``: canonical column -> header) and the pseudonym key.
     kind
         The file kind (a key of :data:`KINDS`); recognised from the header row when omitted.
 
@@ -1360,5 +1524,5 @@ def collect_identities(raw: Path, ctx: ReadContext | None = None) -> tuple[set[s
                 if not norm:
                     continue
                 ids.update({value.strip(), norm, norm[2:], f"{norm[:8]}-{norm[8:]}", f"{norm[2:8]}-{norm[8:]}"})
-                ids.add(pseudonymise(norm, ctx.salt))
+                ids.add(pseudonymise(norm, ctx.pseudonym_key()))
     return names, ids

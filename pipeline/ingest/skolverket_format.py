@@ -354,6 +354,65 @@ def read_sok_sheet(path: Path, sheet: str) -> SokTable:
     return _split_rows(rows, path, sheet, lambda r: f"sheet {sheet!r}, row {r}")
 
 
+#: At most this many bytes unpacked from one workbook: the largest real export (the
+#: skolenhetsregister, ~10 MB zipped) unpacks to ~60 MB; a workbook that would unpack to more is a zip
+#: bomb or not an export, and reading it would take minutes and gigabytes.
+MAX_XLSX_UNPACKED = 400 * 1024**2
+#: At most this compression ratio for a member of more than 1 MB (XML of real sheets packs ~10:1).
+MAX_XLSX_RATIO = 200
+
+
+def check_xlsx_archive(path: Path) -> None:
+    """Refuse a workbook that is damaged (truncated, not a zip) or would unpack to too much, from the
+    zip's central directory alone, before openpyxl reads any of it.
+
+    Raises
+    ------
+    DataValidationError
+        Naming the file, what was found and what is expected.
+    """
+    import zipfile
+
+    path = Path(path)
+
+    def refuse(problem: str, fix: str) -> None:
+        raise DataValidationError(
+            f"{path}: {problem}; {fix}",
+            [{"file": str(path), "row": None, "column": None, "value": None, "expected": "a complete xlsx workbook"}],
+        )
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
+        refuse(
+            f"the workbook is damaged: it is not a complete xlsx (zip) file ({exc}; expected a complete xlsx "
+            "workbook); it was probably cut off while downloading or copying",
+            "download or export it again, or remove it from the raw data folder.",
+        )
+    names = {i.filename for i in infos}
+    if "xl/workbook.xml" not in names:
+        refuse(
+            "not an Excel workbook (the zip holds no xl/workbook.xml; expected an xlsx workbook)",
+            "save it from Excel as .xlsx, or remove it from the raw data folder.",
+        )
+    total = sum(i.file_size for i in infos)
+    if total > MAX_XLSX_UNPACKED:
+        refuse(
+            f"the workbook would unpack to {total / 1024**2:,.0f} MB (expected at most "
+            f"{MAX_XLSX_UNPACKED / 1024**2:,.0f} MB for an export): a zip bomb or not an export, so it was not opened",
+            "remove it from the raw data folder, or export the data again in smaller files.",
+        )
+    for i in infos:
+        if i.file_size > 1024**2 and i.file_size > MAX_XLSX_RATIO * max(i.compress_size, 1):
+            refuse(
+                f"member {i.filename!r} packs {i.file_size / 1024**2:,.0f} MB into {i.compress_size:,} bytes "
+                f"(ratio {i.file_size // max(i.compress_size, 1):,}:1, expected at most {MAX_XLSX_RATIO}:1 for "
+                "real sheets): a zip bomb, so it was not opened",
+                "remove it from the raw data folder.",
+            )
+
+
 def xlsx_title(path: Path, max_rows: int = 8) -> tuple[tuple[str, ...], str]:
     """Sheet names and the first text line after row 1 of the first sheet (the report title)."""
     from openpyxl import load_workbook

@@ -9,14 +9,19 @@ sheet names.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import os
+import re
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from pipeline.errors import UnknownSourceError
+from pipeline.errors import DataValidationError, UnknownSourceError
 
 #: Reader modules, imported in this order; each calls :func:`register` at import.
 READER_MODULES = (
@@ -30,6 +35,15 @@ READER_MODULES = (
 
 #: Files that are documentation, not data: listed as skipped, never read.
 DOC_SUFFIXES = {".md", ".txt", ".pdf", ".html", ".rst"}
+
+#: The largest raw file read, in bytes. Real exports are far smaller (the largest public file is
+#: ~10 MB; a SIS grade export of a large municipality, ~300 000 rows, is ~20 MB); a bigger file is
+#: refused from its size before any byte is read, so a stray disk image or a sparse file cannot
+#: exhaust memory.
+MAX_FILE_BYTES = 512 * 1024**2
+#: Bytes read to recognise a text file.
+SNIFF_BYTES = 8192
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -51,7 +65,26 @@ class ReadContext:
     kolumnmappning: dict = field(default_factory=dict)
     kommunkod: str | None = None
     jamforelsegrupp: tuple[str, ...] = ()
-    salt: str = "kvalitet"
+    #: ``params.installningar`` (plausibility bounds of the SIS readers); ``None``: the defaults.
+    installningar: Any = field(default=None, compare=False)
+    #: The pseudonym key (HMAC); ``None``: the huvudman's key file (see :mod:`pipeline.ingest.pseudonym`).
+    nyckel: bytes | None = field(default=None, repr=False, compare=False)
+
+    def pseudonym_key(self) -> bytes:
+        """The key pupil ids are derived with (read or created on first use; never logged)."""
+        if self.nyckel is not None:
+            return self.nyckel
+        from pipeline.ingest.pseudonym import load_or_create_key
+
+        return load_or_create_key(self.kommunkod)
+
+    @property
+    def salt(self) -> str:
+        """A fingerprint of the pseudonym key (not the key), for the ingest cache key: the processed
+        tables are rebuilt when the key changes."""
+        from pipeline.ingest.pseudonym import fingerprint
+
+        return fingerprint(self.pseudonym_key())
 
 
 #: A reader returns partial canonical tables: name -> frame (columns as in pipeline.validate).
@@ -92,6 +125,10 @@ def sniff(path: Path, kolumnmappning: dict | None = None) -> Sniff:
     if suffix in {".xlsx", ".xlsm"}:
         from openpyxl import load_workbook
 
+        from pipeline.ingest.skolverket_format import check_xlsx_archive
+
+        check_xlsx_archive(path)  # damaged or a zip bomb: refused before openpyxl reads it
+
         try:
             wb = load_workbook(path, read_only=True)
             sheets = tuple(wb.sheetnames)
@@ -107,7 +144,8 @@ def sniff(path: Path, kolumnmappning: dict | None = None) -> Sniff:
         except Exception:  # noqa: BLE001
             cols = ()
         return Sniff(path=path, columns=cols)
-    raw = path.read_bytes()[:8192]
+    with open(path, "rb") as fh:
+        raw = fh.read(SNIFF_BYTES)
     head = ""
     # The 8 KB cut may split a multi-byte UTF-8 character: try dropping up to 3 trailing bytes
     # before falling back to cp1252 (else a UTF-8 file would be sniffed as mojibake).
@@ -143,10 +181,119 @@ def recognise(path: Path, ctx: ReadContext | None = None) -> Source:
 
 
 def list_raw_files(raw: Path) -> tuple[list[Path], list[Path]]:
-    """Data files and documentation files under ``raw``, sorted, hidden files skipped."""
-    data, docs = [], []
-    for p in sorted(Path(raw).rglob("*")):
-        if not p.is_file() or any(part.startswith(".") for part in p.relative_to(raw).parts):
-            continue
-        (docs if p.suffix.lower() in DOC_SUFFIXES else data).append(p)
+    """Data files and documentation files under ``raw``, sorted, hidden files skipped.
+
+    Raises
+    ------
+    DataValidationError
+        Before any file is read: a symbolic link (to a file or a folder) that points outside
+        ``raw``, a name with control characters, something that is not a regular file (a pipe, a
+        device), a file larger than :data:`MAX_FILE_BYTES`, or the same content under two names
+        (the same export dropped twice would count every pupil twice). Every problem is named.
+    """
+    raw = Path(raw)
+    root = raw.resolve()
+    data: list[Path] = []
+    docs: list[Path] = []
+    problems: list[tuple[str, dict]] = []
+
+    def problem(path: Path, found: str, fix: str, expected: str) -> None:
+        rel = path.relative_to(raw).as_posix()
+        problems.append(
+            (f"{raw / ascii(rel)[1:-1] if _CONTROL.search(rel) else path}: {found} (expected {expected}); {fix}.",
+             {"file": rel, "row": None, "column": None, "value": None, "expected": expected})
+        )
+
+    def outside(path: Path) -> bool:
+        target = path.resolve()
+        return target != root and root not in target.parents
+
+    for dirpath, dirnames, filenames in os.walk(raw, followlinks=False):
+        here = Path(dirpath)
+        keep = []
+        for name in sorted(dirnames):
+            p = here / name
+            if name.startswith("."):
+                continue
+            if _CONTROL.search(name):
+                problem(p, f"a folder name with control characters ({name!r})", "rename the folder without them",
+                        "a name without control characters")
+                continue
+            if p.is_symlink():
+                if outside(p):
+                    problem(p, f"a symbolic link to a folder outside the raw data folder (-> {os.readlink(p)})",
+                            "copy the files into the raw data folder instead of linking to them, or remove the link",
+                            "files inside the raw data folder")
+                continue  # a link inside the raw folder would read its files twice: never followed
+            keep.append(name)
+        dirnames[:] = keep
+        for name in sorted(filenames):
+            p = here / name
+            if name.startswith("."):
+                continue
+            if _CONTROL.search(name):
+                problem(p, f"a file name with control characters ({name!r})",
+                        "rename the file without them (letters, digits, space, - and _ are safe)",
+                        "a name without control characters")
+                continue
+            if p.is_symlink() and outside(p):
+                problem(p, f"a symbolic link to a file outside the raw data folder (-> {os.readlink(p)})",
+                        "copy the file into the raw data folder instead of linking to it, or remove the link",
+                        "files inside the raw data folder")
+                continue
+            try:
+                st = p.stat()
+            except OSError as exc:
+                problem(p, f"cannot be read ({exc.strerror})", "check the file and its permissions", "a readable file")
+                continue
+            if not stat.S_ISREG(st.st_mode):
+                problem(p, "not a regular file (a pipe, socket or device)", "remove it from the raw data folder",
+                        "a regular file")
+                continue
+            if st.st_size > MAX_FILE_BYTES:
+                problem(p, f"{st.st_size:,} bytes, more than any export (at most {MAX_FILE_BYTES:,} bytes are read)",
+                        "remove it from the raw data folder, or split the export into smaller files",
+                        f"at most {MAX_FILE_BYTES} bytes")
+                continue
+            (docs if p.suffix.lower() in DOC_SUFFIXES else data).append(p)
+    data.sort()
+    docs.sort()
+    if not problems:
+        problems.extend(_duplicates(raw, data))
+    if problems:
+        head = problems[0][0] if len(problems) == 1 else (
+            f"{len(problems)} problems in {raw}: " + " ".join(m for m, _ in problems[:5])
+        )
+        raise DataValidationError(f"{head} Nothing was read.", [f for _, f in problems])
     return data, docs
+
+
+def _duplicates(raw: Path, files: list[Path]) -> list[tuple[str, dict]]:
+    """Files with identical content (compared by size, then sha256): the same export twice."""
+    by_size: dict[int, list[Path]] = {}
+    for p in files:
+        by_size.setdefault(p.stat().st_size, []).append(p)
+    out = []
+    for group in by_size.values():
+        if len(group) < 2:
+            continue
+        seen: dict[str, Path] = {}
+        for p in group:
+            h = hashlib.sha256()
+            with open(p, "rb") as fh:
+                for chunk in iter(lambda fh=fh: fh.read(1 << 20), b""):
+                    h.update(chunk)
+            digest = h.hexdigest()
+            if digest in seen:
+                first = seen[digest]
+                out.append(
+                    (
+                        f"{p}: the same content as {first} (sha256 {digest[:12]}...): the same export dropped "
+                        "twice under two names would count every row twice; remove one of the two files.",
+                        {"file": p.relative_to(raw).as_posix(), "row": None, "column": None,
+                         "value": first.relative_to(raw).as_posix(), "expected": "each export once"},
+                    )
+                )
+            else:
+                seen[digest] = p
+    return out

@@ -14,7 +14,10 @@ Where: ``params/analyser/<YEAR>/<skolenhetskod>.md`` for a unit, ``params/analys
 
 Under a heading write ordinary Markdown (paragraphs, lists, **bold**, links). Raw HTML is shown as
 text, images are not allowed (the site loads nothing from outside), and sub-headings are not
-allowed (write **bold** text instead). Last year's ``Utvecklingsområden`` appear on this year's page
+allowed (write **bold** text instead). Links to other sites are shown as their text followed by the
+address in parentheses, never as live links (in the site, the PDF and the Quarto book alike); links
+with any other scheme (``javascript:``, ``data:``, also written with HTML entities) keep only their
+text. Last year's ``Utvecklingsområden`` appear on this year's page
 as "Uppföljning av förra årets utvecklingsområden".
 
 :func:`check_analyses` lists what is missing or malformed with what to write where;
@@ -24,6 +27,7 @@ as "Uppföljning av förra årets utvecklingsområden".
 
 from __future__ import annotations
 
+import html
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
@@ -47,7 +51,6 @@ _BY_TEXT = {text.casefold(): key for key, text in HEADINGS}
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*#*[ \t]*$")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
-_SAFE_HREF = re.compile(r"^(https?://|mailto:|#|[^:]*$)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -209,26 +212,104 @@ def load_analysis(params_dir: str | Path, lasar: int, kod: str) -> Analysis | No
     return parse_analysis(text, path)
 
 
+#: Tags and attributes the rendered Markdown may contain (an allow-list; everything else is escaped).
+ALLOWED_TAGS = frozenset(
+    {"p", "br", "hr", "ul", "ol", "li", "strong", "em", "b", "i", "code", "pre", "blockquote", "a", "span"}
+)
+ALLOWED_ATTRIBUTES = {"a": ["href"], "span": ["class"], "ol": ["start"]}
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):", re.IGNORECASE)
+#: Characters a browser drops from a URL before it looks at the scheme (C0 controls, space, DEL).
+_URL_NOISE = re.compile(r"[\x00-\x20\x7f]")
+#: Schemes of addresses outside the report: shown as text with the address, never as a live link.
+EXTERNAL_SCHEMES = frozenset({"http", "https", "mailto", "ftp", "tel"})
+
+
+def decoded_href(href: str) -> str:
+    """An href as a browser reads it: HTML entities decoded (``javascript&colon;``, ``&#58;``,
+    ``&#x3a;``, repeatedly, so ``&amp;#58;`` too), percent-escapes decoded, and the control
+    characters and spaces a browser ignores removed. Checked, never published."""
+    from urllib.parse import unquote
+
+    text = href
+    for _ in range(5):
+        decoded = unquote(html.unescape(text))
+        if decoded == text:
+            break
+        text = decoded
+    return _URL_NOISE.sub("", text)
+
+
+def link_kind(href: str) -> str:
+    """``intern`` (a fragment on the same page, ``#...``: stays a live link), ``extern`` (http,
+    https, mailto, a protocol-relative or relative address: shown as text with the address; a
+    relative path would point elsewhere in the Quarto book and the PDF than in the site) or
+    ``farlig`` (any other scheme: ``javascript:``, ``data:``, ``vbscript:``, ``file:``; shown as
+    text without the address)."""
+    url = decoded_href(href)
+    if url.startswith("#"):
+        return "intern"
+    m = _SCHEME.match(url)
+    if m is None or m.group(1).lower() in EXTERNAL_SCHEMES:
+        return "extern"
+    return "farlig"
+
+
 class _SafeLinks(Treeprocessor):
-    """Drop links with unsafe schemes (``javascript:`` ...): keep the text, lose the link."""
+    """Keep only links within the page live. An external link becomes its text followed by the
+    address in parentheses (a reader of the PDF or the printed page sees where it points, and
+    nothing opens another site); a link with any other scheme becomes its text alone."""
 
     def run(self, root: ET.Element) -> None:
         for el in root.iter("a"):
             href = el.get("href", "")
-            if not _SAFE_HREF.match(href.strip()):
-                el.tag = "span"
+            kind = link_kind(href)
+            if kind == "intern":
                 el.attrib.clear()
+                el.set("href", decoded_href(href))
+                continue
+            text = "".join(el.itertext()).strip()
+            el.tag = "span"
+            el.attrib.clear()
+            el.set("class", "extern-lank" if kind == "extern" else "borttagen-lank")
+            if kind != "extern":
+                continue
+            address = html.unescape(href).strip()
+            if address.lower().startswith("mailto:"):
+                address = address[len("mailto:") :]
+            if text == address or text == html.unescape(href).strip():
+                continue  # an autolink: its text is the address already
+            suffix = f" ({address})"
+            if len(el):
+                last = el[-1]
+                last.tail = (last.tail or "") + suffix
+            else:
+                el.text = (el.text or "") + suffix
 
 
 def render_markdown(text: str) -> str:
-    """Markdown to HTML with raw HTML escaped, no images and only safe links."""
+    """Markdown to sanitised HTML: raw HTML escaped, no images, only links within the page live.
+
+    Two layers: the Markdown parser never emits raw HTML or images, and :class:`_SafeLinks` turns
+    every link that leaves the report into text (hrefs are checked after decoding HTML entities and
+    percent-escapes); then bleach cleans the result against an allow-list of tags, attributes and
+    (no) URL schemes, so whatever the parser lets through cannot carry script or a link out.
+    """
+    import bleach
+
     md = markdown.Markdown(extensions=["sane_lists"], output_format="html")
     md.preprocessors.deregister("html_block")
-    for name in ("html", "image_link", "image_reference", "short_image_ref"):
+    for name in ("html", "image_link", "image_reference", "short_image_ref", "automail"):
         if name in md.inlinePatterns:
             md.inlinePatterns.deregister(name)
     md.treeprocessors.register(_SafeLinks(md), "safe_links", 0)
-    return md.convert(text)
+    return bleach.clean(
+        md.convert(text),
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        protocols=frozenset(),  # fragments (#...) only
+        strip=False,
+        strip_comments=True,
+    )
 
 
 def _what_to_write(kod: str, names: dict[str, str] | None = None) -> str:

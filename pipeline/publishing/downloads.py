@@ -120,6 +120,26 @@ def write_published(path: Path, data: bytes) -> None:
     path.chmod(0o644)
 
 
+#: First characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(text: str) -> str:
+    """A text cell that no spreadsheet evaluates: prefixed with ``'`` when it starts like a formula.
+
+    OWASP's advice against CSV injection: a cell starting with ``=``, ``+``, ``-``, ``@``, tab or
+    carriage return is written with a leading single quote, so Excel, LibreOffice and Google Sheets
+    show it as text (in the CSV and, for whoever copies cells onwards, in the xlsx).
+    """
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _csv_text(text: str) -> str:
+    """A text cell of the CSV: neutralised (:func:`neutralise_formula`), and a carriage return
+    written as a line feed, which the writer quotes (a bare CR in an unquoted cell splits the row)."""
+    return neutralise_formula(text).replace("\r\n", "\n").replace("\r", "\n")
+
+
 def _float_text(x: Any) -> str:
     if x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x)):
         return ""
@@ -135,7 +155,7 @@ def _cell_text(col: str, x: Any) -> str:
         return ""
     if col in ("lasar", "antal"):
         return str(int(x))
-    return str(x)
+    return _csv_text(str(x))
 
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
@@ -187,7 +207,7 @@ def xlsx_bytes(df: pd.DataFrame, *, title: str = "Indikatorer", author: str = ""
             elif col in ("lasar", "antal"):
                 ws.write_number(r, c, int(v))
             else:
-                ws.write_string(r, c, str(v))
+                ws.write_string(r, c, neutralise_formula(str(v)))
     widths = {"enhet": 34, "indikator": 28, "kalla": 30, "skolenhetskod": 14, "markering": 12, "undertryckt": 12}
     for c, col in enumerate(INDICATOR_COLUMNS):
         ws.set_column(c, c, widths.get(col, 10))

@@ -80,9 +80,23 @@ class Leak:
     match: str
 
     def describe(self) -> str:
-        """A message line that does not repeat a personnummer in full."""
-        shown = self.match[:-4] + "****" if self.kind == "personnummer" else self.match
+        """A message line that does not repeat a personnummer in full, whatever matched it (the
+        personnummer pattern, or a forbidden id that is a personnummer written some other way)."""
+        shown = mask_personnummer(self.match)
+        if self.kind == "personnummer" and shown == self.match:
+            shown = self.match[:-4] + "****"
         return f"{self.file}, {self.location}: {self.kind} {shown!r}"
+
+
+#: Ten or more digits in a row, with an optional separator before the last four: what a
+#: personnummer may look like in a match, masked in every message.
+_DIGIT_RUN = re.compile(r"(?<!\d)(\d{6,8})([-+ ]?)(\d{4})(?!\d)")
+
+
+def mask_personnummer(text: str) -> str:
+    """``text`` with the last four digits of every personnummer-like run replaced by ``****``, as
+    the readers show them (``20080115-****``, ``0801159807`` -> ``080115****``)."""
+    return _DIGIT_RUN.sub(lambda m: m.group(1) + m.group(2) + "****", text)
 
 
 # --------------------------------------------------------------------------- checks

@@ -250,6 +250,31 @@ def empty_table(name: str) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=col.dtype.type) for c, col in schema.columns.items()})
 
 
+def check_unit_forms(skolenheter: pd.DataFrame, *, source: str) -> None:
+    """A förskola has its own unit code: a skolenhetskod registered as a förskola and as another
+    school form (in one file or, once the files are merged, in two) is a contradiction."""
+    from pipeline.school_forms import get_school_form
+
+    if skolenheter.empty or not {"skolenhetskod", "skolform"} <= set(skolenheter.columns):
+        return
+    pairs = skolenheter[["skolenhetskod", "skolform"]].dropna().drop_duplicates()
+    forms = pairs.groupby("skolenhetskod")["skolform"].agg(lambda s: tuple(sorted(set(s))))
+    bad = []
+    for code, fs in forms.items():
+        if len(fs) > 1 and any(get_school_form(f).own_unit_code for f in fs):
+            bad.append((code, fs))
+    if not bad:
+        return
+    code, fs = bad[0]
+    raise DataValidationError(
+        f"{source}, column 'skolform': skolenhetskod {code!r} is registered as {' and as '.join(fs)} "
+        f"(expected a förskola to have its own unit code, never shared with another school form); "
+        f"{len(bad)} such code(s). Correct the skolform (or the code) in the file that is wrong and run again.",
+        [{"file": source, "row": None, "column": "skolform", "value": f"{c} {'/'.join(f)}",
+          "expected": "a förskola with its own code"} for c, f in bad],
+    )
+
+
 def validate_table(
     name: str,
     df: pd.DataFrame,
@@ -279,6 +304,8 @@ def validate_table(
     model = CANONICAL_TABLES.get(name) or (Indikatorer if name == "indikatorer" else None)
     if model is None:
         raise DataValidationError(f"No canonical table named {name!r}.")
+    if name == "skolenheter":
+        check_unit_forms(df, source=source or name)
     try:
         return model.validate(df, lazy=True)
     except pa.errors.SchemaErrors as exc:

@@ -8,6 +8,7 @@ the Luhn rule, e.g. 080115-980?: 0+8+0+1+2+5+(1+8)+8+0 = 33 -> 7.
 from __future__ import annotations
 
 import hashlib
+import hmac
 from datetime import date
 from pathlib import Path
 
@@ -21,12 +22,13 @@ from pipeline.ingest.sis import normalise_personnummer, read_sis
 from pipeline.ingest.sources import ReadContext, recognise
 from pipeline.validate.schemas import validate_table
 
-CTX = ReadContext(salt="kvalitet")
+KEY = bytes(range(32))  # a fixed test key (a real one is 32 random bytes in the huvudman's key file)
+CTX = ReadContext(nyckel=KEY)
 
 
-def eid(pnr12: str, salt: str = "kvalitet") -> str:
-    """The pseudonym by its definition: sha256(salt + 12-digit personnummer), first 16 hex digits."""
-    return hashlib.sha256((salt + pnr12).encode()).hexdigest()[:16]
+def eid(pnr12: str, key: bytes = KEY) -> str:
+    """The pseudonym by its definition: HMAC-SHA256(key, 12-digit personnummer), first 16 hex digits."""
+    return hmac.new(key, pnr12.encode(), hashlib.sha256).hexdigest()[:16]
 
 
 A, B, C, D = "200801159807", "200801159815", "200705209823", "200705209930"
@@ -147,7 +149,7 @@ def test_column_mapping_reads_identically_and_is_recognised(tmp_path):
         .replace("Nyanländ", "Ny i Sverige")
     )
     ctx = ReadContext(
-        salt="kvalitet",
+        nyckel=KEY,
         kolumnmappning={
             "elever": {"personnummer": "Personnr", "kon": "Kön (F/P)", "nyanland": "Ny i Sverige"}
         },
@@ -157,9 +159,10 @@ def test_column_mapping_reads_identically_and_is_recognised(tmp_path):
     assert rows(read_sis(path, ctx)["elever"]) == ELEVER_ROWS
 
 
-def test_salt_changes_the_pseudonym(tmp_path):
-    df = read(tmp_path, ELEVER, ReadContext(salt="annat"))["elever"]
-    assert df["elev_id"].iloc[0] == eid(A, "annat") != eid(A)
+def test_key_changes_the_pseudonym(tmp_path):
+    other = b"\x01" * 32
+    df = read(tmp_path, ELEVER, ReadContext(nyckel=other))["elever"]
+    assert df["elev_id"].iloc[0] == eid(A, other) != eid(A)
 
 
 def test_elev_id_holding_a_personnummer_is_rejected(tmp_path):
@@ -378,8 +381,9 @@ ENKAT = """Läsår;Skolenhetskod;Respondent-id;Enkät;Årskurs;Område;Fråga;Sv
 
 def test_enkat_scores_answers_and_skips_vet_ej(tmp_path):
     out = read(tmp_path, ENKAT)["enkat"]
-    r1 = hashlib.sha256(b"kvalitetenkat:R1").hexdigest()[:16]
-    v1 = hashlib.sha256(b"kvalitetenkat:V1").hexdigest()[:16]
+    # respondent ids are keyed like pupil ids, in their own domain: HMAC(key, "enkat:" + id)
+    r1 = hmac.new(KEY, b"enkat:R1", hashlib.sha256).hexdigest()[:16]
+    v1 = hmac.new(KEY, b"enkat:V1", hashlib.sha256).hexdigest()[:16]
     got = rows(out)
     assert [g[:8] for g in got] == [
         (2024, "99992002", r1, "elev", 8, None, "trygghet", "Jag känner mig trygg i skolan"),

@@ -84,7 +84,8 @@ def test_render_escapes_raw_html_and_unsafe_links():
     assert "<script" not in html and "&lt;script&gt;" in html
     assert "<div" not in html
     assert "javascript:" not in html
-    assert '<a href="https://skolverket.se">y</a>' in html
+    # a link to another site is its text and its address, never a live link
+    assert '<span class="extern-lank">y (https://skolverket.se)</span>' in html
     assert "<img" not in html
     assert "<strong>fet</strong>" in html
 
