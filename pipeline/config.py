@@ -68,6 +68,7 @@ class Installningar(_Model):
     """Thresholds used by the statistics."""
 
     undertryck_min_antal: int = Field(10, ge=1)
+    skyddsintervall: float = Field(0.25, gt=0, le=1)
     va_min_antal: int = Field(15, ge=1)
     signifikansniva: float = Field(0.05, gt=0, lt=0.5)
     konfidensniva: float = Field(0.95, gt=0.5, lt=1)
@@ -103,9 +104,7 @@ class Params(_Model):
             if not isinstance(node, dict) or k not in node:
                 if default is not None:
                     return default
-                raise ConfigError(
-                    f"params/labels.yml: no text at {'.'.join(keys)!r}; add it under that key."
-                )
+                raise ConfigError(f"params/labels.yml: no text at {'.'.join(keys)!r}; add it under that key.")
             node = node[k]
         return str(node)
 
@@ -116,7 +115,9 @@ def read_yaml(path: Path) -> Any:
         with open(path, encoding="utf-8") as fh:
             return yaml.safe_load(fh)
     except FileNotFoundError:
-        raise ConfigError(f"{path}: file not found. Create it (see README, 'Configure a huvudman').") from None
+        raise ConfigError(
+            f"{path}: file not found. Create it (see README, 'Configure a huvudman')."
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -185,7 +186,9 @@ def _format_validation(path: Path, exc: ValidationError) -> str:
                 where = f"{path / 'mal.yml'}, key {'.'.join(['mal', *loc[1:]])!r}"
         else:
             where = f"{path}, key {'.'.join(loc)!r}"
-        quiet = err["type"] in ("extra_forbidden", "missing", "value_error") or isinstance(err.get("input"), dict | list)
+        quiet = err["type"] in ("extra_forbidden", "missing", "value_error") or isinstance(
+            err.get("input"), dict | list
+        )
         found = "" if quiet else f" (found {err['input']!r})"
         parts.append(f"{where}: {msg}{found}{_fix_of(err)}")
     return "; ".join(parts) + "."
@@ -213,11 +216,17 @@ def load_params(paths: ProjectPaths | None = None, *, kommun: str | None = None)
     data: dict[str, Any] = {}
     hm = read_yaml(folder / "huvudman.yml")
     if not isinstance(hm, dict):
-        raise ConfigError(f"{folder / 'huvudman.yml'}: expected a mapping with at least 'namn' and 'kommunkod'.")
+        raise ConfigError(
+            f"{folder / 'huvudman.yml'}: expected a mapping with at least 'namn' and 'kommunkod'."
+        )
     if kommun is not None:
         hm = {"namn": f"Kommun {kommun}", "kommunkod": kommun, "typ": "kommun"}
     data["huvudman"] = hm
-    for key, fname in (("installningar", "installningar.yml"), ("labels", "labels.yml"), ("kolumnmappning", "kolumnmappning.yml")):
+    for key, fname in (
+        ("installningar", "installningar.yml"),
+        ("labels", "labels.yml"),
+        ("kolumnmappning", "kolumnmappning.yml"),
+    ):
         p = folder / fname
         if p.exists():
             data[key] = read_yaml(p) or {}
