@@ -77,6 +77,7 @@ class Installningar(_Model):
     """Thresholds used by the statistics."""
 
     undertryck_min_antal: int = Field(10, ge=1)
+    skyddsintervall: float = Field(0.25, gt=0, le=1)
     va_min_antal: int = Field(15, ge=1)
     va_kohorter: int = Field(3, ge=1, le=10)
     va_kohortvarians_andel: float = Field(0.15, ge=0, le=10)

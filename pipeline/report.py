@@ -127,7 +127,9 @@ def _huvudman_name(params: Params, tables: dict[str, pd.DataFrame], kommun: str 
         return params.huvudman.namn
     pub = tables.get("publicerad")
     if pub is not None and not pub.empty:
-        rows = pub[(pub["kommunkod"] == kommun) & pub["niva"].isin(["kommun", "huvudman"]) & pub["enhet"].notna()]
+        rows = pub[
+            (pub["kommunkod"] == kommun) & pub["niva"].isin(["kommun", "huvudman"]) & pub["enhet"].notna()
+        ]
         if not rows.empty:
             return str(sorted(rows["enhet"].unique())[0])
     return f"Kommun {kommun}"
@@ -208,6 +210,25 @@ def indicators(
     return outputs
 
 
+def disclosure_audit(indikatorer: pd.DataFrame, params: Params) -> dict:
+    """The disclosure audit of the indicator table about to be published (one log line).
+
+    Raises :class:`pipeline.indicators.disclosure.DisclosureAuditError` (exit 1) when a hidden
+    cell can be narrowed down below the protection margin; returns the summary for the manifest.
+    """
+    from pipeline.indicators.build import COMPUTED
+    from pipeline.indicators.disclosure import audit_table
+
+    res = audit_table(
+        indikatorer,
+        kinds=COMPUTED,
+        min_antal=params.installningar.undertryck_min_antal,
+        skyddsintervall=params.installningar.skyddsintervall,
+    )
+    log(f"  {res.summary()}")
+    return res.to_manifest()
+
+
 @dataclass
 class ReportResult:
     """What a report build produced."""
@@ -237,7 +258,9 @@ class ReportResult:
         return "\n".join(lines)
 
 
-def units_of_year(indikatorer: pd.DataFrame, year: int, skolenheter: pd.DataFrame | None = None) -> pd.DataFrame:
+def units_of_year(
+    indikatorer: pd.DataFrame, year: int, skolenheter: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """The huvudman's units with data in ``year``: skolform, skolenhetskod, enhet (sorted).
 
     With ``skolenheter`` (the unit register), only units in it count: in a real-data report the
@@ -351,10 +374,17 @@ def build_report(
     ind = outputs["indikatorer"]
     _check_year(ind, year)
     timings["indicators"] = time.perf_counter() - t
+    t = time.perf_counter()
+    skydd = disclosure_audit(ind, params)
+    timings["disclosure_audit"] = time.perf_counter() - t
     if kommun is not None:
         tables = load_tables(paths.processed)
         params = params.model_copy(
-            update={"huvudman": params.huvudman.model_copy(update={"namn": _huvudman_name(params, tables, kommun)})}
+            update={
+                "huvudman": params.huvudman.model_copy(
+                    update={"namn": _huvudman_name(params, tables, kommun)}
+                )
+            }
         )
 
     units = units_of_year(ind, year, _register(paths))
@@ -467,9 +497,12 @@ def build_report(
             "build_key": build_key,
             **provenance,
             "jobs": summary.to_manifest(),
+            "skydd": skydd,
             "step_seconds": {k: round(v, 3) for k, v in timings.items()},
         }
-        (stage / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+        (stage / "manifest.json").write_text(
+            json.dumps(manifest, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+        )
 
     pages = len(list((target / "site").rglob("*.html")))
     counts = {k: v for k, v in summary.to_manifest()["counts"].items() if v}
@@ -530,7 +563,9 @@ def compare_trees(a: Path, b: Path) -> list[str]:
     """Relative paths that differ between two report folders (missing on either side included)."""
     fa = {p.relative_to(a).as_posix() for p in a.rglob("*") if p.is_file()}
     fb = {p.relative_to(b).as_posix() for p in b.rglob("*") if p.is_file()}
-    diffs = [f"only in {a}: {x}" for x in sorted(fa - fb)] + [f"only in rebuild: {x}" for x in sorted(fb - fa)]
+    diffs = [f"only in {a}: {x}" for x in sorted(fa - fb)] + [
+        f"only in rebuild: {x}" for x in sorted(fb - fa)
+    ]
     for rel in sorted(fa & fb):
         if _comparable(a / rel) != _comparable(b / rel):
             diffs.append(f"differs: {rel}")

@@ -312,7 +312,11 @@ def build_indicator_outputs(
     computed = computed[
         (computed["indikator"].astype(str) + "|" + computed["skolform"].astype(str)).isin(allowed).to_numpy()
     ]
-    computed = suppress(computed, min_antal=installningar.undertryck_min_antal)
+    computed = suppress(
+        computed,
+        min_antal=installningar.undertryck_min_antal,
+        skyddsintervall=installningar.skyddsintervall,
+    )
 
     reg1 = register.drop_duplicates("skolenhetskod")
     names = pd.Series(

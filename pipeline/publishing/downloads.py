@@ -10,7 +10,11 @@ CSV format (chosen for machine readability; Excel users get the .xlsx):
 - UTF-8 without BOM, ``,`` as separator, ``"`` quoting only where needed, ``\\n`` line ends;
 - numbers with a decimal point (``231.5``), rounded to 10 decimals to drop float noise;
 - ``undertryckt`` as ``true``/``false``; an empty cell is a missing value (suppressed cells have
-  an empty ``varde``, ``ki_lag``, ``ki_hog`` and ``undertryckt`` = ``true``).
+  an empty ``varde``, ``ki_lag``, ``ki_hog`` and ``undertryckt`` = ``true``);
+- ``antal`` under the suppression threshold (1 to ``min_antal`` − 1) is never written exactly: it is
+  left empty (an empty ``antal`` with ``undertryckt`` = ``true`` means "fewer than ``min_antal``";
+  the pages say "färre än 10"). An empty cell rather than a text marker such as ``<10`` keeps the
+  column numeric for every reader of the file; the explanation sheet of the xlsx says so.
 
 The xlsx is written with xlsxwriter with fixed document properties (creation time from
 ``SOURCE_DATE_EPOCH``, or 2000-01-01 when it is not set) so rebuilds are byte-identical; texts
@@ -47,7 +51,10 @@ COLUMN_HELP: dict[str, str] = {
     "indikator": "Indikatorns id; definitionerna står i rapportens metodbilaga.",
     "grupp": "Grupp: samtliga, flickor, pojkar, eller amne:<kod> för ett ämne.",
     "varde": "Värdet. Tomt när det är undertryckt eller saknas.",
-    "antal": "Antal elever (eller barn) som värdet bygger på.",
+    "antal": (
+        "Antal elever (eller barn, svarande, kursdeltagare) som värdet bygger på. Tomt när de är färre "
+        "än 10 (gränsen för undertryckning): ett antal under gränsen skrivs aldrig ut exakt."
+    ),
     "ki_lag": "Nedre gräns för 95-procentigt konfidensintervall.",
     "ki_hog": "Övre gräns för 95-procentigt konfidensintervall.",
     "undertryckt": "true när värdet döljs för att skydda enskilda elever (för få elever).",
@@ -56,7 +63,9 @@ COLUMN_HELP: dict[str, str] = {
 }
 
 
-def prepare_indicator_table(indikatorer: pd.DataFrame, *, lasar: int | None = None) -> pd.DataFrame:
+def prepare_indicator_table(
+    indikatorer: pd.DataFrame, *, lasar: int | None = None, min_antal: int = 10
+) -> pd.DataFrame:
     """The rows and columns that are published, sorted.
 
     Parameters
@@ -65,6 +74,9 @@ def prepare_indicator_table(indikatorer: pd.DataFrame, *, lasar: int | None = No
         The indicator table (schema ``Indikatorer``).
     lasar
         The report year; later years are dropped. ``None`` keeps every year.
+    min_antal
+        The suppression threshold (``installningar.undertryck_min_antal``): an ``antal`` from 1 to
+        ``min_antal`` − 1 is emptied (never published exactly).
 
     Raises
     ------
@@ -86,6 +98,8 @@ def prepare_indicator_table(indikatorer: pd.DataFrame, *, lasar: int | None = No
     for c in _FLOATS:
         df[c] = pd.to_numeric(df[c], errors="raise").astype("float64")
     df["antal"] = pd.to_numeric(df["antal"], errors="raise").astype("Int64")
+    small = (df["antal"] > 0) & (df["antal"] < int(min_antal))
+    df.loc[small.fillna(False).to_numpy(dtype=bool), "antal"] = pd.NA
     bad = df[df["undertryckt"] & (df["varde"].notna() | df["ki_lag"].notna() | df["ki_hog"].notna())]
     if not bad.empty:
         r = bad.iloc[0]
@@ -101,7 +115,10 @@ def prepare_indicator_table(indikatorer: pd.DataFrame, *, lasar: int | None = No
         order = order.fillna(len(_NIVA_ORDER))
     df = (
         df.assign(_niva=order)
-        .sort_values(["lasar", "skolform", "_niva", "niva", "skolenhetskod", "enhet", "indikator", "grupp"], kind="stable")
+        .sort_values(
+            ["lasar", "skolform", "_niva", "niva", "skolenhetskod", "enhet", "indikator", "grupp"],
+            kind="stable",
+        )
         .drop(columns="_niva")
         .reset_index(drop=True)
     )
@@ -225,7 +242,12 @@ def xlsx_bytes(df: pd.DataFrame, *, title: str = "Indikatorer", author: str = ""
 
 
 def write_downloads(
-    indikatorer: pd.DataFrame, folder: Path, *, lasar: int | None = None, author: str = ""
+    indikatorer: pd.DataFrame,
+    folder: Path,
+    *,
+    lasar: int | None = None,
+    author: str = "",
+    min_antal: int = 10,
 ) -> list[Path]:
     """Write ``indikatorer.csv`` and ``indikatorer.xlsx`` into ``folder`` (``site/data``).
 
@@ -235,7 +257,7 @@ def write_downloads(
         The two files written.
     """
     folder = Path(folder)
-    df = prepare_indicator_table(indikatorer, lasar=lasar)
+    df = prepare_indicator_table(indikatorer, lasar=lasar, min_antal=min_antal)
     csv_path, xlsx_path = folder / CSV_NAME, folder / XLSX_NAME
     write_published(csv_path, csv_bytes(df))
     title = f"Indikatorer {lasar}" if lasar else "Indikatorer"

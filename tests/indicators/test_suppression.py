@@ -89,9 +89,13 @@ def test_all_hidden():
     assert out["undertryckt"].all()
 
 
-def test_counts_are_never_hidden():
-    out = suppress(cells_from([("A", "samtliga", 3, 3.0)], typ="antal"), min_antal=10)
-    assert not out["undertryckt"].any()
+def test_counts_under_the_threshold_are_hidden():
+    # a count of 3 pupils is itself a number under the threshold; 12 is not
+    out = suppress(
+        cells_from([("A", "samtliga", 3, 3.0), ("B", "samtliga", 12, 12.0)], typ="antal"), min_antal=10
+    )
+    assert hidden(out, skolenhetskod="A")
+    assert not hidden(out, skolenhetskod="B")
 
 
 def test_difference_hidden_with_its_groups():
@@ -181,17 +185,21 @@ def pupil_values(units, seed):
     )
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(units_strategy, st.integers(0, 1000), st.integers(3, 12), st.sampled_from(["andel", "medel"]))
 def test_no_hidden_value_can_be_recovered(units, seed, threshold, typ):
     v = pupil_values(units, seed)
-    if typ == "medel":
+    if typ == "medel":  # a mean needs its scale for the audit's bounds: meritvärde, 0-340
         v["value"] = 150 + 100 * v["value"] + np.arange(len(v)) % 5
+        v["indikator"] = "meritvarde_17"
     c = aggregate_values(explode_groups(v, groups=("kon", "foraldrar")), typ=typ, konfidensniva=0.95)
     out = suppress(c, min_antal=threshold)
     assert out.loc[out["undertryckt"], ["varde", "ki_lag", "ki_hog"]].isna().all().all()
     assert (out.loc[~out["undertryckt"], "antal"] >= threshold).all()
-    assert recoverable(out) == []
+    # no cell hidden for being small is determined by the published ones (a cell hidden only to
+    # protect another may be: it was publishable, and hiding it protected its partner)
+    small = set(np.flatnonzero((out["undertryckt"] & (out["antal"] < threshold)).to_numpy()))
+    assert [j for j in recoverable(out) if j in small] == []
 
 
 @settings(max_examples=25, deadline=None)

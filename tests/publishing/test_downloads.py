@@ -17,16 +17,86 @@ from pipeline.validate.schemas import INDICATOR_COLUMNS
 def frame() -> pd.DataFrame:
     """Five hand-made rows, deliberately unsorted; one suppressed, one with a formula-like name."""
     rows = [
-        dict(lasar=2024, skolform="GR", niva="huvudman", skolenhetskod="", enhet="Exempelkommun", indikator="meritvarde_17",
-             grupp="samtliga", varde=231.25, antal=180, ki_lag=229.0, ki_hog=233.5, undertryckt=False, kalla="demo", markering=""),
-        dict(lasar=2024, skolform="GR", niva="enhet", skolenhetskod="99990013", enhet="Lindskolan", indikator="meritvarde_17",
-             grupp="flickor", varde=None, antal=None, ki_lag=None, ki_hog=None, undertryckt=True, kalla="demo", markering="undertryckt"),
-        dict(lasar=2023, skolform="GR", niva="enhet", skolenhetskod="99990011", enhet="=HYPERLINK(\"x\")", indikator="meritvarde_17",
-             grupp="samtliga", varde=0.1 + 0.2, antal=61, ki_lag=None, ki_hog=None, undertryckt=False, kalla="demo", markering=""),
-        dict(lasar=2025, skolform="GR", niva="enhet", skolenhetskod="99990011", enhet="Björkskolan, norra", indikator="meritvarde_17",
-             grupp="samtliga", varde=1.0, antal=61, ki_lag=None, ki_hog=None, undertryckt=False, kalla="demo", markering=""),
-        dict(lasar=2024, skolform="FS", niva="riket", skolenhetskod="", enhet="Riket", indikator="barn_per_arsarbetare",
-             grupp="samtliga", varde=5.1, antal=None, ki_lag=None, ki_hog=None, undertryckt=False, kalla="Skolverket", markering=""),
+        dict(
+            lasar=2024,
+            skolform="GR",
+            niva="huvudman",
+            skolenhetskod="",
+            enhet="Exempelkommun",
+            indikator="meritvarde_17",
+            grupp="samtliga",
+            varde=231.25,
+            antal=180,
+            ki_lag=229.0,
+            ki_hog=233.5,
+            undertryckt=False,
+            kalla="demo",
+            markering="",
+        ),
+        dict(
+            lasar=2024,
+            skolform="GR",
+            niva="enhet",
+            skolenhetskod="99990013",
+            enhet="Lindskolan",
+            indikator="meritvarde_17",
+            grupp="flickor",
+            varde=None,
+            antal=None,
+            ki_lag=None,
+            ki_hog=None,
+            undertryckt=True,
+            kalla="demo",
+            markering="undertryckt",
+        ),
+        dict(
+            lasar=2023,
+            skolform="GR",
+            niva="enhet",
+            skolenhetskod="99990011",
+            enhet='=HYPERLINK("x")',
+            indikator="meritvarde_17",
+            grupp="samtliga",
+            varde=0.1 + 0.2,
+            antal=61,
+            ki_lag=None,
+            ki_hog=None,
+            undertryckt=False,
+            kalla="demo",
+            markering="",
+        ),
+        dict(
+            lasar=2025,
+            skolform="GR",
+            niva="enhet",
+            skolenhetskod="99990011",
+            enhet="Björkskolan, norra",
+            indikator="meritvarde_17",
+            grupp="samtliga",
+            varde=1.0,
+            antal=61,
+            ki_lag=None,
+            ki_hog=None,
+            undertryckt=False,
+            kalla="demo",
+            markering="",
+        ),
+        dict(
+            lasar=2024,
+            skolform="FS",
+            niva="riket",
+            skolenhetskod="",
+            enhet="Riket",
+            indikator="barn_per_arsarbetare",
+            grupp="samtliga",
+            varde=5.1,
+            antal=None,
+            ki_lag=None,
+            ki_hog=None,
+            undertryckt=False,
+            kalla="Skolverket",
+            markering="",
+        ),
     ]
     df = pd.DataFrame(rows)[INDICATOR_COLUMNS]
     df["antal"] = df["antal"].astype("Int64")
@@ -55,11 +125,20 @@ def test_csv_format():
     assert supp["skolenhetskod"] == "99990013" and supp["undertryckt"] == "true"
     assert supp["varde"] == supp["antal"] == supp["ki_lag"] == supp["ki_hog"] == ""
     hm = rows[3]
-    assert hm["varde"] == "231.25" and hm["antal"] == "180" and hm["undertryckt"] == "false" and hm["skolenhetskod"] == ""
+    assert (
+        hm["varde"] == "231.25"
+        and hm["antal"] == "180"
+        and hm["undertryckt"] == "false"
+        and hm["skolenhetskod"] == ""
+    )
 
 
 def test_csv_reads_back_with_pandas():
-    back = pd.read_csv(io.BytesIO(csv_bytes(prepare_indicator_table(frame()))), dtype={"skolenhetskod": str}, keep_default_na=False)
+    back = pd.read_csv(
+        io.BytesIO(csv_bytes(prepare_indicator_table(frame()))),
+        dtype={"skolenhetskod": str},
+        keep_default_na=False,
+    )
     assert list(back.columns) == INDICATOR_COLUMNS
     assert set(back["skolenhetskod"]) == {"", "99990011", "99990013"}
 
@@ -85,7 +164,10 @@ def test_xlsx_content_and_types():
     assert list(rows[0]) == INDICATOR_COLUMNS
     assert rows[1][INDICATOR_COLUMNS.index("enhet")] == "'=HYPERLINK(\"x\")"  # text, not a formula
     supp = rows[3]
-    assert supp[INDICATOR_COLUMNS.index("undertryckt")] is True and supp[INDICATOR_COLUMNS.index("varde")] is None
+    assert (
+        supp[INDICATOR_COLUMNS.index("undertryckt")] is True
+        and supp[INDICATOR_COLUMNS.index("varde")] is None
+    )
     assert rows[4][INDICATOR_COLUMNS.index("varde")] == 231.25
     assert rows[4][INDICATOR_COLUMNS.index("lasar")] == 2024
     assert len(rows) == 5
@@ -121,3 +203,22 @@ def test_fake_indicator_table_round_trips():
     assert (back["undertryckt"] == df["undertryckt"]).all()
     num = pd.to_numeric(back["varde"].replace("", None))
     assert ((num - df["varde"]).abs().fillna(0) < 1e-9).all()
+
+
+@pytest.mark.parametrize("antal,written", [(1, ""), (9, ""), (10, "10"), (0, "0")])
+def test_antal_under_the_threshold_is_never_written_exactly(antal, written):
+    # threshold 10: a hidden value about 1-9 pupils publishes neither the value nor its count;
+    # 10 is at the threshold and is written; 0 pupils is no one (nothing to protect)
+    df = frame()
+    df.loc[1, "antal"] = antal
+    data = csv_bytes(prepare_indicator_table(df, lasar=2024, min_antal=10)).decode("utf-8")
+    row = next(r for r in csv.DictReader(io.StringIO(data)) if r["grupp"] == "flickor")
+    assert row["antal"] == written
+    ws = load_workbook(io.BytesIO(xlsx_bytes(prepare_indicator_table(df, lasar=2024))))["indikatorer"]
+    col = INDICATOR_COLUMNS.index("antal") + 1
+    cells = [
+        ws.cell(r, col).value
+        for r in range(2, ws.max_row + 1)
+        if ws.cell(r, INDICATOR_COLUMNS.index("grupp") + 1).value == "flickor"
+    ]
+    assert cells == [None if written == "" else int(written)]
