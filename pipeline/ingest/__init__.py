@@ -18,6 +18,8 @@ import pandas as pd
 from pipeline.atomic import staged_directory, write_bytes_atomic
 from pipeline.errors import DataValidationError, PipelineError, UnknownSourceError
 from pipeline.ingest.sources import ReadContext, list_raw_files, recognise
+from pipeline.killpoints import checkpoint
+from pipeline.progress import advance
 from pipeline.validate.schemas import CANONICAL_TABLES, empty_table, validate_table
 
 INGEST_STAMP = "_ingest.json"
@@ -102,6 +104,7 @@ def read_all(
                 raise PipelineError(f"reader {source.name!r} returned unknown table {name!r}")
             parts[name].append(frame)
             origins.append((rel, name, frame))
+        advance("ingest.file")
     out: dict[str, pd.DataFrame] = {}
     for name, frames in parts.items():
         frames = [f for f in frames if not f.empty]
@@ -250,6 +253,7 @@ def run_ingest(raw: Path, processed: Path, ctx: ReadContext, *, force: bool = Fa
         (stage / INGEST_STAMP).write_text(
             json.dumps({"key": key_hash, "files": result.files, "rows": result.rows}, indent=1, sort_keys=True)
         )
+        checkpoint("ingest.written")
     return result
 
 
