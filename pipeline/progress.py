@@ -67,7 +67,9 @@ def _count_files(folder: Path) -> int:
 
 
 @contextmanager
-def watch_folder(step: str, folder: Path, desc: str, total: int | None = None, interval: float = 0.5) -> Iterator[None]:
+def watch_folder(
+    step: str, folder: Path, desc: str, total: int | None = None, interval: float = 0.5
+) -> Iterator[None]:
     """A bar of the files written under ``folder`` while the block runs (for steps that write many
     files without telling us, such as publishing); ``total`` is a guess (e.g. the last report's
     file count) or None."""

@@ -120,11 +120,15 @@ def test_kill_at_named_points(demo_build: Path, tmp_path: Path):
         manifest_before = (report / "manifest.json").read_bytes()
         code = _killed_run(root, point, tmp_path / f"{point}.log")
         log = (tmp_path / f"{point}.log").read_text(errors="replace")
-        assert code == -signal.SIGKILL, f"{point}: the build was not killed there (exit {code}):\n{log[-3000:]}"
+        assert code == -signal.SIGKILL, (
+            f"{point}: the build was not killed there (exit {code}):\n{log[-3000:]}"
+        )
         # The previous report is untouched (after the final swap: the same report, newly built);
         # between the two renames of the swap it is the old copy beside the missing folder.
         if report.exists():
-            assert _without_manifest(tree_digest(report)) == baseline, f"report changed after a kill at {point}"
+            assert _without_manifest(tree_digest(report)) == baseline, (
+                f"report changed after a kill at {point}"
+            )
             if not point.startswith("swap.done"):
                 assert (report / "manifest.json").read_bytes() == manifest_before, point
         else:
@@ -136,7 +140,11 @@ def test_kill_at_named_points(demo_build: Path, tmp_path: Path):
             (report / "manifest.json").write_bytes(original_manifest)
         res = cli(root, "report", str(YEAR))
         assert res.returncode == 0, f"the build after a kill at {point} failed:\n{res.stderr[-3000:]}"
-        assert _without_manifest(tree_digest(report)) == baseline, f"the build after a kill at {point} differs"
-        assert not _leftovers(root), f"left behind after a kill at {point} and the next build: {_leftovers(root)}"
+        assert _without_manifest(tree_digest(report)) == baseline, (
+            f"the build after a kill at {point} differs"
+        )
+        assert not _leftovers(root), (
+            f"left behind after a kill at {point} and the next build: {_leftovers(root)}"
+        )
         covered.append(point)
     print(f"[kill] {len(covered)} points: {', '.join(covered)}")

@@ -58,7 +58,9 @@ def test_threads_drive_the_kernels_and_close_shuts_only_this_pools_kernels(tmp_p
         children = {c.pid for c in psutil.Process().children()} - children_before
         assert children == ours
         # the pool's own threads (other libraries may start threads of their own meanwhile)
-        threads = {t for t in set(threading.enumerate()) - threads_before if t.name.startswith("kvalitet-kernel")}
+        threads = {
+            t for t in set(threading.enumerate()) - threads_before if t.name.startswith("kvalitet-kernel")
+        }
         assert len(threads) == 2
     assert _gone(ours), "the pool's kernels are still running after close()"
     assert not any(t.is_alive() for t in threads)
@@ -94,7 +96,9 @@ def test_close_during_a_run_ends_the_running_job_now(tmp_path):
     assert _gone(ours)
     started.join(120)
     # had close() waited for the job, the job would have finished its 60 s sleep: "executed"
-    assert not got or got[0] is None or got[0].get("status") != "executed", "close() waited for the running job"
+    assert not got or got[0] is None or got[0].get("status") != "executed", (
+        "close() waited for the running job"
+    )
 
 
 def test_kernels_are_set_up_to_hold_little_memory(tmp_path, pool):
