@@ -35,9 +35,20 @@ setup: $(STAMP) ## Create the virtual environment (done automatically by the oth
 browser: ## Install Debian's chromium (for the PDF and the browser tests) if missing
 	@bash scripts/ensure-chromium.sh
 
+# The first line, before the (slow) environment checks: a prerequisite listed first runs first.
+.PHONY: report-start
+report-start:
+	@echo "make report YEAR=$(YEAR): checking the environment (.venv, chromium), then building reports/$(YEAR)/ ..."
+
+# GNU make exits 2 whenever a recipe fails, whatever the recipe's own code; the pipeline's code
+# (1 = a failed notebook or a leak, 2 = bad input or configuration) is printed on the last line,
+# and written to REPORT_EXIT_FILE when given: scripts/report uses it to exit with that code.
 .PHONY: report
-report: $(STAMP) browser ## Build the quality report for YEAR (e.g. make report YEAR=2024)
-	@$(PY) -m pipeline report $(YEAR) $(REPORT_ARGS)
+report: report-start $(STAMP) browser ## Build the quality report for YEAR (e.g. make report YEAR=2024)
+	@$(PY) -m pipeline $(if $(ROOT),--root "$(ROOT)") report $(YEAR) $(REPORT_ARGS); code=$$?; \
+	$(if $(REPORT_EXIT_FILE),echo $$code > "$(REPORT_EXIT_FILE)";) \
+	if [ $$code -ne 0 ]; then echo "make report: the pipeline exited with code $$code (1 = a notebook failed or a leak was found, 2 = bad input or configuration); make itself always exits 2 on a failure: scripts/report exits with the pipeline's code." >&2; fi; \
+	exit $$code
 
 .PHONY: data
 data: $(STAMP) ## Write the demo data set (fictitious Exempelkommun) into data/raw/
@@ -52,8 +63,8 @@ test: $(STAMP) browser node_modules ## Run the test suite
 	@$(PY) -m pytest -q -p no:cacheprovider tests
 
 .PHONY: bench
-bench: $(STAMP) ## Measure speed against naive papermill (writes bench/results.json)
-	@$(PY) -m pipeline.execution.bench
+bench: $(STAMP) ## Measure speed against naive papermill (bench/results.json; BENCH_QUICK=1: a small one)
+	@$(PY) -m pipeline.execution.bench $(if $(BENCH_QUICK),--quick)
 
 .PHONY: calibrate
 calibrate: $(STAMP) ## Calibrate the value-added intervals by simulation (table; data/processed/va_kalibrering.csv)
@@ -61,7 +72,7 @@ calibrate: $(STAMP) ## Calibrate the value-added intervals by simulation (table;
 
 .PHONY: lab
 lab: $(STAMP) ## Open JupyterLab on the notebooks
-	@$(VENV)/bin/jupyter lab notebooks/
+	@$(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
 
 .PHONY: verify
 verify: $(STAMP) ## Rebuild YEAR in a temp dir and report any difference from reports/YEAR

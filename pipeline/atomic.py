@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from pipeline.killpoints import checkpoint
+
 
 @contextmanager
 def atomic_file(path: Path, mode: str = "wb") -> Iterator:
@@ -44,12 +46,19 @@ def staged_directory(target: Path) -> Iterator[Path]:
     target.parent.mkdir(parents=True, exist_ok=True)
     recover(target)
     stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-", dir=target.parent))
+    os.chmod(stage, 0o777 & ~_umask())  # mkdtemp makes it 0700; the swapped-in folder follows the umask
     try:
         yield stage
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
     swap_in(stage, target)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def recover(target: Path) -> None:
@@ -76,6 +85,8 @@ def swap_in(stage: Path, target: Path) -> None:
         old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
         old.rmdir()
         os.replace(target, old)
+        checkpoint("swap.old_moved")
     os.replace(stage, target)
+    checkpoint("swap.done")
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)

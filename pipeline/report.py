@@ -22,22 +22,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.atomic import staged_directory, write_bytes_atomic
+from pipeline.atomic import recover, staged_directory, write_bytes_atomic
 from pipeline.config import Params, load_params
 from pipeline.errors import AnalysisFileError, ConfigError, NotebookRunError
 from pipeline.ingest import IngestResult, file_sha256, load_tables, run_ingest
 from pipeline.ingest.sources import ReadContext, list_raw_files
+from pipeline.killpoints import checkpoint
 from pipeline.paths import REPO_ROOT, ProjectPaths
+from pipeline.progress import advance, bar, log, watch_folder
 from pipeline.school_forms import get_school_form
 
 _INDICATOR_STAMP = "_indikatorer.json"
-
-
-def log(msg: str) -> None:
-    """Progress messages go to stderr (stdout is for results)."""
-    import sys
-
-    print(msg, file=sys.stderr, flush=True)
 
 
 def _source_date_epoch() -> None:
@@ -90,6 +85,22 @@ def ensure_raw_data(paths: ProjectPaths, data_dir: Path | None) -> Path:
     return paths.raw
 
 
+def validation_report(paths: ProjectPaths) -> Path:
+    """Where ingest lists every failure of a run (``data/valideringsrapport.csv``)."""
+    return paths.processed.parent / "valideringsrapport.csv"
+
+
+def _ingest(
+    raw: Path, paths: ProjectPaths, ctx: ReadContext, *, force: bool, skip_unknown: bool = False
+) -> IngestResult:
+    # The validation report describes this run only: one from an earlier failed run would
+    # otherwise survive a run that passed ingest and failed later.
+    validation_report(paths).unlink(missing_ok=True)
+    n_files = len(list_raw_files(raw)[0])
+    with bar("ingest.file", n_files, "reading raw files", "file"):
+        return run_ingest(raw, paths.processed, ctx, force=force, skip_unknown=skip_unknown)
+
+
 def ingest(
     paths: ProjectPaths,
     *,
@@ -106,7 +117,7 @@ def ingest(
     paths = paths.for_source(data_dir, kommun)
     params = resolve_params(paths, kommun)
     raw = ensure_raw_data(paths, data_dir)
-    result = run_ingest(raw, paths.processed, read_context(params), force=force, skip_unknown=skip_unknown)
+    result = _ingest(raw, paths, read_context(params), force=force, skip_unknown=skip_unknown)
     log_not_published(result)
     return result
 
@@ -206,6 +217,7 @@ def indicators(
         tmp = paths.processed / f".{name}.parquet.tmp"
         df.to_parquet(tmp, index=False)
         os.replace(tmp, paths.processed / f"{name}.parquet")
+        checkpoint("indicators.write")
     write_bytes_atomic(stamp, json.dumps({"key": key, "outputs": sorted(outputs)}).encode())
     return outputs
 
@@ -359,13 +371,16 @@ def build_report(
     paths = (paths or ProjectPaths()).for_source(data_dir, kommun)
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
+    target = paths.report_dir(year)
+    recover(target)  # what a killed build left beside reports/<YEAR>/, even if nothing is rebuilt now
 
     log(f"[1/5] Reading raw data ({data_dir or paths.raw}) ...")
     raw = ensure_raw_data(paths, data_dir)
     params = resolve_params(paths, kommun)
-    log_not_published(
-        run_ingest(raw, paths.processed, read_context(params), force=False, skip_unknown=skip_unknown)
-    )
+    result = _ingest(raw, paths, read_context(params), force=False, skip_unknown=skip_unknown)
+    log_not_published(result)
+    if result.cached:
+        log("  unchanged since the last run: data/processed/ is reused")
     timings["ingest"] = time.perf_counter() - t0
 
     log("[2/5] Computing indicators ...")
@@ -409,7 +424,6 @@ def build_report(
         if p.kind not in {"felaktig", "saknas"}:
             log(f"  note: {p}")
 
-    log(f"[3/5] Running notebooks for {len(units)} units ...")
     t = time.perf_counter()
     # Same depth below reports/ as reports/<YEAR>/, so the relative data paths injected into the
     # notebooks stay right when they are copied into the published report.
@@ -422,7 +436,16 @@ def build_report(
         out_dir=build_dir,
         indikatorer=ind,
     )
-    summary = run_jobs(jobs, workers=workers, force=force, cache_dir=build_dir / "cache", scheduler=scheduler)
+    overviews = sum(1 for j in jobs if not j.parameters["skolenhetskod"])
+    log(f"[3/5] Running notebooks for {len(jobs) - overviews} units and {overviews} overviews ...")
+    summary = run_jobs(
+        jobs,
+        workers=workers,
+        force=force,
+        cache_dir=build_dir / "cache",
+        scheduler=scheduler,
+        on_result=lambda _result: checkpoint("notebooks.job"),
+    )
     timings["notebooks"] = time.perf_counter() - t
     failed = list(summary.failures)
     if failed and not allow_failures:
@@ -436,7 +459,6 @@ def build_report(
         )
 
     t = time.perf_counter()
-    target = paths.report_dir(year)
     provenance = {
         "code_version": code_version(),
         "params_hash": params.params_hash,
@@ -457,9 +479,12 @@ def build_report(
             seconds=time.perf_counter() - t0,
             failed=failed,
         )
+    checkpoint("publish.start")
     log("[4/5] Publishing the site, PDF and downloads; scanning them for pupil-level information ...")
     names, ids = identities(raw, read_context(params))
-    with staged_directory(target) as stage:
+    # the last report's file count is the best guess of how many files this one will have
+    last = sum(1 for p in target.rglob("*") if p.is_file()) if target.is_dir() else None
+    with staged_directory(target) as stage, watch_folder("publish.files", stage, "publishing", total=last):
         published_jobs = []
         for job in jobs:
             res = status.get(job.name)
@@ -467,6 +492,7 @@ def build_report(
             if job.output.exists():
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(job.output, dest)
+                advance("publish.copy")
             published_jobs.append(
                 {
                     "skolform": job.parameters["skolform"],
@@ -491,6 +517,7 @@ def build_report(
             forbidden_ids=ids,
         )
         timings["publish"] = time.perf_counter() - t
+        checkpoint("publish.manifest")
         log("[5/5] Writing the manifest and swapping the new report in ...")
         manifest = {
             "lasar": year,

@@ -23,7 +23,7 @@ def make_project(root: Path, *, raw_from: Path | None = None) -> Path:
     return root
 
 
-def cli(root: Path, *args: str, env: dict | None = None, timeout: float = 900) -> subprocess.CompletedProcess:
+def cli(root: Path, *args: str, env: dict | None = None, timeout: float = 3600) -> subprocess.CompletedProcess:
     """Run ``python -m pipeline --root ROOT ARGS`` and return the finished process."""
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(

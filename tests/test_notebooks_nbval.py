@@ -35,7 +35,7 @@ def test_templates_run_with_defaults_under_nbval(tmp_path: Path):
         cwd=root,
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=3600,
         env={**__import__("os").environ, "PYTHONPATH": str(REPO)},
     )
     assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-2000:]

@@ -257,6 +257,136 @@ def prepare_in_subprocess(prepare: Callable[[Path, int], dict], root: Path, n_un
         return ex.submit(prepare, root, n_units).result()
 
 
+def tree_cpu_seconds() -> float:
+    """CPU time (user + sys) used so far by this process and every descendant, live or finished.
+
+    This process (all its threads: the pool's workers run here), every live descendant (the
+    kernels, the floor's worker processes, chromium) with what they reaped, and the children
+    this process already reaped (``RUSAGE_CHILDREN``). A child counts once: live, then reaped.
+    """
+    import resource
+
+    import psutil
+
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    dead = resource.getrusage(resource.RUSAGE_CHILDREN)
+    total = me.ru_utime + me.ru_stime + dead.ru_utime + dead.ru_stime
+    for child in psutil.Process().children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            t = child.cpu_times()
+            total += t.user + t.system + t.children_user + t.children_system
+    return total
+
+
+class Clock:
+    """Wall and whole-tree CPU seconds of a block: ``with Clock() as c: ...; c.wall, c.cpu``."""
+
+    def __enter__(self) -> Clock:
+        self.cpu0, self.t0 = tree_cpu_seconds(), time.perf_counter()
+        self.wall = self.cpu = 0.0
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall = time.perf_counter() - self.t0
+        self.cpu = tree_cpu_seconds() - self.cpu0
+
+
+def prepare_size(
+    n_units: int,
+    root: Path,
+    *,
+    prepare: Callable[[Path, int], dict] = prepare_demo,
+    isolate_prepare: bool | None = None,
+) -> dict:
+    """Make the project of one size (see :func:`bench_size` for ``isolate_prepare``)."""
+    if isolate_prepare is None:
+        isolate_prepare = prepare is prepare_demo
+    t = time.perf_counter()
+    project = prepare_in_subprocess(prepare, root, n_units) if isolate_prepare else prepare(root, n_units)
+    project["prepare_seconds"] = round(time.perf_counter() - t, 2)
+    project["base_cache_dir"] = project["cache_dir"]
+    return project
+
+
+def measure_round(
+    project: dict,
+    round_no: int = 0,
+    *,
+    naive: bool = False,
+    naive_sample: int = NAIVE_SAMPLE,
+    memory: bool = False,
+    workers: int | None = None,
+    pool: LocalPool | None = None,
+    floor_processes: int = 2,
+    log: Callable[[str], None] = print,
+) -> dict:
+    """One round of (b)-(e) (and (a) if ``naive``) on a prepared project, wall and CPU time each.
+
+    Each round starts from an empty cache of its own, so every round's cold run is cold. The order
+    of naive, ours and the floor rotates with ``round_no`` so that none always runs first (or
+    always under the same neighbour's load).
+    """
+    jobs = plan(project)
+    cache_dir = Path(project["base_cache_dir"]) / f"round-{round_no}"
+    out: dict = {"units": len(project["units"]), "jobs": len(jobs), "round": round_no}
+
+    def ours() -> None:
+        peak = PeakRSS() if memory else contextlib.nullcontext()
+        with Clock() as cold, peak:
+            with contextlib.nullcontext(pool) if pool is not None else LocalPool(workers) as cold_pool:
+                with Clock() as startup:
+                    cold_pool.start()  # the kernels' start-up, timed apart (part of cold all the same)
+                summary = run_jobs(plan(project), cache_dir=cache_dir, pool=cold_pool, progress=False)
+        out["startup_seconds"], out["startup_cpu_seconds"] = startup.wall, startup.cpu
+        out["cold_seconds"], out["cold_cpu_seconds"] = cold.wall, cold.cpu
+        if memory:
+            out["peak_rss_mib"] = round(peak.peak / 2**20, 1)
+        out["cold_failed"] = len(summary.failed)
+        if summary.failed:
+            log(f"    WARNING: {len(summary.failed)} job(s) failed, e.g. {summary.failures[0]}")
+        out["cold_job_seconds_sum"] = sum(r.seconds for r in summary.results)
+        out["workers"] = summary.workers
+
+        with Clock() as nochange:
+            res = run_jobs(plan(project), cache_dir=cache_dir, progress=False)
+        out["nochange_seconds"], out["nochange_cpu_seconds"] = nochange.wall, nochange.cpu
+        out["nochange_executed"] = len(res.executed)
+
+        unit = project["units"].iloc[len(project["units"]) // 2]
+        analysis = project["params_dir"] / "analyser" / str(project["lasar"]) / f"{unit['skolenhetskod']}.md"
+        analysis.parent.mkdir(parents=True, exist_ok=True)
+        analysis.write_text(
+            f"## Resultat\n\nReviderad efter granskning {round_no + 1}.\n\n## Analys\n\nOrsakerna har "
+            "analyserats.\n\n## Utvecklingsområden\n\n- Studiero\n",
+            encoding="utf-8",
+        )
+        with Clock() as changed:
+            res = run_jobs(plan(project), cache_dir=cache_dir, workers=workers, pool=pool, progress=False)
+        out["one_changed_seconds"], out["one_changed_cpu_seconds"] = changed.wall, changed.cpu
+        out["one_changed_executed"] = len(res.executed)
+
+    def floor() -> None:
+        with Clock() as c:
+            out["floor"] = time_floor(jobs, floor_processes)
+        out["floor_seconds"], out["floor_cpu_seconds"] = c.wall, c.cpu
+
+    def naive_run() -> None:
+        # a different spread sample each round (offset by the round number)
+        with Clock() as c:
+            out["naive"] = time_naive(jobs[round_no % max(1, len(jobs) // naive_sample) :], naive_sample)
+        n = out["naive"]["sampled_jobs"]
+        out["naive"]["cpu_per_job"] = c.cpu / n
+        out["naive_seconds"] = out["naive"]["per_job"] * len(jobs)
+        out["naive_cpu_seconds"] = c.cpu / n * len(jobs)
+
+    parts = [ours, floor, *([naive_run] if naive else [])]
+    k = round_no % len(parts)
+    for part in parts[k:] + parts[:k]:
+        part()
+    log("    " + json.dumps({k: v for k, v in out.items() if k not in ("floor", "naive")}, default=str))
+    return out
+
+
 def bench_size(
     n_units: int,
     root: Path,
@@ -271,7 +401,7 @@ def bench_size(
     floor_processes: int = 2,
     log: Callable[[str], None] = print,
 ) -> dict:
-    """Measure (b)-(e) (and (a) if ``naive``) for one size.
+    """Prepare one size and measure one round of (b)-(e) (and (a) if ``naive``).
 
     ``prepare`` makes the project; ``isolate_prepare`` runs it in a spawned process (see
     :func:`prepare_in_subprocess`), so that ``memory`` (the peak RSS of this process and its
@@ -282,118 +412,136 @@ def bench_size(
     ``pool``: reuse a warm pool for (b) and (d) (tests); by default each gets a fresh one, as a
     new ``make report`` would.
     """
-    if isolate_prepare is None:
-        isolate_prepare = prepare is prepare_demo
-    t = time.perf_counter()
-    project = prepare_in_subprocess(prepare, root, n_units) if isolate_prepare else prepare(root, n_units)
-    prep = time.perf_counter() - t
-    jobs = plan(project)
-    log(f"  {n_units} units: {len(jobs)} jobs (data prepared in {prep:.1f} s)")
-    out: dict = {"units": n_units, "jobs": len(jobs), "prepare_seconds": round(prep, 2)}
-
-    peak = PeakRSS() if memory else contextlib.nullcontext()
-    with peak, contextlib.nullcontext(pool) if pool is not None else LocalPool(workers) as cold_pool:
-        t = time.perf_counter()
-        cold_pool.start()  # the kernels' start-up, timed apart (part of cold all the same)
-        out["startup_seconds"] = time.perf_counter() - t
-        cold = run_jobs(plan(project), cache_dir=project["cache_dir"], pool=cold_pool, progress=False)
-        out["cold_seconds"] = time.perf_counter() - t
-    if memory:
-        out["peak_rss_mib"] = round(peak.peak / 2**20, 1)
-    out["cold_failed"] = len(cold.failed)
-    if cold.failed:
-        log(f"    WARNING: {len(cold.failed)} job(s) failed, e.g. {cold.failures[0]}")
-    out["cold_job_seconds_sum"] = sum(r.seconds for r in cold.results)
-    out["workers"] = cold.workers
-
-    t = time.perf_counter()
-    nochange = run_jobs(plan(project), cache_dir=project["cache_dir"], progress=False)
-    out["nochange_seconds"] = time.perf_counter() - t
-    out["nochange_executed"] = len(nochange.executed)
-
-    unit = project["units"].iloc[len(project["units"]) // 2]
-    analysis = project["params_dir"] / "analyser" / str(project["lasar"]) / f"{unit['skolenhetskod']}.md"
-    analysis.parent.mkdir(parents=True, exist_ok=True)
-    analysis.write_text(
-        "## Resultat\n\nReviderad efter granskning.\n\n## Analys\n\nOrsakerna har analyserats.\n\n"
-        "## Utvecklingsområden\n\n- Studiero\n",
-        encoding="utf-8",
+    project = prepare_size(n_units, root, prepare=prepare, isolate_prepare=isolate_prepare)
+    log(f"  {n_units} units: {len(plan(project))} jobs (data prepared in {project['prepare_seconds']:.1f} s)")
+    out = measure_round(
+        project,
+        0,
+        naive=naive,
+        naive_sample=naive_sample,
+        memory=memory,
+        workers=workers,
+        pool=pool,
+        floor_processes=floor_processes,
+        log=log,
     )
-    t = time.perf_counter()
-    changed = run_jobs(
-        plan(project), cache_dir=project["cache_dir"], workers=workers, pool=pool, progress=False
-    )
-    out["one_changed_seconds"] = time.perf_counter() - t
-    out["one_changed_executed"] = len(changed.executed)
-
-    out["floor"] = time_floor(jobs, floor_processes)
-    out["floor_seconds"] = out["floor"]["seconds"]
-    if naive:
-        out["naive"] = time_naive(jobs, naive_sample)
-        out["naive_seconds"] = out["naive"]["seconds"]
-    log("    " + json.dumps({k: v for k, v in out.items() if k not in ("floor", "naive")}, default=str))
+    out["prepare_seconds"] = project["prepare_seconds"]
     return out
 
 
-def summarise(sizes: dict[int, dict], key_size: int = 80) -> dict:
-    """The ratios of ``bench/results.json`` from per-size measurements."""
-    k = sizes[key_size]
-    small, large = sizes[min(sizes)], sizes[max(sizes)]
-    # per-unit cost: cold wall time per job once the pool is warm (the fixed start-up of the
-    # kernels is paid once per run whatever the size; it is reported as well, included)
-    per_unit = {n: (s["cold_seconds"] - s.get("startup_seconds", 0.0)) / s["jobs"] for n, s in sizes.items()}
-    per_unit_with_startup = {n: s["cold_seconds"] / s["jobs"] for n, s in sizes.items()}
+def _median(values: Sequence[float]) -> float:
+    import statistics
+
+    return statistics.median(values)
+
+
+def _ratios(key: dict, small: dict, large: dict, cpu: bool) -> dict:
+    """The ratios of one round (``cpu``: on whole-tree CPU seconds, else on wall seconds)."""
+    sfx = "_cpu_seconds" if cpu else "_seconds"
+
+    def per_job(s: dict, startup: bool) -> float:
+        return (s["cold" + sfx] - (0.0 if startup else s["startup" + sfx])) / s["jobs"]
+
+    out = {
+        "ratio_to_floor": key["cold" + sfx] / key["floor" + sfx],
+        "nochange_fraction": key["nochange" + sfx] / key["cold" + sfx],
+        "one_changed_fraction": key["one_changed" + sfx] / key["cold" + sfx],
+        "per_unit_cost_ratio_320_to_20": per_job(large, False) / per_job(small, False),
+        "per_unit_cost_ratio_320_to_20_including_startup": per_job(large, True) / per_job(small, True),
+    }
+    if "naive" + sfx in key:
+        out["speedup_vs_naive"] = key["naive" + sfx] / key["cold" + sfx]
+    return out
+
+
+def summarise(sizes: dict[int, dict | list[dict]], key_size: int = 80) -> dict:
+    """The ratios of ``bench/results.json`` from per-size measurements (one dict or a list of rounds).
+
+    Each ratio is computed per round (its parts measured close together in time), on wall time
+    and on the CPU time of the whole process tree; the result is the median over the rounds, with
+    the spread (min, max) beside it. A ratio on CPU time does not depend on how many cores were
+    free, which a wall-time ratio does.
+    """
+    rounds = {n: (v if isinstance(v, list) else [v]) for n, v in sizes.items()}
+    n_rounds = min(len(v) for v in rounds.values())
+    lo, hi = min(rounds), max(rounds)
+    wall = [_ratios(rounds[key_size][r], rounds[lo][r], rounds[hi][r], cpu=False) for r in range(n_rounds)]
+    cpu = [_ratios(rounds[key_size][r], rounds[lo][r], rounds[hi][r], cpu=True) for r in range(n_rounds)]
+
+    def med(per_round: list[dict], name: str, digits: int = 3) -> float | None:
+        vals = [r[name] for r in per_round if name in r]
+        return round(_median(vals), digits) if vals else None
+
+    def spread(per_round: list[dict]) -> dict:
+        return {
+            name: [round(min(r[name] for r in per_round), 3), round(max(r[name] for r in per_round), 3)]
+            for name in per_round[0]
+        }
+
+    names = list(cpu[0]) + (["speedup_vs_naive"] if "speedup_vs_naive" not in cpu[0] else [])
+    medians = {
+        size: {
+            k: round(_median([r[k] for r in rs]), 4)
+            for k in rs[0]
+            if isinstance(rs[0][k], (int, float)) and not isinstance(rs[0][k], bool)
+        }
+        for size, rs in rounds.items()
+    }
+    k = rounds[key_size][0]
     result = {
         "measured_at_units": key_size,
-        "speedup_vs_naive": round(k["naive_seconds"] / k["cold_seconds"], 2)
-        if "naive_seconds" in k
-        else None,
-        "ratio_to_floor": round(k["cold_seconds"] / k["floor_seconds"], 2),
-        "nochange_fraction": round(k["nochange_seconds"] / k["cold_seconds"], 4),
-        "one_changed_fraction": round(k["one_changed_seconds"] / k["cold_seconds"], 4),
-        "per_unit_cost_ratio_320_to_20": round(per_unit[max(sizes)] / per_unit[min(sizes)], 3),
-        "per_unit_cost_ratio_320_to_20_including_startup": round(
-            per_unit_with_startup[max(sizes)] / per_unit_with_startup[min(sizes)], 3
-        ),
-        "peak_rss_mib": large.get("peak_rss_mib"),
+        "rounds": n_rounds,
+        **{name: med(wall, name, 4 if "fraction" in name else 3) for name in names},
+        "cpu": {name: med(cpu, name, 4 if "fraction" in name else 3) for name in names},
+        "spread": {"wall": spread(wall), "cpu": spread(cpu)},
+        "peak_rss_mib": max((r.get("peak_rss_mib") or 0.0) for r in rounds[hi]) or None,
         "naive_sampled": {
-            "jobs_run": k.get("naive", {}).get("sampled_jobs"),
+            "jobs_run": sum(r.get("naive", {}).get("sampled_jobs", 0) for r in rounds[key_size]) or None,
             "scaled_to_jobs": k["jobs"],
-            "note": "naive serial papermill was run on a spread sample of jobs and scaled per job",
+            "note": "naive serial papermill was run on a spread sample of jobs per round and scaled per job",
         },
-        "per_size": {
-            str(n): {kk: v for kk, v in s.items() if kk not in ("floor", "naive")} for n, s in sizes.items()
-        },
+        "per_size": {str(n): m for n, m in medians.items()},
         "cpu_count": os.cpu_count(),
-        "smallest": small["units"],
+        "smallest": lo,
+        "largest": hi,
     }
     return result
 
 
 def table(result: dict) -> str:
-    """A short text table of the results."""
+    """A short text table of the results (medians over the rounds; ratios on wall and CPU time)."""
     lines = [
-        f"{'units':>6} {'jobs':>5} {'cold s':>8} {'no-change s':>12} {'1 changed s':>12} {'floor s':>8} {'naive s':>9}",
+        f"medians of {result.get('rounds', 1)} round(s); wall s / CPU s of the whole process tree",
+        f"{'units':>6} {'jobs':>5} {'cold s':>14} {'no-change s':>12} {'1 changed s':>14} {'floor s':>14} "
+        f"{'naive s':>16}",
     ]
     for n, s in result["per_size"].items():
-        naive = f"{s['naive_seconds']:.1f}*" if "naive_seconds" in s else "-"
+        naive = f"{s['naive_seconds']:.1f}/{s['naive_cpu_seconds']:.1f}*" if "naive_seconds" in s else "-"
         lines.append(
-            f"{n:>6} {s['jobs']:>5} {s['cold_seconds']:>8.2f} {s['nochange_seconds']:>12.3f} "
-            f"{s['one_changed_seconds']:>12.2f} {s['floor_seconds']:>8.2f} {naive:>9}"
+            f"{n:>6} {s['jobs']:>5.0f} {s['cold_seconds']:>7.2f}/{s['cold_cpu_seconds']:<6.2f} "
+            f"{s['nochange_seconds']:>12.3f} {s['one_changed_seconds']:>7.2f}/{s['one_changed_cpu_seconds']:<6.2f} "
+            f"{s['floor_seconds']:>7.2f}/{s['floor_cpu_seconds']:<6.2f} {naive:>16}"
         )
     lines.append("* naive serial papermill: sampled and scaled per job (see naive_sampled)")
     goals = [
-        ("speedup_vs_naive", ">= 10", lambda v: v is not None and v >= 10),
+        ("speedup_vs_naive", ">= 10", lambda v: v >= 10),
         ("ratio_to_floor", "<= 3", lambda v: v <= 3),
         ("nochange_fraction", "<= 0.02", lambda v: v <= 0.02),
         ("per_unit_cost_ratio_320_to_20", "0.8-1.2", lambda v: 0.8 <= v <= 1.2),
-        ("peak_rss_mib", "< 2048", lambda v: v is not None and v < 2048),
     ]
+    lines.append(f"{'ratio (median; min-max over rounds)':<44} {'wall':>22} {'cpu':>22}   goal")
     for key, goal, ok in goals:
-        value = result.get(key)
-        lines.append(
-            f"{key:<50} {value!s:>10}   goal {goal:<8} {'met' if value is not None and ok(value) else 'NOT met'}"
-        )
+        cells = []
+        for kind, value in (("wall", result.get(key)), ("cpu", result.get("cpu", {}).get(key))):
+            lo_hi = result.get("spread", {}).get(kind, {}).get(key)
+            rng = f" ({lo_hi[0]}-{lo_hi[1]})" if lo_hi else ""
+            mark = "" if value is None else (" ok" if ok(value) else " NOT met")
+            cells.append(f"{value!s}{rng}{mark}")
+        lines.append(f"{key:<44} {cells[0]:>22} {cells[1]:>22}   {goal}")
+    peak = result.get("peak_rss_mib")
+    lines.append(
+        f"{'peak_rss_mib':<44} {peak!s:>22} {'':>22}   < 2048 {'ok' if peak and peak < 2048 else 'NOT met'}"
+    )
     return "\n".join(lines)
 
 
@@ -401,12 +549,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m pipeline.execution.bench", description=__doc__.split("\n")[0]
     )
-    parser.add_argument("--sizes", default=",".join(map(str, SIZES)), help="unit counts, e.g. 20,80,320")
-    parser.add_argument("--key-size", type=int, default=80, help="size the ratios are measured at")
-    parser.add_argument("--out", default=str(REPO_ROOT / "bench" / "results.json"))
+    quick = bool(os.environ.get("BENCH_QUICK"))
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        default=quick,
+        help="a small bench (10 and 20 units, 3 rounds, 4 naive jobs a round); also BENCH_QUICK=1",
+    )
+    parser.add_argument("--sizes", default=None, help="unit counts, e.g. 20,80,320")
+    parser.add_argument("--key-size", type=int, default=None, help="size the ratios are measured at")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (medians are reported)")
+    parser.add_argument("--naive-sample", type=int, default=None, help="naive jobs per round")
+    parser.add_argument("--out", default=None)
     parser.add_argument("--workers", type=int, default=None)
     args = parser.parse_args(argv)
-    sizes = [int(s) for s in args.sizes.split(",")]
+    default_sizes = "10,20" if args.quick else ",".join(map(str, SIZES))
+    sizes = [int(s) for s in (args.sizes or default_sizes).split(",")]
+    naive_sample = args.naive_sample or (4 if args.quick else 8)
+    out_name = "results-quick.json" if args.quick else "results.json"
+    out = Path(args.out or REPO_ROOT / "bench" / out_name)
     # "nothing changed" assumes the code does not change during the bench: compute the code
     # version once (the tree may be edited meanwhile, which would otherwise invalidate every job)
     from functools import lru_cache
@@ -414,19 +575,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     from pipeline.execution import planner
 
     planner.code_version = lru_cache(maxsize=1)(planner.code_version)
-    key = args.key_size if args.key_size in sizes else sizes[len(sizes) // 2]
-    results: dict[int, dict] = {}
+    wanted = args.key_size or (sizes[-1] if args.quick else 80)
+    key = wanted if wanted in sizes else sizes[len(sizes) // 2]
+    t0 = time.perf_counter()
+    results: dict[int, list[dict]] = {n: [] for n in sizes}
     with tempfile.TemporaryDirectory(prefix="kvalitet-bench-") as tmp:
+        projects = {}
         for n in sizes:
-            results[n] = bench_size(
-                n, Path(tmp) / f"hm{n}", naive=(n == key), memory=(n == max(sizes)), workers=args.workers
+            projects[n] = prepare_size(n, Path(tmp) / f"hm{n}")
+            print(
+                f"  {n} units: {len(plan(projects[n]))} jobs (data prepared in {projects[n]['prepare_seconds']:.1f} s)"
             )
+        for r in range(args.rounds):
+            print(f"round {r + 1} of {args.rounds}")
+            order = sizes[r % len(sizes) :] + sizes[: r % len(sizes)]
+            for n in order:
+                results[n].append(
+                    measure_round(
+                        projects[n],
+                        r,
+                        naive=(n == key),
+                        naive_sample=naive_sample,
+                        memory=(n == max(sizes)),
+                        workers=args.workers,
+                    )
+                )
     result = summarise(results, key)
-    out = Path(args.out)
+    result["total_seconds"] = round(time.perf_counter() - t0, 1)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     print(table(result))
-    print(f"wrote {out}")
+    print(f"wrote {out} (the whole bench took {result['total_seconds']:.0f} s)")
     return 0
 
 

@@ -126,7 +126,9 @@ class WarmKernelEngine(Engine):
             log_output=log_output,
             record_timing=False,
             timeout_func=lambda cell: max(1, int(deadline - time.monotonic() + 0.999)),
-            iopub_timeout=4,
+            # how long to wait for a finished cell's last outputs: on a loaded machine they can
+            # come seconds late, and a shorter wait would drop them (returns as soon as they arrive)
+            iopub_timeout=60,
         )
         kc.allow_stdin = False
         client.kc = kc  # not a constructor argument (NotebookClient.__init__ clears kc): reuse ours
@@ -223,11 +225,12 @@ class WarmKernel:
     preload
         Modules imported before the clean-state snapshot.
     startup_timeout
-        Seconds to wait for the kernel to come up.
+        Seconds to wait for the kernel to come up (generous: on a busy machine a kernel has been
+        seen to take 90 s to start; a dead kernel is noticed at once, not at this bound).
     """
 
     def __init__(
-        self, kernel_name: str = "python3", preload: tuple[str, ...] = PRELOAD, startup_timeout: float = 60
+        self, kernel_name: str = "python3", preload: tuple[str, ...] = PRELOAD, startup_timeout: float = 600
     ):
         self.kernel_name = kernel_name
         self.preload = tuple(preload)
@@ -279,7 +282,7 @@ class WarmKernel:
                     raise KernelError(
                         f"the kernel did not start within {self.startup_timeout:.0f} s"
                     ) from None
-        self.run_silent(_PRELOAD_CODE % (self.preload,), timeout=max(self.startup_timeout, 120))
+        self.run_silent(_PRELOAD_CODE % (self.preload,), timeout=self.startup_timeout)
         self.starts += 1
 
     def alive(self) -> bool:
@@ -328,7 +331,7 @@ class WarmKernel:
             self.start()
 
     # -- execution ---------------------------------------------------------------------------
-    def run_silent(self, code: str, *, timeout: float = 30) -> None:
+    def run_silent(self, code: str, *, timeout: float = 300) -> None:
         """Run code silently (no history, no execution count); raise :class:`KernelError` on error."""
         msg_id = self.kc.execute(code, silent=True, store_history=False)
         deadline = time.monotonic() + timeout

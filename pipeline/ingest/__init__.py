@@ -29,6 +29,8 @@ from pipeline.ingest.ledger import (
 from pipeline.ingest.nearest import describe_unknown
 from pipeline.ingest.overlap import file_vintage, merge_publicerad
 from pipeline.ingest.sources import ReadContext, list_raw_files, recognise
+from pipeline.killpoints import checkpoint
+from pipeline.progress import advance
 from pipeline.validate.schemas import CANONICAL_TABLES, empty_table, validate_table
 
 INGEST_STAMP = "_ingest.json"
@@ -149,6 +151,7 @@ def read_all(
             if name == "publicerad":
                 pub_files.append((rel, frame))
                 vintages[rel] = file_vintage(path, source.name)
+        advance("ingest.file")
     if unknown and not skip_unknown:
         messages.insert(
             0,
@@ -405,6 +408,7 @@ def run_ingest(
             for sub in sorted(processed.iterdir()):
                 if sub.is_dir() and not sub.name.startswith("."):
                     os.replace(sub, stage / sub.name)
+        checkpoint("ingest.written")
     return result
 
 

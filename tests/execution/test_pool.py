@@ -32,7 +32,7 @@ def _kernels() -> set[int]:
     return out
 
 
-def _gone(pids: set[int], within: float = 10.0) -> bool:
+def _gone(pids: set[int], within: float = 120.0) -> bool:
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         alive = [
@@ -58,7 +58,9 @@ def test_threads_drive_the_kernels_and_close_shuts_only_this_pools_kernels(tmp_p
         children = {c.pid for c in psutil.Process().children()} - children_before
         assert children == ours
         # the pool's own threads (other libraries may start threads of their own meanwhile)
-        threads = {t for t in set(threading.enumerate()) - threads_before if t.name.startswith("kvalitet-kernel")}
+        threads = {
+            t for t in set(threading.enumerate()) - threads_before if t.name.startswith("kvalitet-kernel")
+        }
         assert len(threads) == 2
     assert _gone(ours), "the pool's kernels are still running after close()"
     assert not any(t.is_alive() for t in threads)
@@ -81,19 +83,22 @@ def test_close_during_a_run_ends_the_running_job_now(tmp_path):
     before = _kernels()  # e.g. the session pool's kernel
     one = LocalPool(workers=1)
     results = one.map([_payload(job, 600, "python3")])
-    started = threading.Thread(target=lambda: next(results, None), daemon=True)
+    got: list = []
+    started = threading.Thread(target=lambda: got.append(next(results, None)), daemon=True)
     started.start()  # the job sleeps 60 s in its cell, with a timeout of 600 s
     deadline = time.monotonic() + 60
     while not _kernels() - before and time.monotonic() < deadline:
         time.sleep(0.1)
     ours = _kernels() - before
     assert len(ours) == 1
-    time.sleep(8)  # the kernel is up and running the cell
-    t = time.monotonic()
+    time.sleep(8)  # the kernel is up and (on an idle machine) running the cell
     one.close()
-    assert time.monotonic() - t < 20, "close() waited for the running job"
     assert _gone(ours)
-    started.join(10)
+    started.join(120)
+    # had close() waited for the job, the job would have finished its 60 s sleep: "executed"
+    assert not got or got[0] is None or got[0].get("status") != "executed", (
+        "close() waited for the running job"
+    )
 
 
 def test_kernels_are_set_up_to_hold_little_memory(tmp_path, pool):
