@@ -91,6 +91,22 @@ SAME_POPULATION: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("gbp_examen_studiebevis", ("gbp_examen",), "personer"),
 )
 
+#: Shares and means over several rows per person (test results, course participations): their
+#: ``antal`` counts persons (the threshold), but the value is weighted by rows, which are never
+#: published. No linear relation over published numbers ties these cells together, so they are
+#: not variables of the linear program; what an attacker can still get from them, that every hidden
+#: part is 0 % or 100 % when its published whole is, is closed by :func:`extreme_wholes`.
+OVER_ROWS: frozenset[str] = frozenset(
+    {
+        "np_ak9_provbetyg_ae",
+        "np_ak6_provbetyg_ae",
+        "vux_godkand",
+        "vux_avbrott",
+        "sfi_progression",
+        "sfi_avbrott",
+    }
+)
+
 #: Statistic kinds that take part in the relations.
 AUDITED_KINDS = ("andel", "medel", "rate", "kvot", "skillnad")
 
@@ -249,7 +265,12 @@ def build_problem(
     for r in range(len(df)):
         kind = typ[r]
         n = n_all[r]
-        if kind not in AUDITED_KINDS or niva[r] not in ("enhet", "huvudman") or not n > 0:
+        if (
+            kind not in AUDITED_KINDS
+            or niva[r] not in ("enhet", "huvudman")
+            or not n > 0
+            or ind[r] in OVER_ROWS
+        ):
             continue
         key = (int(lasar[r]), form[r], niva[r], kod[r], ind[r], grupp[r])
         v = varde[r]
@@ -724,11 +745,66 @@ def protect(
     for v in p.vars:
         if v.hidden and v.row >= 0:
             hidden[v.row] = True
+    hidden |= extreme_wholes(df, hidden)
     df["undertryckt"] = hidden
     for c in ("varde", "se", "ki_lag", "ki_hog"):
         if c in df:
             df.loc[hidden, c] = np.nan
     return df, res
+
+
+def extreme_wholes(cells: pd.DataFrame, hidden: np.ndarray) -> np.ndarray:
+    """Published wholes of :data:`OVER_ROWS` cells that give away their hidden parts.
+
+    A huvudman share of 0 % or 100 % says every unit's share is 0 % or 100 %, whatever the unknown
+    weights; so does ``samtliga`` for its groups (kön, bakgrund, kursområde). Returns the rows
+    (boolean, same order as ``cells``) of published wholes at 0 or 100 that have a hidden part,
+    repeated until none is left (hiding a whole may expose the whole above it).
+    """
+    df = cells.reset_index(drop=True)
+    hid = np.asarray(hidden, dtype=bool).copy()
+    out = np.zeros(len(df), dtype=bool)
+    sel = (
+        df["indikator"].astype(str).isin(OVER_ROWS).to_numpy()
+        & df["niva"].isin(["enhet", "huvudman"]).to_numpy()
+    )
+    if not sel.any():
+        return out
+    d = df[sel]
+    rows = np.flatnonzero(sel)
+    lasar, form, niva = (
+        d["lasar"].to_numpy(),
+        d["skolform"].astype(str).to_numpy(),
+        d["niva"].astype(str).to_numpy(),
+    )
+    kod, ind, grupp = (
+        d["skolenhetskod"].fillna("").astype(str).to_numpy(),
+        d["indikator"].astype(str).to_numpy(),
+        d["grupp"].astype(str).to_numpy(),
+    )
+    varde = d["varde"].to_numpy(dtype=float)
+    wholes: dict[tuple, int] = {}
+    parts: dict[tuple, list[int]] = defaultdict(list)
+    for k, r in enumerate(rows):
+        if niva[k] == "huvudman":
+            wholes[("u", lasar[k], form[k], ind[k], grupp[k])] = r
+        else:
+            parts[("u", lasar[k], form[k], ind[k], grupp[k])].append(r)
+        if grupp[k] == "samtliga":
+            wholes[("g", lasar[k], form[k], niva[k], kod[k], ind[k])] = r
+        else:
+            parts[("g", lasar[k], form[k], niva[k], kod[k], ind[k])].append(r)
+    pos = {r: k for k, r in enumerate(rows)}
+    changed = True
+    while changed:
+        changed = False
+        for key, w in wholes.items():
+            if hid[w] or not any(hid[m] for m in parts.get(key, ())):
+                continue
+            v = varde[pos[w]]
+            if np.isfinite(v) and (abs(v) < _TOL or abs(v - 100.0) < _TOL):
+                hid[w] = out[w] = changed = True
+    return out
 
 
 def _failure_message(res: AuditResult) -> str:
@@ -777,6 +853,16 @@ def audit_table(
     primary = hidden & (antal < min_antal)
     p = build_problem(own, hidden=hidden, primary=primary, min_antal=min_antal)
     res = audit_problem(p, skyddsintervall=skyddsintervall)
+    exposed = extreme_wholes(own, hidden)
+    if exposed.any():
+        r = int(np.flatnonzero(exposed)[0])
+        key = tuple(own.loc[r, ["lasar", "skolform", "niva", "skolenhetskod", "indikator", "grupp"]])
+        raise DisclosureAuditError(
+            f"disclosure audit: {int(exposed.sum())} published cell(s) at 0 % or 100 % give away hidden "
+            f"parts, e.g. {key}: every hidden unit or group under it has the same value. Secondary "
+            "suppression (pipeline/indicators/disclosure.py: extreme_wholes) should have hidden it; "
+            "nothing was published."
+        )
     res = AuditResult(
         intervals=res.intervals,
         failing=res.failing,

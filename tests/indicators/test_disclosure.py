@@ -263,3 +263,37 @@ def test_no_hidden_cell_is_recoverable_in_random_huvudman(units, seed, threshold
     assert all(i.width >= margin - 1e-9 for i in audit.intervals if i.primary)
     # the audit of the table as published (hidden values unknown) agrees
     audit_table(published(out), kinds={"x": "andel"}, min_antal=threshold, skyddsintervall=margin)
+
+
+# ------------------------------------------------------------ shares over several rows per person
+
+
+def test_share_over_results_is_not_modelled_as_persons_but_its_0_or_100_whole_is_hidden():
+    # National tests, pooled over subjects: the share is over test results, antal counts pupils.
+    # Unit A: 4 pupils (hidden, 4 < 10); unit B: 30 pupils, 100 %; huvudman: 34 pupils, 100 %.
+    # The results behind each share are not published, so share × pupils is no count an attacker
+    # can add up (B's 30 pupils may have 60 or 90 results) and no linear relation ties the cells.
+    # But a huvudman share of 100 % says every result passed, so A is 100 % whatever the weights:
+    # the huvudman cell must be hidden too. Unit C at 90 % keeps the other table's total published.
+    rows = [
+        ("enhet", "A", "samtliga", 4, 100.0),
+        ("enhet", "B", "samtliga", 30, 100.0),
+        ("huvudman", "", "samtliga", 34, 100.0),
+    ]
+    cells = table(rows, indikator="np_ak9_provbetyg_ae")
+    out, _ = protect(cells, min_antal=10, skyddsintervall=0.25)
+    assert hidden_set(out) == {("enhet", "A", "samtliga"), ("huvudman", "", "samtliga")}
+    # the audit of what is published agrees, and refuses the table with the 100 % whole shown
+    audit_table(published(out), kinds={"np_ak9_provbetyg_ae": "andel"}, min_antal=10, skyddsintervall=0.25)
+    leaky = published(out.assign(undertryckt=out["niva"].eq("enhet") & out["skolenhetskod"].eq("A")))
+    leaky.loc[leaky["niva"].eq("huvudman"), "varde"] = 100.0
+    with pytest.raises(DisclosureAuditError, match="0 % or 100 %"):
+        audit_table(leaky, kinds={"np_ak9_provbetyg_ae": "andel"}, min_antal=10, skyddsintervall=0.25)
+    # a whole strictly between 0 and 100 with unknown weights pins nothing down: nothing more hidden
+    rows2 = [
+        ("enhet", "A", "samtliga", 4, 50.0),
+        ("enhet", "C", "samtliga", 30, 90.0),
+        ("huvudman", "", "samtliga", 34, 85.0),
+    ]
+    out2, _ = protect(table(rows2, indikator="np_ak9_provbetyg_ae"), min_antal=10, skyddsintervall=0.25)
+    assert hidden_set(out2) == {("enhet", "A", "samtliga")}
