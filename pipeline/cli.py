@@ -31,8 +31,10 @@ def _year(text: str) -> int:
 
 def _kommun(text: str) -> str:
     if not (len(text) == 4 and text.isdigit()):
-        hint = f"write it with its leading zero: {text.zfill(4)}" if text.isdigit() and len(text) < 4 else (
-            "use the 4-digit kommunkod from SCB's list"
+        hint = (
+            f"write it with its leading zero: {text.zfill(4)}"
+            if text.isdigit() and len(text) < 4
+            else ("use the 4-digit kommunkod from SCB's list")
         )
         raise argparse.ArgumentTypeError(
             f"KOMMUN must be a 4-digit kommunkod such as 0180 or 0114, got {text!r}; {hint}"
@@ -71,11 +73,18 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("report", help="build reports/YEAR (site, PDF, downloads)")
     r.add_argument("year", type=_year, metavar="YEAR")
     r.add_argument("--data", type=Path, default=None, help="raw folder (default data/raw)")
-    r.add_argument("--kommun", type=_kommun, default=None, help="report on this municipality from public data")
+    r.add_argument(
+        "--kommun", type=_kommun, default=None, help="report on this municipality from public data"
+    )
     r.add_argument("--force", action="store_true", help="re-execute every notebook")
     r.add_argument("--allow-failures", action="store_true", help="publish even if some units failed")
     r.add_argument("--scheduler", default=os.environ.get("SCHEDULER") or None, help="dask scheduler address")
-    r.add_argument("--workers", type=int, default=None, help="local worker threads (one warm kernel each) (default: all cores)")
+    r.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="local worker threads (one warm kernel each) (default: all cores)",
+    )
     r.add_argument("--no-pdf", action="store_true", help="skip the PDF files")
     r.add_argument(
         "--allow-empty",
@@ -123,7 +132,10 @@ def _dispatch(args: argparse.Namespace, paths: ProjectPaths) -> int:
         res = report.ingest(
             paths, data_dir=args.data, kommun=args.kommun, force=args.force, skip_unknown=args.skip_unknown
         )
-        print(f"Ingested {len(res.files)} files; tables: " + ", ".join(f"{k} {v}" for k, v in sorted(res.rows.items())))
+        print(
+            f"Ingested {len(res.files)} files; tables: "
+            + ", ".join(f"{k} {v}" for k, v in sorted(res.rows.items()))
+        )
         return EXIT_OK
     if args.command == "indicators":
         out = report.indicators(paths, data_dir=args.data, kommun=args.kommun, skip_unknown=args.skip_unknown)
@@ -156,7 +168,9 @@ def _dispatch(args: argparse.Namespace, paths: ProjectPaths) -> int:
         return EXIT_OK
     if args.command == "analyses":
         written = report.write_analysis_templates(args.year, paths=paths)
-        print(f"Wrote {len(written)} empty analysis template(s) in {paths.params / 'analyser' / str(args.year)}")
+        print(
+            f"Wrote {len(written)} empty analysis template(s) in {paths.params / 'analyser' / str(args.year)}"
+        )
         for w in written:
             print(f"  {w}")
         return EXIT_OK

@@ -368,7 +368,9 @@ def load_params(paths: ProjectPaths | None = None, *, kommun: str | None = None)
         raw = read_yaml(p) or {}
         extra = sorted(set(raw) - {"mal"}) if isinstance(raw, dict) else []
         if extra:
-            raise ConfigError(f"{p}, key {extra[0]!r}: unknown key; remove it or check its spelling (expected only 'mal').")
+            raise ConfigError(
+                f"{p}, key {extra[0]!r}: unknown key; remove it or check its spelling (expected only 'mal')."
+            )
         data["mal"] = raw.get("mal", []) if isinstance(raw, dict) else raw
     data["params_hash"] = _hash_dir(folder)
     try:
@@ -487,7 +489,11 @@ def check_written_analyses(folder: Path) -> None:
         except AnalysisFileError as exc:
             problems.append(str(exc))
     if problems:
-        head = problems[0] if len(problems) == 1 else f"{len(problems)} written analyses are malformed; the first: {problems[0]}"
+        head = (
+            problems[0]
+            if len(problems) == 1
+            else f"{len(problems)} written analyses are malformed; the first: {problems[0]}"
+        )
         raise AnalysisFileError(head + " Nothing was read or written.")
 
 

@@ -404,7 +404,9 @@ def build_report(
 
     units = units_of_year(ind, year, _register(paths))
     if units.empty and not allow_empty:
-        raise ConfigError(no_units_message(ind, year, params.huvudman.kommunkod, params.huvudman.namn, kommun))
+        raise ConfigError(
+            no_units_message(ind, year, params.huvudman.kommunkod, params.huvudman.namn, kommun)
+        )
     from pipeline.publishing.analyses import check_analyses
 
     problems = check_analyses(paths.params, year, units)

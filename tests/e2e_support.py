@@ -23,7 +23,9 @@ def make_project(root: Path, *, raw_from: Path | None = None) -> Path:
     return root
 
 
-def cli(root: Path, *args: str, env: dict | None = None, timeout: float = 3600) -> subprocess.CompletedProcess:
+def cli(
+    root: Path, *args: str, env: dict | None = None, timeout: float = 3600
+) -> subprocess.CompletedProcess:
     """Run ``python -m pipeline --root ROOT ARGS`` and return the finished process."""
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(
@@ -92,7 +94,9 @@ def check_numbers_trace(site: Path, ind, *, derived_columns: bool = False) -> in
 
     by_key: dict[tuple, list] = {}
     for row in ind.itertuples(index=False):
-        by_key.setdefault((int(row.lasar), row.niva, row.skolenhetskod, row.indikator, row.grupp), []).append(row)
+        by_key.setdefault((int(row.lasar), row.niva, row.skolenhetskod, row.indikator, row.grupp), []).append(
+            row
+        )
     checked = 0
     for page in sorted(site.rglob("*.html")):
         for num in parse_page(page).numbers:

@@ -37,7 +37,9 @@ def test_every_unit_has_a_page(demo_build: Path):
     from pipeline.school_forms import get_school_form
 
     ind = _table(demo_build)
-    units = ind[(ind["lasar"] == YEAR) & (ind["niva"] == "enhet")][["skolform", "skolenhetskod"]].drop_duplicates()
+    units = ind[(ind["lasar"] == YEAR) & (ind["niva"] == "enhet")][
+        ["skolform", "skolenhetskod"]
+    ].drop_duplicates()
     assert len(units) >= 12, "the demo has at least 3 FS, 6 GR, 2 GY and 1 VUX units"
     assert set(units["skolform"]) == {"FS", "GR", "GY", "VUX"}
     for form, code in units.itertuples(index=False):

@@ -28,8 +28,14 @@ def failing_project(demo_build: Path, tmp_path: Path, monkeypatch) -> Path:
     # A copy of the grundskola template (same parameters cell) whose last cell raises.
     nb = json.loads((REPO_ROOT / "notebooks" / "grundskola.ipynb").read_text())
     nb["cells"].append(
-        {"cell_type": "code", "execution_count": None, "id": "boom", "metadata": {}, "outputs": [],
-         "source": ["raise RuntimeError('simulerat fel i enhetens data')"]}
+        {
+            "cell_type": "code",
+            "execution_count": None,
+            "id": "boom",
+            "metadata": {},
+            "outputs": [],
+            "source": ["raise RuntimeError('simulerat fel i enhetens data')"],
+        }
     )
     bad = tmp_path / "grundskola_trasig.ipynb"
     bad.write_text(json.dumps(nb))
@@ -40,7 +46,13 @@ def failing_project(demo_build: Path, tmp_path: Path, monkeypatch) -> Path:
         out = []
         for j in jobs:
             if j.parameters.get("skolenhetskod") == FAILING_UNIT:
-                j = type(j)(name=j.name, template=bad, parameters=j.parameters, output=j.output, hash=j.hash + "-trasig")
+                j = type(j)(
+                    name=j.name,
+                    template=bad,
+                    parameters=j.parameters,
+                    output=j.output,
+                    hash=j.hash + "-trasig",
+                )
             out.append(j)
         return out
 
@@ -61,8 +73,11 @@ def test_failure_stops_publishing_then_allow_failures_publishes_it_plainly(faili
     assert tree_digest(report) == before, "a failed build must not publish"
     saved = root / "reports" / f".build-{YEAR}" / "notebooks" / "GR" / f"{FAILING_UNIT}.ipynb"
     nb = json.loads(saved.read_text())
-    assert any("papermill-error" in " ".join(c.get("metadata", {}).get("tags", [])) or
-               "papermill-error" in c.get("id", "") for c in nb["cells"]), "failing cell not marked"
+    assert any(
+        "papermill-error" in " ".join(c.get("metadata", {}).get("tags", []))
+        or "papermill-error" in c.get("id", "")
+        for c in nb["cells"]
+    ), "failing cell not marked"
 
     result = build_report(YEAR, paths=paths, allow_failures=True, pdf=False)
     assert [f["job"] for f in result.failed] == [f"GR/{FAILING_UNIT}/{YEAR}"]

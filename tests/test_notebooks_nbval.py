@@ -27,11 +27,27 @@ def test_templates_run_with_defaults_under_nbval(tmp_path: Path):
     nb_dir = root / "notebooks"
     shutil.copytree(REPO / "notebooks", nb_dir)
     templates = sorted(p.name for p in nb_dir.glob("*.ipynb"))
-    assert {"forskola.ipynb", "grundskola.ipynb", "gymnasieskola.ipynb", "vuxenutbildning.ipynb",
-            "huvudman.ipynb", "utforska.ipynb"} <= set(templates)
+    assert {
+        "forskola.ipynb",
+        "grundskola.ipynb",
+        "gymnasieskola.ipynb",
+        "vuxenutbildning.ipynb",
+        "huvudman.ipynb",
+        "utforska.ipynb",
+    } <= set(templates)
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax", "--rootdir", str(root),
-         str(nb_dir)],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--nbval-lax",
+            "--rootdir",
+            str(root),
+            str(nb_dir),
+        ],
         cwd=root,
         capture_output=True,
         text=True,

@@ -107,7 +107,12 @@ def test_numbers_on_pages_equal_the_indicator_table(build: Path):
 
 def test_indicator_table_has_the_values_of_the_source_file(build: Path, realdata: Path):
     ind = _table(build)
-    ind = ind[(ind["lasar"] == YEAR) & (ind["niva"] == "enhet") & (ind["grupp"] == "samtliga") & (ind["skolform"] == "GR")]
+    ind = ind[
+        (ind["lasar"] == YEAR)
+        & (ind["niva"] == "enhet")
+        & (ind["grupp"] == "samtliga")
+        & (ind["skolform"] == "GR")
+    ]
     compared = suppressed = 0
     for r in _source_rows(realdata):
         for column, indikator in COLUMNS.items():
@@ -116,7 +121,11 @@ def test_indicator_table_has_the_values_of_the_source_file(build: Path, realdata
             assert len(hit) >= 1, f"{r['Skola']} {indikator}: not in indikatorer.csv"
             row = hit.iloc[0]
             if cell == "..":
-                assert pd.isna(row["varde"]) and _is_true(row["undertryckt"]), (r["Skola"], indikator, row.to_dict())
+                assert pd.isna(row["varde"]) and _is_true(row["undertryckt"]), (
+                    r["Skola"],
+                    indikator,
+                    row.to_dict(),
+                )
                 suppressed += 1
             elif cell == ".":
                 assert pd.isna(row["varde"]), (r["Skola"], indikator, row.to_dict())
@@ -124,7 +133,12 @@ def test_indicator_table_has_the_values_of_the_source_file(build: Path, realdata
                 assert row["varde"] == 100 and not _is_true(row["undertryckt"]), (r["Skola"], indikator)
             else:
                 want = float(cell.replace(",", ".").replace(" ", ""))
-                assert math.isclose(row["varde"], want, abs_tol=1e-9), (r["Skola"], indikator, cell, row["varde"])
+                assert math.isclose(row["varde"], want, abs_tol=1e-9), (
+                    r["Skola"],
+                    indikator,
+                    cell,
+                    row["varde"],
+                )
                 assert not _is_true(row["undertryckt"])
             compared += 1
     print(f"[back-test] {compared} cells of {SLUTBETYG} for {KOMMUN} ({suppressed} '..')")
@@ -142,7 +156,11 @@ def test_suppressed_values_show_as_dash_on_the_unit_page(build: Path, realdata: 
         page = _site(build) / slug / f"{code}.html"
         if not page.exists():
             continue
-        nums = [n for n in parse_page(page).numbers if n.get("data-skolenhetskod") == code and int(n["data-lasar"]) == YEAR]
+        nums = [
+            n
+            for n in parse_page(page).numbers
+            if n.get("data-skolenhetskod") == code and int(n["data-lasar"]) == YEAR
+        ]
         keys = {(r.indikator, r.grupp) for r in hidden[hidden["skolenhetskod"] == code].itertuples()}
         for n in nums:
             if (n["data-indikator"], n.get("data-grupp", "samtliga")) in keys:
@@ -171,7 +189,10 @@ ELEVER = "skolverket_skolenhet/Grundskolan - Antal elever per årskurs 2022 Skol
 ELEVER_COLUMNS = {
     "Andel (%) flickor, årskurs 1-9": ("andel_flickor", "samtliga"),
     "Andel (%) elever med utländsk bakgrund, åk 1-9": ("andel_utlandsk_bakgrund", "samtliga"),
-    "Andel (%) elever med föräldrar med eftergymnasial utb., åk 1-9": ("andel_foraldrar_eftergymnasial", "samtliga"),
+    "Andel (%) elever med föräldrar med eftergymnasial utb., åk 1-9": (
+        "andel_foraldrar_eftergymnasial",
+        "samtliga",
+    ),
     "Andel (%) flickor, förskoleklass": ("andel_flickor", "arskurs:FK"),
 }
 
@@ -194,14 +215,24 @@ def test_markers_of_the_source_are_kept(build: Path, realdata: Path):
             continue
         for column, (indikator, grupp) in ELEVER_COLUMNS.items():
             cell = row[column].strip()
-            hit = ind[(ind["skolenhetskod"] == row["Skol-enhetskod"]) & (ind["indikator"] == indikator) & (ind["grupp"] == grupp)]
+            hit = ind[
+                (ind["skolenhetskod"] == row["Skol-enhetskod"])
+                & (ind["indikator"] == indikator)
+                & (ind["grupp"] == grupp)
+            ]
             if cell == "..":
                 assert len(hit) == 1, (row["Skola"], column)
-                assert pd.isna(hit["varde"].iloc[0]) and _is_true(hit["undertryckt"].iloc[0]), (row["Skola"], column)
+                assert pd.isna(hit["varde"].iloc[0]) and _is_true(hit["undertryckt"].iloc[0]), (
+                    row["Skola"],
+                    column,
+                )
                 dots += 1
             elif cell not in (".", ""):
                 assert len(hit) == 1, (row["Skola"], column)
-                assert math.isclose(hit["varde"].iloc[0], float(cell.replace(",", ".")), abs_tol=1e-9), (row["Skola"], column)
+                assert math.isclose(hit["varde"].iloc[0], float(cell.replace(",", ".")), abs_tol=1e-9), (
+                    row["Skola"],
+                    column,
+                )
                 values += 1
     print(f"[back-test] {ELEVER}: {values} values and {dots} '..' of {KOMMUN} as published")
     assert dots >= 1 and values >= 5
@@ -211,5 +242,7 @@ def test_markers_of_the_source_are_kept(build: Path, realdata: Path):
     rounded = [r for r in _source_rows(realdata) if "~100" in r.values()]
     assert rounded, "the Slutbetyg file has a '~100' for this kommun"
     for r in rounded:
-        page = (_site(build) / get_school_form("GR").slug / f"{r['Skol-enhetskod']}.html").read_text(encoding="utf-8")
+        page = (_site(build) / get_school_form("GR").slug / f"{r['Skol-enhetskod']}.html").read_text(
+            encoding="utf-8"
+        )
         assert "~100" in page, r["Skola"]

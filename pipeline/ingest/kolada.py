@@ -104,7 +104,18 @@ def _frame(df: pd.DataFrame) -> pd.DataFrame:
     out["lasar"] = out["lasar"].astype("int64")
     out["varde"] = out["varde"].astype("float64")
     out["antal"] = pd.array([None] * len(out), dtype="Int64")
-    for c in ("skolform", "niva", "kommunkod", "skolenhetskod", "enhet", "typ_av_huvudman", "indikator", "grupp", "markering", "kalla"):
+    for c in (
+        "skolform",
+        "niva",
+        "kommunkod",
+        "skolenhetskod",
+        "enhet",
+        "typ_av_huvudman",
+        "indikator",
+        "grupp",
+        "markering",
+        "kalla",
+    ):
         out[c] = out[c].astype("object")
     return out
 
@@ -151,7 +162,13 @@ def read_data(path: Path, ctx: ReadContext) -> dict[str, pd.DataFrame]:
     year = pd.to_numeric(df["year"], errors="coerce")
     bad_year = year.isna() | (year != year.round())
     for idx in df.index[bad_year][:50]:
-        fc.add(f"row {idx + 1}", "year", df.at[idx, "year"], "a year as a whole number (e.g. 2024)", row=int(idx) + 1)
+        fc.add(
+            f"row {idx + 1}",
+            "year",
+            df.at[idx, "year"],
+            "a year as a whole number (e.g. 2024)",
+            row=int(idx) + 1,
+        )
     fc.raise_if_any("Fetch the data again from Kolada (api.kolada.se) or remove the file.")
     df["lasar"] = year.astype("int64")
     df["skolform"] = df["kpi"].map(lambda k: kpis[k][1])
@@ -187,7 +204,13 @@ def read_tabell(path: Path, ctx: ReadContext) -> dict[str, pd.DataFrame]:
     for n, code in sorted(lookup.items()):
         if code is None:
             idx = names.index[names == n][0]
-            fc.add(f"row {idx + 1}", "Kommun", n, f"a kommun name of the official list (e.g. {next(iter(KOMMUNKOD_AV_NAMN))!r})", row=int(idx) + 1)
+            fc.add(
+                f"row {idx + 1}",
+                "Kommun",
+                n,
+                f"a kommun name of the official list (e.g. {next(iter(KOMMUNKOD_AV_NAMN))!r})",
+                row=int(idx) + 1,
+            )
     kon = df["Kön"].astype(str)
     for idx in df.index[~kon.isin(list(KON_TABELL))][:50]:
         fc.add(f"row {idx + 1}", "Kön", df.at[idx, "Kön"], f"one of {sorted(KON_TABELL)}", row=int(idx) + 1)
@@ -225,11 +248,35 @@ def _has(s: Sniff, cols: set[str]) -> bool:
     return s.path.suffix.lower() == ".parquet" and cols <= set(s.columns)
 
 
-register(Source("kolada_data", "Kolada KPI data, raw API format (parquet: kpi, municipality_id, year, gender, status, value)",
-                lambda s: _has(s, DATA_CORE_COLUMNS) and not (TABELL_COLUMNS <= set(s.columns)), read_data))
-register(Source("kolada_tabell", "Kolada KPI data, ready table (parquet: Kommun, kpi, År, Andel, Kön)",
-                lambda s: _has(s, TABELL_COLUMNS), read_tabell))
-register(Source("kolada_kpi_lista", "Kolada KPI list (parquet: id, title, description, operating_area; labels only)",
-                lambda s: _has(s, KPI_LIST_COLUMNS), read_metadata))
-register(Source("kolada_kommunlista", "Kolada municipality list (parquet: id, title, type; names only)",
-                lambda s: _has(s, KOMMUN_LIST_COLUMNS) and not (KPI_LIST_COLUMNS <= set(s.columns)), read_metadata))
+register(
+    Source(
+        "kolada_data",
+        "Kolada KPI data, raw API format (parquet: kpi, municipality_id, year, gender, status, value)",
+        lambda s: _has(s, DATA_CORE_COLUMNS) and not (TABELL_COLUMNS <= set(s.columns)),
+        read_data,
+    )
+)
+register(
+    Source(
+        "kolada_tabell",
+        "Kolada KPI data, ready table (parquet: Kommun, kpi, År, Andel, Kön)",
+        lambda s: _has(s, TABELL_COLUMNS),
+        read_tabell,
+    )
+)
+register(
+    Source(
+        "kolada_kpi_lista",
+        "Kolada KPI list (parquet: id, title, description, operating_area; labels only)",
+        lambda s: _has(s, KPI_LIST_COLUMNS),
+        read_metadata,
+    )
+)
+register(
+    Source(
+        "kolada_kommunlista",
+        "Kolada municipality list (parquet: id, title, type; names only)",
+        lambda s: _has(s, KOMMUN_LIST_COLUMNS) and not (KPI_LIST_COLUMNS <= set(s.columns)),
+        read_metadata,
+    )
+)

@@ -378,8 +378,15 @@ def _check_header(path: Path, row: int, headers: list[str]) -> None:
                 f"{path}, row {row}, column {h!r}: the header names this column twice (column {first}, "
                 f"{headers[first - 1]!r}, and column {i}); expected every column once. Remove or rename one "
                 "of the two in the export (or map the one to read in params/kolumnmappning.yml).",
-                [{"file": str(path), "row": row, "column": h, "value": f"columns {first} and {i}",
-                  "expected": "each column once"}],
+                [
+                    {
+                        "file": str(path),
+                        "row": row,
+                        "column": h,
+                        "value": f"columns {first} and {i}",
+                        "expected": "each column once",
+                    }
+                ],
             )
         seen[f] = i
 
@@ -399,7 +406,15 @@ def read_csv_kind(path: Path, kind: FileKind, ctx: ReadContext) -> tuple[pd.Data
         raise DataValidationError(
             f"{path}, row 1: the file is UTF-16 text (Excel's 'Unicode text'), which is not read (expected UTF-8 "
             "or cp1252 text); save the export as CSV UTF-8 (Excel: 'CSV UTF-8 (kommaavgränsad)') and run again.",
-            [{"file": str(path), "row": 1, "column": None, "value": None, "expected": "UTF-8 or cp1252 text"}],
+            [
+                {
+                    "file": str(path),
+                    "row": 1,
+                    "column": None,
+                    "value": None,
+                    "expected": "UTF-8 or cp1252 text",
+                }
+            ],
         )
     try:
         text = _decode(raw)
@@ -433,8 +448,15 @@ def read_csv_kind(path: Path, kind: FileKind, ctx: ReadContext) -> tuple[pd.Data
                 "the file mixes two encodings (rows pasted together from two exports), so its letters å, ä, ö "
                 "cannot all be read right (expected one encoding for the whole file); export it again in one "
                 "piece, or save it as CSV UTF-8 (Excel: 'CSV UTF-8 (kommaavgränsad)').",
-                [{"file": str(path), "row": other_row, "column": None, "value": None,
-                  "expected": f"the same encoding as row {utf8_row} (UTF-8)"}],
+                [
+                    {
+                        "file": str(path),
+                        "row": other_row,
+                        "column": None,
+                        "value": None,
+                        "expected": f"the same encoding as row {utf8_row} (UTF-8)",
+                    }
+                ],
             )
     header_no, header_line = _first_line(text)
     if not header_line:
@@ -457,7 +479,7 @@ def read_csv_kind(path: Path, kind: FileKind, ctx: ReadContext) -> tuple[pd.Data
         except csv.Error as exc:
             opened = '"' in text.splitlines()[start - 1] if start - 1 < len(text.splitlines()) else False
             cause = (
-                "a quote (\") opened in this row is never closed, so the rest of the file runs into one field"
+                'a quote (") opened in this row is never closed, so the rest of the file runs into one field'
                 if opened
                 else "a field longer than the CSV reader accepts (a free-text column of several MB?)"
             )
@@ -465,8 +487,15 @@ def read_csv_kind(path: Path, kind: FileKind, ctx: ReadContext) -> tuple[pd.Data
                 f"{path}, row {start}: the row cannot be read as CSV: {cause} ({exc}; expected fields of at most "
                 f"{csv.field_size_limit():,} characters, with every quote closed). Correct the quote in that row, "
                 "or remove the free-text column from the export, and run again.",
-                [{"file": str(path), "row": start, "column": None, "value": None,
-                  "expected": "a CSV row with closed quotes and fields of normal length"}],
+                [
+                    {
+                        "file": str(path),
+                        "row": start,
+                        "column": None,
+                        "value": None,
+                        "expected": "a CSV row with closed quotes and fields of normal length",
+                    }
+                ],
             ) from None
         if not any(cell.strip() for cell in record):
             continue
@@ -481,7 +510,15 @@ def read_csv_kind(path: Path, kind: FileKind, ctx: ReadContext) -> tuple[pd.Data
         raise DataValidationError(
             f"{path}, row {header_no + 1}: the file has a header but no data rows; export it again with "
             f"its rows (a {kind.name} export is never empty), or remove the file from data/raw/.",
-            [{"file": str(path), "row": header_no + 1, "column": None, "value": None, "expected": "data rows"}],
+            [
+                {
+                    "file": str(path),
+                    "row": header_no + 1,
+                    "column": None,
+                    "value": None,
+                    "expected": "data rows",
+                }
+            ],
         )
     cols = _header_map(headers, kind, ctx.kolumnmappning or {})
     written = {c: headers[i] for c, i in cols.items()}
@@ -1523,6 +1560,8 @@ def collect_identities(raw: Path, ctx: ReadContext | None = None) -> tuple[set[s
                 norm = normalise_personnummer(value)
                 if not norm:
                     continue
-                ids.update({value.strip(), norm, norm[2:], f"{norm[:8]}-{norm[8:]}", f"{norm[2:8]}-{norm[8:]}"})
+                ids.update(
+                    {value.strip(), norm, norm[2:], f"{norm[:8]}-{norm[8:]}", f"{norm[2:8]}-{norm[8:]}"}
+                )
                 ids.add(pseudonymise(norm, ctx.pseudonym_key()))
     return names, ids

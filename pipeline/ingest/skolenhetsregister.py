@@ -63,7 +63,11 @@ def read_register(path: Path, ctx: ReadContext) -> dict[str, pd.DataFrame]:
     unit_kommun: dict[str, str] = {}
     sheets = sniff(path).sheets
     year = _modified_year(path)
-    ledger.add("annan_skolform", len([x for x in sheets if x not in SHEETS]), detalj=[x for x in sheets if x not in SHEETS])
+    ledger.add(
+        "annan_skolform",
+        len([x for x in sheets if x not in SHEETS]),
+        detalj=[x for x in sheets if x not in SHEETS],
+    )
     for sheet, form in SHEETS.items():
         if sheet not in sheets:
             continue
@@ -96,15 +100,24 @@ def read_register(path: Path, ctx: ReadContext) -> dict[str, pd.DataFrame]:
                 continue
             if not re.fullmatch(r"\d{8}", kod) or not re.fullmatch(r"\d{4}", kommunkod):
                 col = ix["SKOLENHETSKOD"] if not re.fullmatch(r"\d{8}", kod) else ix["KOMMUN"]
-                fc.add(f"sheet {sheet!r}, cell {get_column_letter(col + 1)}{r}", header[col], row[col],
-                       "an 8-digit SKOLENHETSKOD and a 4-digit KOMMUN code")
+                fc.add(
+                    f"sheet {sheet!r}, cell {get_column_letter(col + 1)}{r}",
+                    header[col],
+                    row[col],
+                    "an 8-digit SKOLENHETSKOD and a 4-digit KOMMUN code",
+                )
                 continue
             grades = [g for c, g in GRADES if c in ix and norm_header(row[ix[c]]) == "J"]
-            units.append({
-                "skolenhetskod": kod, "enhet": norm_header(row[ix["NAMN"]]) or kod, "skolform": form,
-                "huvudman": norm_header(row[ix["HUVUDMANS NAMN"]]), "kommunkod": kommunkod,
-                "arskurser": ",".join(grades) if grades else None,
-            })
+            units.append(
+                {
+                    "skolenhetskod": kod,
+                    "enhet": norm_header(row[ix["NAMN"]]) or kod,
+                    "skolform": form,
+                    "huvudman": norm_header(row[ix["HUVUDMANS NAMN"]]),
+                    "kommunkod": kommunkod,
+                    "arskurser": ",".join(grades) if grades else None,
+                }
+            )
     fc.raise_if_any("Download the register again from Skolverket (skolenhetsregistret) or remove the file.")
     # first sheet wins for a unit in both vux sheets: reverse so that 'last' keeps the first
     return {
@@ -128,12 +141,18 @@ def _modified_year(path: Path) -> int:
 
 
 def _detect(s: Sniff) -> bool:
-    return s.path.suffix.lower() in (".xlsx", ".xlsm") and "Huvudmän" in s.sheets and any(x in s.sheets for x in SHEETS)
+    return (
+        s.path.suffix.lower() in (".xlsx", ".xlsm")
+        and "Huvudmän" in s.sheets
+        and any(x in s.sheets for x in SHEETS)
+    )
 
 
-register(Source(
-    "skolenhetsregistret",
-    "Skolverket's skolenhetsregister workbook (sheets per school form + 'Huvudmän'; header row SKOLENHETSKOD, NAMN, ...)",
-    _detect,
-    read_register,
-))
+register(
+    Source(
+        "skolenhetsregistret",
+        "Skolverket's skolenhetsregister workbook (sheets per school form + 'Huvudmän'; header row SKOLENHETSKOD, NAMN, ...)",
+        _detect,
+        read_register,
+    )
+)

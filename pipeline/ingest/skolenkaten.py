@@ -59,10 +59,23 @@ OMRADEN: dict[str, str] = {
     "Övergripande nöjdhet": "enkat_nojdhet",
 }
 MASKS = {"*": "undertryckt", "**": "undertryckt", "***": "undertryckt", "-": "undertryckt"}
-META = ["Orgnummer", "Huvudman", "Kommun", "Skolenhetskod", "Skolenhet", "Antal i gruppen", "Antal", "Svarsfrekvens"]
+META = [
+    "Orgnummer",
+    "Huvudman",
+    "Kommun",
+    "Skolenhetskod",
+    "Skolenhet",
+    "Antal i gruppen",
+    "Antal",
+    "Svarsfrekvens",
+]
 RIKET = "Samtliga deltagande skolor"
-IDENTITET = {"Kvinna": "flickor", "Man": "pojkar", "Har annan könsidentitet": "konsidentitet:annan",
-             "Vill inte ange": "konsidentitet:ej_angivet"}
+IDENTITET = {
+    "Kvinna": "flickor",
+    "Man": "pojkar",
+    "Har annan könsidentitet": "konsidentitet:annan",
+    "Vill inte ange": "konsidentitet:ej_angivet",
+}
 KON_KOLUMN = {"Flicka": "flickor", "Pojke": "pojkar", "Totalt": "samtliga"}
 _TITLE = re.compile(r"^Skolenkäten (\d{4})\b")
 
@@ -167,7 +180,9 @@ def read_skolenkaten(path: Path, ctx: ReadContext) -> dict[str, pd.DataFrame]:
         fc.add(_cell(main, 1, 0), None, title,
                "a title naming the respondent group, e.g. 'Skolenkäten 2022 - Elever årskurs 8' (elever åk 5/8, "
                "gymnasieskolan år 2, vårdnadshavare, lärare)")  # fmt: skip
-        fc.raise_if_any("Download the report again from Skolinspektionen (skolenkäten) without editing its title.")
+        fc.raise_if_any(
+            "Download the report again from Skolinspektionen (skolenkäten) without editing its title."
+        )
     respondent, skolform, primary = who
     prefix = "" if primary else f"respondent:{respondent}"
     kalla = f"Skolinspektionen: {title}"
@@ -209,13 +224,24 @@ def read_skolenkaten(path: Path, ctx: ReadContext) -> dict[str, pd.DataFrame]:
             row = list(row) + [None] * (len(h3) - len(row))
             if all(c is None for c in row):
                 continue
-            _orgnr, huvudman, kommun, kod, enhet = (row[0], norm_header(row[1]), norm_header(row[2]), row[3], norm_header(row[4]))
+            _orgnr, huvudman, kommun, kod, enhet = (
+                row[0],
+                norm_header(row[1]),
+                norm_header(row[2]),
+                row[3],
+                norm_header(row[4]),
+            )
             grupp_row = "samtliga"
             if huvudman.startswith(RIKET):
-                rest = huvudman[len(RIKET):].strip(" -")
+                rest = huvudman[len(RIKET) :].strip(" -")
                 if rest:
                     if rest not in IDENTITET:
-                        fc.add(_cell(sheet, r, 1), "Huvudman", huvudman, f"'{RIKET}' or '{RIKET} - <{'/'.join(IDENTITET)}>'")
+                        fc.add(
+                            _cell(sheet, r, 1),
+                            "Huvudman",
+                            huvudman,
+                            f"'{RIKET}' or '{RIKET} - <{'/'.join(IDENTITET)}>'",
+                        )
                         continue
                     grupp_row = IDENTITET[rest]
                 niva, kommunkod, skolenhetskod, namn, typ = "riket", None, "", RIKET, None
@@ -243,8 +269,16 @@ def read_skolenkaten(path: Path, ctx: ReadContext) -> dict[str, pd.DataFrame]:
                 typ = "Kommunal" if kommunkod_of_name(huvudman) else "Enskild"
                 niva, namn = "enhet", enhet
                 if typ == "Kommunal" and not by_sex and primary:
-                    units.append({"skolenhetskod": skolenhetskod, "enhet": enhet, "skolform": skolform,
-                                  "huvudman": huvudman, "kommunkod": kommunkod, "arskurser": None})
+                    units.append(
+                        {
+                            "skolenhetskod": skolenhetskod,
+                            "enhet": enhet,
+                            "skolform": skolform,
+                            "huvudman": huvudman,
+                            "kommunkod": kommunkod,
+                            "arskurser": None,
+                        }
+                    )
             antal = None
             if not by_sex and isinstance(row[6], (int, float)) and not isinstance(row[6], bool):
                 antal = int(row[6])
@@ -261,11 +295,23 @@ def read_skolenkaten(path: Path, ctx: ReadContext) -> dict[str, pd.DataFrame]:
                 if key in seen:
                     continue  # the main sheet already gave this value
                 seen.add(key)
-                records.append({
-                    "lasar": lasar, "skolform": skolform, "niva": niva, "kommunkod": kommunkod,
-                    "skolenhetskod": skolenhetskod, "enhet": namn, "typ_av_huvudman": typ, "indikator": ind,
-                    "grupp": g, "varde": varde, "antal": antal, "markering": markering, "kalla": kalla,
-                })
+                records.append(
+                    {
+                        "lasar": lasar,
+                        "skolform": skolform,
+                        "niva": niva,
+                        "kommunkod": kommunkod,
+                        "skolenhetskod": skolenhetskod,
+                        "enhet": namn,
+                        "typ_av_huvudman": typ,
+                        "indikator": ind,
+                        "grupp": g,
+                        "varde": varde,
+                        "antal": antal,
+                        "markering": markering,
+                        "kalla": kalla,
+                    }
+                )
 
     parse_sheet(main, rows, by_sex=False)
     for n in names:
@@ -290,9 +336,11 @@ def _detect(s: Sniff) -> bool:
     )
 
 
-register(Source(
-    "skolenkaten",
-    "Skolinspektionen, Skolenkäten Excel report (sheets 'Resultat ...', 'Förklaring'; index per area, 0–10)",
-    _detect,
-    read_skolenkaten,
-))
+register(
+    Source(
+        "skolenkaten",
+        "Skolinspektionen, Skolenkäten Excel report (sheets 'Resultat ...', 'Förklaring'; index per area, 0–10)",
+        _detect,
+        read_skolenkaten,
+    )
+)

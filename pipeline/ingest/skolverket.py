@@ -106,10 +106,25 @@ KURSER: dict[str, str] = {
     "Sv andraspr. 1": "SVA1",
     "Gymnarb.": "GYARB",
 }
-KON: dict[str, str] = {"": "samtliga", "Samtliga": "samtliga", "Totalt": "samtliga", "Flickor": "flickor", "Pojkar": "pojkar"}
+KON: dict[str, str] = {
+    "": "samtliga",
+    "Samtliga": "samtliga",
+    "Totalt": "samtliga",
+    "Flickor": "flickor",
+    "Pojkar": "pojkar",
+}
 
 KOMMUN_META = {"Kommun", "Kommun-kod", "Kommunkod", "Län", "Läns-kod", "Länskod", "Typ av huvudman"}
-ENHET_META = {"Skola", "Skol-enhetskod", "Skolkommun", "Kommun-kod", "Kommunkod", "Typ av huvudman", "Huvudman", "Huvudman orgnr"}
+ENHET_META = {
+    "Skola",
+    "Skol-enhetskod",
+    "Skolkommun",
+    "Kommun-kod",
+    "Kommunkod",
+    "Typ av huvudman",
+    "Huvudman",
+    "Huvudman orgnr",
+}
 
 
 @dataclass(frozen=True)
@@ -140,7 +155,9 @@ def _rules_ak6(group: str, header: str) -> Rule | None:
         "Antal ämnesbetyg (genomsnitt)": Rule("ak6_antal_amnesbetyg", kon),
         "Andel (%) elever som fått godkänt betyg i alla ämnen": Rule("ak6_godkand_alla_amnen", kon),
         "Andel (%) elever som ej fått godkänt betyg i ett ämne": Rule("ak6_ej_godkand_ett_amne", kon),
-        "Andel (%) elever som ej fått godkänt betyg i fler, alternativt alla ämnen": Rule("ak6_ej_godkand_flera_amnen", kon),
+        "Andel (%) elever som ej fått godkänt betyg i fler, alternativt alla ämnen": Rule(
+            "ak6_ej_godkand_flera_amnen", kon
+        ),
     }
     return table.get(header) if group in KON else None
 
@@ -150,7 +167,9 @@ def _rules_behorighet(group: str, header: str) -> Rule | None:
         "Antal elever": Rule(None, "", "antal"),
         "Andel (%) elever behöriga till yrkesprog.": Rule("behorighet_yrkes"),
         "Andel elever (%) behöriga till estetiskt program": Rule("behorighet_estet"),
-        "Andel elever (%) behöriga till Ekonomi-, humanistiska och samhällsvetenskaps- program": Rule("behorighet_ekonomi"),
+        "Andel elever (%) behöriga till Ekonomi-, humanistiska och samhällsvetenskaps- program": Rule(
+            "behorighet_ekonomi"
+        ),
         "Andel elever (%) behöriga till Naturvetenskapligt och tekniskt program": Rule("behorighet_natur"),
     }.get(header)
 
@@ -180,7 +199,9 @@ def _rules_elever(group: str, header: str) -> Rule | None:
         "Andel (%) flickor, förskoleklass": Rule("andel_flickor", "arskurs:FK"),
         "Andel (%) flickor, årskurs 1-9": Rule("andel_flickor", "samtliga"),
         "Andel (%) elever med utländsk bakgrund, åk 1-9": Rule("andel_utlandsk_bakgrund", "samtliga"),
-        "Andel (%) elever med föräldrar med eftergymnasial utb., åk 1-9": Rule("andel_foraldrar_eftergymnasial", "samtliga"),
+        "Andel (%) elever med föräldrar med eftergymnasial utb., åk 1-9": Rule(
+            "andel_foraldrar_eftergymnasial", "samtliga"
+        ),
     }.get(header)
 
 
@@ -263,33 +284,81 @@ class ReportSpec:
 
 
 REPORTS: tuple[ReportSpec, ...] = (
-    ReportSpec("skolverket_betyg_ak6", "Skolverket: Grundskola - Betyg årskurs 6, andel som fått godkänt betyg (CSV/XLSX)",
-               re.compile(r"^Grundskolan? - Betyg årskurs 6\b"), "GR", lambda m: _rules_ak6,
-               required=("Antal elever", "Andel (%) elever som fått godkänt betyg i alla ämnen")),
-    ReportSpec("skolverket_behorighet", "Skolverket: Grundskola - Behörighet till gymnasieskolan (per kön)",
-               re.compile(r"^Grundskolan? - Behörighet till gymnasieskolan"), "GR", lambda m: _rules_behorighet,
-               dims=("Kön",), required=("Kön", "Antal elever", "Andel (%) elever behöriga till yrkesprog.")),
-    ReportSpec("skolverket_slutbetyg_ak9", "Skolverket: Grundskola - Slutbetyg årskurs 9 (kommun or skolenhet)",
-               re.compile(r"^Grundskolan? - Slutbetyg årskurs 9\b"), "GR", lambda m: _rules_slutbetyg,
-               required=("Antal elever",)),
-    ReportSpec("skolverket_elever_per_arskurs", "Skolverket: Grundskola - Antal elever per årskurs (kommun or skolenhet)",
-               re.compile(r"^Grundskolan? - Antal elever per årskurs"), "GR", lambda m: _rules_elever,
-               required=("Elever, årskurs 1-9",)),
-    ReportSpec("skolverket_personal", "Skolverket: Grundskola - Personalstatistik med lärarlegitimation och behörighet",
-               re.compile(r"^Grundskolan? - Personalstatistik med lärarlegitimation"), "GR", lambda m: _rules_personal,
-               required=("Totalt antal",)),
-    ReportSpec("skolverket_kostnader", "Skolverket: Grundskola - Kostnader per kommun",
-               re.compile(r"^Grundskolan? - Kostnader per kommun"), "GR", lambda m: _rules_kostnader,
-               required=("Totalt per elev",)),
-    ReportSpec("skolverket_kostnader_gy", "Skolverket: Gymnasieskola - Kostnader per kommun (kommuner and kommunalförbund)",
-               re.compile(r"^Gymnasieskolan? - Kostnader per kommun"), "GY", lambda m: _rules_kostnader,
-               required=("Totalt per elev",)),
-    ReportSpec("skolverket_nationella_prov", "Skolverket: Grundskola - Resultat nationella prov årskurs 6/9, per ämne och kön",
-               re.compile(r"^Grundskolan? - Resultat nationella prov årskurs (?P<ak>[69])\b"), "GR",
-               lambda m: _rules_np(m.group("ak")), dims=("Ämne",), required=("Ämne",)),
-    ReportSpec("skolverket_gy_avgangselever", "Skolverket: Gymnasieskola - Avgångselever, nationella program (skolenhet × program)",
-               re.compile(r"^Gymnasieskolan? - Avgångselever"), "GY", lambda m: _rules_gy,
-               dims=("Program",), required=("Program", "Totalt antal")),
+    ReportSpec(
+        "skolverket_betyg_ak6",
+        "Skolverket: Grundskola - Betyg årskurs 6, andel som fått godkänt betyg (CSV/XLSX)",
+        re.compile(r"^Grundskolan? - Betyg årskurs 6\b"),
+        "GR",
+        lambda m: _rules_ak6,
+        required=("Antal elever", "Andel (%) elever som fått godkänt betyg i alla ämnen"),
+    ),
+    ReportSpec(
+        "skolverket_behorighet",
+        "Skolverket: Grundskola - Behörighet till gymnasieskolan (per kön)",
+        re.compile(r"^Grundskolan? - Behörighet till gymnasieskolan"),
+        "GR",
+        lambda m: _rules_behorighet,
+        dims=("Kön",),
+        required=("Kön", "Antal elever", "Andel (%) elever behöriga till yrkesprog."),
+    ),
+    ReportSpec(
+        "skolverket_slutbetyg_ak9",
+        "Skolverket: Grundskola - Slutbetyg årskurs 9 (kommun or skolenhet)",
+        re.compile(r"^Grundskolan? - Slutbetyg årskurs 9\b"),
+        "GR",
+        lambda m: _rules_slutbetyg,
+        required=("Antal elever",),
+    ),
+    ReportSpec(
+        "skolverket_elever_per_arskurs",
+        "Skolverket: Grundskola - Antal elever per årskurs (kommun or skolenhet)",
+        re.compile(r"^Grundskolan? - Antal elever per årskurs"),
+        "GR",
+        lambda m: _rules_elever,
+        required=("Elever, årskurs 1-9",),
+    ),
+    ReportSpec(
+        "skolverket_personal",
+        "Skolverket: Grundskola - Personalstatistik med lärarlegitimation och behörighet",
+        re.compile(r"^Grundskolan? - Personalstatistik med lärarlegitimation"),
+        "GR",
+        lambda m: _rules_personal,
+        required=("Totalt antal",),
+    ),
+    ReportSpec(
+        "skolverket_kostnader",
+        "Skolverket: Grundskola - Kostnader per kommun",
+        re.compile(r"^Grundskolan? - Kostnader per kommun"),
+        "GR",
+        lambda m: _rules_kostnader,
+        required=("Totalt per elev",),
+    ),
+    ReportSpec(
+        "skolverket_kostnader_gy",
+        "Skolverket: Gymnasieskola - Kostnader per kommun (kommuner and kommunalförbund)",
+        re.compile(r"^Gymnasieskolan? - Kostnader per kommun"),
+        "GY",
+        lambda m: _rules_kostnader,
+        required=("Totalt per elev",),
+    ),
+    ReportSpec(
+        "skolverket_nationella_prov",
+        "Skolverket: Grundskola - Resultat nationella prov årskurs 6/9, per ämne och kön",
+        re.compile(r"^Grundskolan? - Resultat nationella prov årskurs (?P<ak>[69])\b"),
+        "GR",
+        lambda m: _rules_np(m.group("ak")),
+        dims=("Ämne",),
+        required=("Ämne",),
+    ),
+    ReportSpec(
+        "skolverket_gy_avgangselever",
+        "Skolverket: Gymnasieskola - Avgångselever, nationella program (skolenhet × program)",
+        re.compile(r"^Gymnasieskolan? - Avgångselever"),
+        "GY",
+        lambda m: _rules_gy,
+        dims=("Program",),
+        required=("Program", "Totalt antal"),
+    ),
 )
 
 JAMFORELSE_TITLE = re.compile(r"^Grundskolan? - Jämförelse av betygsresultat över tid")
@@ -299,7 +368,9 @@ JAMFORELSE_UPPGIFT: dict[str, Rule] = {
     "- andel (%) flickor": Rule("andel_flickor", "arskurs:9"),
     "- andel (%) pojkar": Rule("andel_pojkar", "arskurs:9"),
     "- andel (%) elever med utländsk bakgrund": Rule("andel_utlandsk_bakgrund", "arskurs:9"),
-    "- andel (%) med föräldrar med eftergymnasial utbildning": Rule("andel_foraldrar_eftergymnasial", "arskurs:9"),
+    "- andel (%) med föräldrar med eftergymnasial utbildning": Rule(
+        "andel_foraldrar_eftergymnasial", "arskurs:9"
+    ),
     "Genomsnittligt meritvärde (17 ämnen)": Rule("meritvarde_17"),
     "Genomsnittligt meritvärde (16 ämnen)": Rule("meritvarde_16"),
     "Andel (%) behöriga till yrkesprogram": Rule("behorighet_yrkes"),
@@ -312,7 +383,9 @@ def _kalla(table: SokTable) -> str:
     return f"Skolverket: {table.title}"
 
 
-def _dim_part(dim: str, value: str, table: SokTable, rowno: int, col: int, fc: FailureCollector) -> str | None:
+def _dim_part(
+    dim: str, value: str, table: SokTable, rowno: int, col: int, fc: FailureCollector
+) -> str | None:
     value = norm_header(value)
     if dim == "Kön":
         kon = KON.get(value)
@@ -332,8 +405,13 @@ def _dim_part(dim: str, value: str, table: SokTable, rowno: int, col: int, fc: F
         if code is None:
             if value.startswith("Introduktionsprogram"):
                 return "programtyp:introduktion"
-            fc.add(table.where(rowno, col), dim, value,
-                   f"a national programme name among {sorted(PROGRAM)} or an aggregate {sorted(PROGRAM_AGGREGAT)}", row=rowno)
+            fc.add(
+                table.where(rowno, col),
+                dim,
+                value,
+                f"a national programme name among {sorted(PROGRAM)} or an aggregate {sorted(PROGRAM_AGGREGAT)}",
+                row=rowno,
+            )
             return None
         return f"program:{code}"
     raise AssertionError(dim)  # pragma: no cover - dims are fixed in REPORTS
@@ -370,7 +448,9 @@ def _riket_row(kommunkod: str, cells: list, ix: dict[str, int], enhet_level: boo
     return name.lower() in ("riket", "sverige", "hela riket", "")
 
 
-def read_table(table: SokTable, spec: ReportSpec, match: re.Match, ctx: ReadContext) -> dict[str, pd.DataFrame]:
+def read_table(
+    table: SokTable, spec: ReportSpec, match: re.Match, ctx: ReadContext
+) -> dict[str, pd.DataFrame]:
     """Turn one parsed export into ``publicerad`` (+ ``skolenheter``) rows.
 
     Raises
@@ -385,7 +465,12 @@ def read_table(table: SokTable, spec: ReportSpec, match: re.Match, ctx: ReadCont
     enhet_level = cols[0] == "Skola"
     meta = ENHET_META if enhet_level else KOMMUN_META
     if table.lasar is None:
-        fc.add("preamble", None, " | ".join(table.preamble[:4]), "a line 'Valt läsår: 2023/24' (or 'Valt år: 2024')")
+        fc.add(
+            "preamble",
+            None,
+            " | ".join(table.preamble[:4]),
+            "a line 'Valt läsår: 2023/24' (or 'Valt år: 2024')",
+        )
     col_rules: dict[int, Rule] = {}
     dim_cols: dict[int, str] = {}
     for j, (group, name) in enumerate(zip(table.groups, cols, strict=False)):
@@ -397,14 +482,21 @@ def read_table(table: SokTable, spec: ReportSpec, match: re.Match, ctx: ReadCont
         rule = rules(group, name)
         if rule is None:
             label = f"{group} / {name}" if group else name
-            fc.add(table.where(table.header_row, j), label, label,
-                   f"a known column of the report '{table.title}' (is it a newer layout? see docs/realdata.md)", row=table.header_row)
+            fc.add(
+                table.where(table.header_row, j),
+                label,
+                label,
+                f"a known column of the report '{table.title}' (is it a newer layout? see docs/realdata.md)",
+                row=table.header_row,
+            )
             continue
         col_rules[j] = rule
     missing = [c for c in (*spec.required, *spec.dims) if c not in cols]
     code_col = next((c for c in ("Kommun-kod", "Kommunkod") if c in cols), None)
     lan_col = next((c for c in ("Läns-kod", "Länskod") if c in cols), None)
-    for needed in ((["Skola", "Skol-enhetskod", "Typ av huvudman"] if enhet_level else ["Kommun", "Typ av huvudman"]) + ([] if code_col else ["Kommun-kod"])):
+    for needed in (
+        ["Skola", "Skol-enhetskod", "Typ av huvudman"] if enhet_level else ["Kommun", "Typ av huvudman"]
+    ) + ([] if code_col else ["Kommun-kod"]):
         if needed not in cols:
             missing.append(needed)
     for c in missing:
@@ -422,7 +514,8 @@ def read_table(table: SokTable, spec: ReportSpec, match: re.Match, ctx: ReadCont
         kommunkod = clean_code(cells[ix[code_col]], 4)
         typ = norm_header(cells[ix["Typ av huvudman"]])
         forbund = not enhet_level and is_kommunalforbund(
-            kommunkod, clean_code(cells[ix[lan_col]], 2) if lan_col else "", norm_header(cells[ix["Kommun"]]))
+            kommunkod, clean_code(cells[ix[lan_col]], 2) if lan_col else "", norm_header(cells[ix["Kommun"]])
+        )
         if forbund:
             # a kommunalförbund belongs to no one kommun: kept (as a huvudman of its own, named)
             # only when the read is not for one kommun; a kommun's report does not show it
@@ -432,9 +525,14 @@ def read_table(table: SokTable, spec: ReportSpec, match: re.Match, ctx: ReadCont
         elif not re.fullmatch(r"\d{4}", kommunkod) and not _riket_row(kommunkod, cells, ix, enhet_level):
             # checked before any filtering: a repeated header row or a pasted note must not be
             # dropped silently as "another kommun"
-            fc.add(table.where(rowno), code_col, cells[ix[code_col]],
-                   "a 4-digit kommunkod (is the header row repeated inside the data, e.g. two exports "
-                   "pasted together? remove that row)", row=rowno)
+            fc.add(
+                table.where(rowno),
+                code_col,
+                cells[ix[code_col]],
+                "a 4-digit kommunkod (is the header row repeated inside the data, e.g. two exports "
+                "pasted together? remove that row)",
+                row=rowno,
+            )
             continue
         if enhet_level:
             skolenhetskod = clean_code(cells[ix["Skol-enhetskod"]], 8)
@@ -445,14 +543,30 @@ def read_table(table: SokTable, spec: ReportSpec, match: re.Match, ctx: ReadCont
                 continue
             niva = "enhet"
             enhet = norm_header(cells[ix["Skola"]])
-            if typ == "Kommunal" and re.fullmatch(r"\d{8}", skolenhetskod) and re.fullmatch(r"\d{4}", kommunkod):
+            if (
+                typ == "Kommunal"
+                and re.fullmatch(r"\d{8}", skolenhetskod)
+                and re.fullmatch(r"\d{4}", kommunkod)
+            ):
                 huvudman = norm_header(cells[ix["Huvudman"]]) if "Huvudman" in ix else ""
                 if not huvudman:
                     huvudman = norm_header(cells[ix["Skolkommun"]]) if "Skolkommun" in ix else kommunkod
-                units.append({"skolenhetskod": skolenhetskod, "enhet": enhet, "skolform": spec.skolform,
-                              "huvudman": huvudman, "kommunkod": kommunkod, "arskurser": None})
+                units.append(
+                    {
+                        "skolenhetskod": skolenhetskod,
+                        "enhet": enhet,
+                        "skolform": spec.skolform,
+                        "huvudman": huvudman,
+                        "kommunkod": kommunkod,
+                        "arskurser": None,
+                    }
+                )
         else:
-            niva = "huvudman" if forbund else kommun_level(kommunkod, typ, ctx, kommun_name=norm_header(cells[ix["Kommun"]]))
+            niva = (
+                "huvudman"
+                if forbund
+                else kommun_level(kommunkod, typ, ctx, kommun_name=norm_header(cells[ix["Kommun"]]))
+            )
             if niva is None:
                 ledger.add("annan_kommun")
                 continue
@@ -486,17 +600,31 @@ def read_table(table: SokTable, spec: ReportSpec, match: re.Match, ctx: ReadCont
             grupp = grupp_of(*other_parts, rule.grupp, kon_part)
             antal = antal_of.get(grupp)
             rec = {
-                "lasar": table.lasar, "skolform": spec.skolform, "niva": niva, "kommunkod": kommunkod,
-                "skolenhetskod": skolenhetskod, "enhet": enhet, "typ_av_huvudman": typ,
-                "indikator": rule.indikator, "grupp": grupp, "varde": varde, "antal": antal,
-                "markering": markering, "kalla": kalla,
+                "lasar": table.lasar,
+                "skolform": spec.skolform,
+                "niva": niva,
+                "kommunkod": kommunkod,
+                "skolenhetskod": skolenhetskod,
+                "enhet": enhet,
+                "typ_av_huvudman": typ,
+                "indikator": rule.indikator,
+                "grupp": grupp,
+                "varde": varde,
+                "antal": antal,
+                "markering": markering,
+                "kalla": kalla,
             }
             key = (niva, kommunkod, skolenhetskod, enhet if forbund else "", typ, rule.indikator, grupp)
             if key in seen:
                 prev = seen[key]
                 if (prev[1], prev[2], prev[3]) != (varde, markering, antal):
-                    fc.add(table.where(rowno, j), cols[j], cells[j],
-                           f"the same value as the duplicate row at {table.where(prev[0])} ({prev[1]!r}, {prev[2]!r})", row=rowno)
+                    fc.add(
+                        table.where(rowno, j),
+                        cols[j],
+                        cells[j],
+                        f"the same value as the duplicate row at {table.where(prev[0])} ({prev[1]!r}, {prev[2]!r})",
+                        row=rowno,
+                    )
                 continue
             seen[key] = (rowno, varde, markering, antal)
             records.append(rec)
@@ -528,7 +656,11 @@ def read_jamforelse(path: Path, sheets: tuple[str, ...], ctx: ReadContext) -> di
                 fc.add(table.where(table.header_row), need, None, f"a header column {need!r}")
         if code_col is None:
             fc.add(table.where(table.header_row), "Kommunkod", None, "a header column 'Kommunkod'")
-        year_cols = {j: lasar_from_period(c) for j, c in enumerate(cols) if lasar_from_period(c) is not None and "/" in c}
+        year_cols = {
+            j: lasar_from_period(c)
+            for j, c in enumerate(cols)
+            if lasar_from_period(c) is not None and "/" in c
+        }
         if not year_cols:
             fc.add(table.where(table.header_row), None, cols, "läsår columns such as '2024/25'")
         if fc.failures:
@@ -546,7 +678,13 @@ def read_jamforelse(path: Path, sheets: tuple[str, ...], ctx: ReadContext) -> di
             uppgift = norm_header(cells[iu])
             rule = JAMFORELSE_UPPGIFT.get(uppgift)
             if rule is None:
-                fc.add(table.where(rowno, iu), "Uppgift", uppgift, f"one of {sorted(JAMFORELSE_UPPGIFT)}", row=rowno)
+                fc.add(
+                    table.where(rowno, iu),
+                    "Uppgift",
+                    uppgift,
+                    f"one of {sorted(JAMFORELSE_UPPGIFT)}",
+                    row=rowno,
+                )
                 continue
             for j, lasar in year_cols.items():
                 try:
@@ -556,11 +694,23 @@ def read_jamforelse(path: Path, sheets: tuple[str, ...], ctx: ReadContext) -> di
                     continue
                 if rule.role == "count":
                     per_kommun[(kommunkod, lasar)] = as_count(varde)
-                pending.append({
-                    "lasar": lasar, "skolform": "GR", "niva": niva, "kommunkod": kommunkod, "skolenhetskod": "",
-                    "enhet": "Riket" if niva == "riket" else name, "typ_av_huvudman": typ, "indikator": rule.indikator,
-                    "grupp": rule.grupp or "samtliga", "varde": varde, "antal": None, "markering": markering, "kalla": kalla,
-                })
+                pending.append(
+                    {
+                        "lasar": lasar,
+                        "skolform": "GR",
+                        "niva": niva,
+                        "kommunkod": kommunkod,
+                        "skolenhetskod": "",
+                        "enhet": "Riket" if niva == "riket" else name,
+                        "typ_av_huvudman": typ,
+                        "indikator": rule.indikator,
+                        "grupp": rule.grupp or "samtliga",
+                        "varde": varde,
+                        "antal": None,
+                        "markering": markering,
+                        "kalla": kalla,
+                    }
+                )
         for rec in pending:
             rec["antal"] = per_kommun.get((rec["kommunkod"], rec["lasar"]))
         records.extend(pending)
@@ -611,7 +761,9 @@ def _xlsx_title(path: Path) -> tuple[tuple[str, ...], str]:
 
 
 def _is_skolverket_xlsx(s: Sniff) -> bool:
-    return s.path.suffix.lower() in (".xlsx", ".xlsm") and any(x.startswith("Rapportbeskrivning") for x in s.sheets)
+    return s.path.suffix.lower() in (".xlsx", ".xlsm") and any(
+        x.startswith("Rapportbeskrivning") for x in s.sheets
+    )
 
 
 def _title_row(path: Path, sheet: str, pattern: re.Pattern) -> int | None:
@@ -634,7 +786,9 @@ def title_of(s: Sniff) -> str:
     """The report title of a sniffed Skolverket export (CSV or XLSX), '' when not one."""
     if _is_skolverket_xlsx(s):
         texts = _xlsx_texts(s.path)
-        return next((t for t in texts if any(spec.title.match(t) for spec in REPORTS)), texts[0] if texts else "")
+        return next(
+            (t for t in texts if any(spec.title.match(t) for spec in REPORTS)), texts[0] if texts else ""
+        )
     if s.head and is_skolverket_head(s.head):
         return title_of_head(s.head)
     return ""
@@ -665,11 +819,17 @@ def _reader(spec: ReportSpec) -> Callable[[Path, ReadContext], dict[str, pd.Data
             fc = FailureCollector(path)
             found = _title_row(path, table.sheet, spec.title) if table.sheet else None
             if found is not None:
-                fc.add(f"sheet {table.sheet!r}, row {found}", None, table.title,
-                       f"the report title as the first text of the sheet (rows above row {found} were added)",
-                       row=found)
-                fc.raise_if_any(f"Remove the rows added above the title (rows 1-{found - 1}) in sheet "
-                                f"{table.sheet!r}, or download the file again from Skolverket's 'Sök statistik'.")
+                fc.add(
+                    f"sheet {table.sheet!r}, row {found}",
+                    None,
+                    table.title,
+                    f"the report title as the first text of the sheet (rows above row {found} were added)",
+                    row=found,
+                )
+                fc.raise_if_any(
+                    f"Remove the rows added above the title (rows 1-{found - 1}) in sheet "
+                    f"{table.sheet!r}, or download the file again from Skolverket's 'Sök statistik'."
+                )
             fc.add("preamble", None, table.title, f"a report title matching {spec.title.pattern!r}")
             fc.raise_if_any()
         return read_table(table, spec, m, ctx)
@@ -690,9 +850,11 @@ def _read_jamforelse(path: Path, ctx: ReadContext) -> dict[str, pd.DataFrame]:
     return read_jamforelse(Path(path), sheets, ctx)
 
 
-register(Source(
-    "skolverket_jamforelse_over_tid",
-    "Skolverket: Grundskola - Jämförelse av betygsresultat över tid (XLSX, läsår in columns, one sheet per Typ av huvudman)",
-    _detect_jamforelse,
-    _read_jamforelse,
-))
+register(
+    Source(
+        "skolverket_jamforelse_over_tid",
+        "Skolverket: Grundskola - Jämförelse av betygsresultat över tid (XLSX, läsår in columns, one sheet per Typ av huvudman)",
+        _detect_jamforelse,
+        _read_jamforelse,
+    )
+)

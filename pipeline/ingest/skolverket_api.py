@@ -64,7 +64,10 @@ MEASURES: dict[str, tuple[str, str]] = {
 _NP_SUBJECTS = {"SVE": "SV", "ENG": "EN", "MA": "MA", "SVA": "SVA"}
 for _s, _code in _NP_SUBJECTS.items():
     for _ak in ("6", "9"):
-        MEASURES[f"averageResultNationalTestsSubject{_s}{_ak}thGrade"] = (f"np_ak{_ak}_betygspoang", f"amne:{_code}")
+        MEASURES[f"averageResultNationalTestsSubject{_s}{_ak}thGrade"] = (
+            f"np_ak{_ak}_betygspoang",
+            f"amne:{_code}",
+        )
 
 #: Keys of a statistics body that are not measures.
 NON_MEASURES = {"schoolUnit", "docLinks", "_links"}
@@ -77,7 +80,13 @@ VALUE_TYPES = {
     "TEACHERS_EXCLUDED_DUE_TO_NO_REQUIRED_LEGITIMATION": "saknas",
 }
 
-HUVUDMANNATYP = {"Kommunal": "Kommunal", "Fristående": "Enskild", "Enskild": "Enskild", "Statlig": "Statlig", "Region": "Region"}
+HUVUDMANNATYP = {
+    "Kommunal": "Kommunal",
+    "Fristående": "Enskild",
+    "Enskild": "Enskild",
+    "Statlig": "Statlig",
+    "Region": "Region",
+}
 SKOLFORM_API = {"gr": "GR", "gy": "GY", "vux": "VUX"}
 
 
@@ -127,12 +136,24 @@ def _iter_records(path: Path, fc: FailureCollector):
             try:
                 rec = json.loads(line)
             except json.JSONDecodeError as exc:
-                fc.add(f"line {lineno}", None, line[:60], f"one JSON object per line ({exc.msg} at column {exc.colno}); the file looks truncated", row=lineno)
+                fc.add(
+                    f"line {lineno}",
+                    None,
+                    line[:60],
+                    f"one JSON object per line ({exc.msg} at column {exc.colno}); the file looks truncated",
+                    row=lineno,
+                )
                 continue
             body = _body(rec) if isinstance(rec, dict) else None
             if not isinstance(body, dict):
-                status = rec.get("json", {}).get("status") if isinstance(rec, dict) and isinstance(rec.get("json"), dict) else None
-                fc.add(f"line {lineno}", "json.body", status, "a response body object (status OK)", row=lineno)
+                status = (
+                    rec.get("json", {}).get("status")
+                    if isinstance(rec, dict) and isinstance(rec.get("json"), dict)
+                    else None
+                )
+                fc.add(
+                    f"line {lineno}", "json.body", status, "a response body object (status OK)", row=lineno
+                )
                 continue
             yield lineno, body
 
@@ -192,8 +213,13 @@ def read_statistics(path: Path, ctx: ReadContext) -> dict[str, pd.DataFrame]:
             if key in NON_MEASURES:
                 continue
             if key not in MEASURES:
-                fc.add(f"line {lineno}", key, type(series).__name__,
-                       f"a known measure among {sorted(MEASURES)} (a newer API version? add it to MEASURES in pipeline/ingest/skolverket_api.py)", row=lineno)
+                fc.add(
+                    f"line {lineno}",
+                    key,
+                    type(series).__name__,
+                    f"a known measure among {sorted(MEASURES)} (a newer API version? add it to MEASURES in pipeline/ingest/skolverket_api.py)",
+                    row=lineno,
+                )
                 continue
             if not isinstance(series, list):
                 fc.add(f"line {lineno}", key, series, "a list of {value, valueType, timePeriod}", row=lineno)
@@ -231,14 +257,26 @@ def read_statistics(path: Path, ctx: ReadContext) -> dict[str, pd.DataFrame]:
                     except ValueFormatError as exc:
                         fc.add(where, f"{col}.value", value, str(exc), row=lineno)
                         continue
-                records.append({
-                    "lasar": lasar, "skolform": "GR", "niva": "enhet", "kommunkod": kommunkod,
-                    "skolenhetskod": code, "enhet": det.get("name"), "typ_av_huvudman": typ,
-                    "indikator": indikator, "grupp": grupp, "varde": varde,
-                    "antal": int(varde) if indikator == "elevantal" and varde is not None else None,
-                    "markering": markering, "kalla": KALLA,
-                })
-    fc.raise_if_any("Fetch the responses again from api.skolverket.se (planned-educations v4) or remove the file.")
+                records.append(
+                    {
+                        "lasar": lasar,
+                        "skolform": "GR",
+                        "niva": "enhet",
+                        "kommunkod": kommunkod,
+                        "skolenhetskod": code,
+                        "enhet": det.get("name"),
+                        "typ_av_huvudman": typ,
+                        "indikator": indikator,
+                        "grupp": grupp,
+                        "varde": varde,
+                        "antal": int(varde) if indikator == "elevantal" and varde is not None else None,
+                        "markering": markering,
+                        "kalla": KALLA,
+                    }
+                )
+    fc.raise_if_any(
+        "Fetch the responses again from api.skolverket.se (planned-educations v4) or remove the file."
+    )
     return {
         "publicerad": publicerad_frame(placed),
         UNPLACED_KEY: publicerad_frame(pending),
@@ -257,7 +295,13 @@ def read_units(path: Path, ctx: ReadContext) -> dict[str, pd.DataFrame]:
         code = str(body.get("code") or "")
         kommunkod = str(body.get("geographicalAreaCode") or "")
         if not re.fullmatch(r"\d{8}", code) or not re.fullmatch(r"\d{4}", kommunkod):
-            fc.add(f"line {lineno}", "code/geographicalAreaCode", f"{code}/{kommunkod}", "an 8-digit code and a 4-digit kommunkod", row=lineno)
+            fc.add(
+                f"line {lineno}",
+                "code/geographicalAreaCode",
+                f"{code}/{kommunkod}",
+                "an 8-digit code and a 4-digit kommunkod",
+                row=lineno,
+            )
             continue
         unit_kommun[code] = kommunkod
         if ctx.kommunkod is not None and kommunkod != ctx.kommunkod:
@@ -270,12 +314,19 @@ def read_units(path: Path, ctx: ReadContext) -> dict[str, pd.DataFrame]:
             form = SKOLFORM_API.get(str(ts.get("code")))
             if form is None:
                 continue
-            units.append({
-                "skolenhetskod": code, "enhet": body.get("name") or code, "skolform": form,
-                "huvudman": body.get("corporationName") or "", "kommunkod": kommunkod,
-                "arskurser": ",".join(str(x) for x in ts.get("schoolYears") or []) or None,
-            })
-    fc.raise_if_any("Fetch the responses again from api.skolverket.se (planned-educations v4) or remove the file.")
+            units.append(
+                {
+                    "skolenhetskod": code,
+                    "enhet": body.get("name") or code,
+                    "skolform": form,
+                    "huvudman": body.get("corporationName") or "",
+                    "kommunkod": kommunkod,
+                    "arskurser": ",".join(str(x) for x in ts.get("schoolYears") or []) or None,
+                }
+            )
+    fc.raise_if_any(
+        "Fetch the responses again from api.skolverket.se (planned-educations v4) or remove the file."
+    )
     # the details describe the units at fetch time: 'generatedAt' is not in the body, so the
     # file's year is unknown here; 0 ranks it below dated sources when merging.
     return {
@@ -285,15 +336,19 @@ def read_units(path: Path, ctx: ReadContext) -> dict[str, pd.DataFrame]:
     }
 
 
-register(Source(
-    "skolverket_api_statistik",
-    "Skolverket Planned Educations API v4: per-skolenhet statistics (JSON Lines, 'schoolUnit' + measures with valueType)",
-    _detect_statistics,
-    read_statistics,
-))
-register(Source(
-    "skolverket_api_skolenheter",
-    "Skolverket Planned Educations API v4: school-unit details (JSON Lines with 'geographicalAreaCode', 'typeOfSchooling')",
-    _detect_units,
-    read_units,
-))
+register(
+    Source(
+        "skolverket_api_statistik",
+        "Skolverket Planned Educations API v4: per-skolenhet statistics (JSON Lines, 'schoolUnit' + measures with valueType)",
+        _detect_statistics,
+        read_statistics,
+    )
+)
+register(
+    Source(
+        "skolverket_api_skolenheter",
+        "Skolverket Planned Educations API v4: school-unit details (JSON Lines with 'geographicalAreaCode', 'typeOfSchooling')",
+        _detect_units,
+        read_units,
+    )
+)

@@ -200,8 +200,10 @@ def list_raw_files(raw: Path) -> tuple[list[Path], list[Path]]:
     def problem(path: Path, found: str, fix: str, expected: str) -> None:
         rel = path.relative_to(raw).as_posix()
         problems.append(
-            (f"{raw / ascii(rel)[1:-1] if _CONTROL.search(rel) else path}: {found} (expected {expected}); {fix}.",
-             {"file": rel, "row": None, "column": None, "value": None, "expected": expected})
+            (
+                f"{raw / ascii(rel)[1:-1] if _CONTROL.search(rel) else path}: {found} (expected {expected}); {fix}.",
+                {"file": rel, "row": None, "column": None, "value": None, "expected": expected},
+            )
         )
 
     def outside(path: Path) -> bool:
@@ -216,14 +218,21 @@ def list_raw_files(raw: Path) -> tuple[list[Path], list[Path]]:
             if name.startswith("."):
                 continue
             if _CONTROL.search(name):
-                problem(p, f"a folder name with control characters ({name!r})", "rename the folder without them",
-                        "a name without control characters")
+                problem(
+                    p,
+                    f"a folder name with control characters ({name!r})",
+                    "rename the folder without them",
+                    "a name without control characters",
+                )
                 continue
             if p.is_symlink():
                 if outside(p):
-                    problem(p, f"a symbolic link to a folder outside the raw data folder (-> {os.readlink(p)})",
-                            "copy the files into the raw data folder instead of linking to them, or remove the link",
-                            "files inside the raw data folder")
+                    problem(
+                        p,
+                        f"a symbolic link to a folder outside the raw data folder (-> {os.readlink(p)})",
+                        "copy the files into the raw data folder instead of linking to them, or remove the link",
+                        "files inside the raw data folder",
+                    )
                 continue  # a link inside the raw folder would read its files twice: never followed
             keep.append(name)
         dirnames[:] = keep
@@ -232,28 +241,46 @@ def list_raw_files(raw: Path) -> tuple[list[Path], list[Path]]:
             if name.startswith("."):
                 continue
             if _CONTROL.search(name):
-                problem(p, f"a file name with control characters ({name!r})",
-                        "rename the file without them (letters, digits, space, - and _ are safe)",
-                        "a name without control characters")
+                problem(
+                    p,
+                    f"a file name with control characters ({name!r})",
+                    "rename the file without them (letters, digits, space, - and _ are safe)",
+                    "a name without control characters",
+                )
                 continue
             if p.is_symlink() and outside(p):
-                problem(p, f"a symbolic link to a file outside the raw data folder (-> {os.readlink(p)})",
-                        "copy the file into the raw data folder instead of linking to it, or remove the link",
-                        "files inside the raw data folder")
+                problem(
+                    p,
+                    f"a symbolic link to a file outside the raw data folder (-> {os.readlink(p)})",
+                    "copy the file into the raw data folder instead of linking to it, or remove the link",
+                    "files inside the raw data folder",
+                )
                 continue
             try:
                 st = p.stat()
             except OSError as exc:
-                problem(p, f"cannot be read ({exc.strerror})", "check the file and its permissions", "a readable file")
+                problem(
+                    p,
+                    f"cannot be read ({exc.strerror})",
+                    "check the file and its permissions",
+                    "a readable file",
+                )
                 continue
             if not stat.S_ISREG(st.st_mode):
-                problem(p, "not a regular file (a pipe, socket or device)", "remove it from the raw data folder",
-                        "a regular file")
+                problem(
+                    p,
+                    "not a regular file (a pipe, socket or device)",
+                    "remove it from the raw data folder",
+                    "a regular file",
+                )
                 continue
             if st.st_size > MAX_FILE_BYTES:
-                problem(p, f"{st.st_size:,} bytes, more than any export (at most {MAX_FILE_BYTES:,} bytes are read)",
-                        "remove it from the raw data folder, or split the export into smaller files",
-                        f"at most {MAX_FILE_BYTES} bytes")
+                problem(
+                    p,
+                    f"{st.st_size:,} bytes, more than any export (at most {MAX_FILE_BYTES:,} bytes are read)",
+                    "remove it from the raw data folder, or split the export into smaller files",
+                    f"at most {MAX_FILE_BYTES} bytes",
+                )
                 continue
             (docs if p.suffix.lower() in DOC_SUFFIXES else data).append(p)
     data.sort()
@@ -261,8 +288,10 @@ def list_raw_files(raw: Path) -> tuple[list[Path], list[Path]]:
     if not problems:
         problems.extend(_duplicates(raw, data))
     if problems:
-        head = problems[0][0] if len(problems) == 1 else (
-            f"{len(problems)} problems in {raw}: " + " ".join(m for m, _ in problems[:5])
+        head = (
+            problems[0][0]
+            if len(problems) == 1
+            else (f"{len(problems)} problems in {raw}: " + " ".join(m for m, _ in problems[:5]))
         )
         raise DataValidationError(f"{head} Nothing was read.", [f for _, f in problems])
     return data, docs
@@ -290,8 +319,13 @@ def _duplicates(raw: Path, files: list[Path]) -> list[tuple[str, dict]]:
                     (
                         f"{p}: the same content as {first} (sha256 {digest[:12]}...): the same export dropped "
                         "twice under two names would count every row twice; remove one of the two files.",
-                        {"file": p.relative_to(raw).as_posix(), "row": None, "column": None,
-                         "value": first.relative_to(raw).as_posix(), "expected": "each export once"},
+                        {
+                            "file": p.relative_to(raw).as_posix(),
+                            "row": None,
+                            "column": None,
+                            "value": first.relative_to(raw).as_posix(),
+                            "expected": "each export once",
+                        },
                     )
                 )
             else:

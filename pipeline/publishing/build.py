@@ -127,7 +127,11 @@ def publish_book(
     fragments: dict = {}
     pdf_name = report_pdf_name(book.lasar)
     written = render_site(
-        book, site_dir, indikatorer=indikatorer, pdf_href=f"data/{pdf_name}" if pdf else None, fragments=fragments
+        book,
+        site_dir,
+        indikatorer=indikatorer,
+        pdf_href=f"data/{pdf_name}" if pdf else None,
+        fragments=fragments,
     )
     if pdf:
         written += render_pdfs(book, out_dir, units=unit_pdfs, cache=fragments)
@@ -141,7 +145,11 @@ def publish_book(
         if rendered is not None:
             written += sorted(p for p in rendered.rglob("*") if p.is_file())
     if scan:
-        allowed = {book.huvudman, *(u.enhet for ch in book.chapters for u in ch.units), *(ch.name for ch in book.chapters)}
+        allowed = {
+            book.huvudman,
+            *(u.enhet for ch in book.chapters for u in ch.units),
+            *(ch.name for ch in book.chapters),
+        }
         targets: list[Path] = list(written)
         nb_dir = out_dir / "notebooks"
         if nb_dir.is_dir():

@@ -225,7 +225,14 @@ def xlsx_bytes(df: pd.DataFrame, *, title: str = "Indikatorer", author: str = ""
                 ws.write_number(r, c, int(v))
             else:
                 ws.write_string(r, c, neutralise_formula(str(v)))
-    widths = {"enhet": 34, "indikator": 28, "kalla": 30, "skolenhetskod": 14, "markering": 12, "undertryckt": 12}
+    widths = {
+        "enhet": 34,
+        "indikator": 28,
+        "kalla": 30,
+        "skolenhetskod": 14,
+        "markering": 12,
+        "undertryckt": 12,
+    }
     for c, col in enumerate(INDICATOR_COLUMNS):
         ws.set_column(c, c, widths.get(col, 10))
     ws.freeze_panes(1, 0)

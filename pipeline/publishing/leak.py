@@ -40,7 +40,22 @@ from pathlib import Path
 
 from pipeline.errors import PrivacyLeakError
 
-TEXT_SUFFIXES = {".html", ".htm", ".md", ".qmd", ".txt", ".csv", ".tsv", ".json", ".yml", ".yaml", ".xml", ".svg", ".js", ".css"}
+TEXT_SUFFIXES = {
+    ".html",
+    ".htm",
+    ".md",
+    ".qmd",
+    ".txt",
+    ".csv",
+    ".tsv",
+    ".json",
+    ".yml",
+    ".yaml",
+    ".xml",
+    ".svg",
+    ".js",
+    ".css",
+}
 
 _DATA_URI = re.compile(r"data:[a-zA-Z0-9.+/-]+;base64,[A-Za-z0-9+/=\s]+")
 _PNR_DASH = re.compile(r"(?<![0-9A-Za-z])(?P<date>\d{8}|\d{6})(?P<sep>[-+])(?P<tail>\d{4})(?![0-9A-Za-z])")
@@ -143,7 +158,9 @@ def find_personnummer(text: str) -> Iterator[tuple[int, str]]:
 
 
 class _Matcher:
-    def __init__(self, forbidden_names: Iterable[str], forbidden_ids: Iterable[str], allowed_names: Iterable[str]) -> None:
+    def __init__(
+        self, forbidden_names: Iterable[str], forbidden_ids: Iterable[str], allowed_names: Iterable[str]
+    ) -> None:
         allowed_words = {w.casefold() for a in allowed_names for w in re.findall(r"\w+", str(a))}
         self.ids = {str(i) for i in forbidden_ids if str(i).strip()}
         names = set()
@@ -159,7 +176,9 @@ class _Matcher:
             names.add(n)
         self.name_re = None
         if names:
-            alts = sorted((r"\s+".join(re.escape(w) for w in n.split(" ")) for n in names), key=lambda s: (-len(s), s))
+            alts = sorted(
+                (r"\s+".join(re.escape(w) for w in n.split(" ")) for n in names), key=lambda s: (-len(s), s)
+            )
             self.name_re = re.compile(r"(?<!\w)(?:" + "|".join(alts) + r")(?!\w)", re.IGNORECASE)
 
     def scan(self, text: str) -> Iterator[tuple[int, str, str]]:
@@ -187,9 +206,7 @@ def _clean(text: str) -> str:
 
 def _scan_text(path: Path, text: str, matcher: _Matcher, prefix: str = "") -> list[Leak]:
     text = _clean(text)
-    return [
-        Leak(path, f"{prefix}line {_line_of(text, off)}", kind, m) for off, kind, m in matcher.scan(text)
-    ]
+    return [Leak(path, f"{prefix}line {_line_of(text, off)}", kind, m) for off, kind, m in matcher.scan(text)]
 
 
 def _pdf_pages_text(path: Path) -> list[str] | None:

@@ -270,8 +270,16 @@ def check_unit_forms(skolenheter: pd.DataFrame, *, source: str) -> None:
         f"{source}, column 'skolform': skolenhetskod {code!r} is registered as {' and as '.join(fs)} "
         f"(expected a förskola to have its own unit code, never shared with another school form); "
         f"{len(bad)} such code(s). Correct the skolform (or the code) in the file that is wrong and run again.",
-        [{"file": source, "row": None, "column": "skolform", "value": f"{c} {'/'.join(f)}",
-          "expected": "a förskola with its own code"} for c, f in bad],
+        [
+            {
+                "file": source,
+                "row": None,
+                "column": "skolform",
+                "value": f"{c} {'/'.join(f)}",
+                "expected": "a förskola with its own code",
+            }
+            for c, f in bad
+        ],
     )
 
 

@@ -45,7 +45,9 @@ FIX = re.compile(
 )
 
 #: What was expected, in the message: "expected ...", or the rule that was broken.
-EXPECTED = re.compile(r"\b(expect\w*|must|should|only|at most|at least|not allowed|never|one of)\b", re.IGNORECASE)
+EXPECTED = re.compile(
+    r"\b(expect\w*|must|should|only|at most|at least|not allowed|never|one of)\b", re.IGNORECASE
+)
 
 #: Cases whose message (written outside the SIS readers and params loading: the raw-folder
 #: recognition, the unit cross-check, the CLI, the national readers' table check) names the rule

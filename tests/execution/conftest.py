@@ -100,6 +100,8 @@ def probe_job(project: dict, action: str):
 
     shutil.copy(NOTEBOOKS / "probe.ipynb", project["notebooks_dir"] / "grundskola.ipynb")
     (job,) = [
-        j for j in plan_project(project, units=project["units"].iloc[:1], check=False) if "huvudman" not in j.name
+        j
+        for j in plan_project(project, units=project["units"].iloc[:1], check=False)
+        if "huvudman" not in j.name
     ]
     return replace(job, parameters={**job.parameters, "action": action})

@@ -41,7 +41,9 @@ def test_an_earlier_years_value_is_not_compared(project):
     old = df.assign(lasar=2023)
     before = _hashes(project, pd.concat([df, old], ignore_index=True))
     bumped = old.copy()
-    bumped.loc[(bumped["indikator"] == "meritvarde_17") & (bumped["skolenhetskod"] == "10000002"), "varde"] += 1
+    bumped.loc[
+        (bumped["indikator"] == "meritvarde_17") & (bumped["skolenhetskod"] == "10000002"), "varde"
+    ] += 1
     after = _hashes(project, pd.concat([df, bumped], ignore_index=True))
     changed = sorted(n for n in before if before[n] != after[n])
     assert changed == ["GR/10000002/2024", "GR/huvudman/2024"]

@@ -32,7 +32,12 @@ def expected_value(text) -> tuple[float, str]:
 def same(a: float, b: float) -> bool:
     if a is None or (isinstance(a, float) and math.isnan(a)):
         return b is None or (isinstance(b, float) and math.isnan(b)) or b is pd.NA
-    return b is not None and b is not pd.NA and not (isinstance(b, float) and math.isnan(b)) and abs(float(a) - float(b)) < 1e-9
+    return (
+        b is not None
+        and b is not pd.NA
+        and not (isinstance(b, float) and math.isnan(b))
+        and abs(float(a) - float(b)) < 1e-9
+    )
 
 
 def csv_table(path: Path):
@@ -59,7 +64,10 @@ def index_output(df: pd.DataFrame, key_cols: list[str]) -> dict:
     cols = list(df.columns)
     values = [df[c].tolist() for c in cols]
     keys = zip(*(df[c].tolist() for c in key_cols), strict=False)
-    return {k: dict(zip(cols, row, strict=False)) for k, row in zip(keys, zip(*values, strict=False), strict=False)}
+    return {
+        k: dict(zip(cols, row, strict=False))
+        for k, row in zip(keys, zip(*values, strict=False), strict=False)
+    }
 
 
 class CellCounter:

@@ -35,7 +35,10 @@ def only_test_source(monkeypatch):
 
 def _write(p: Path, rows: list[str]) -> Path:
     p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_text("# enheter\nskolenhetskod;enhet;skolform;huvudman;kommunkod\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    p.write_text(
+        "# enheter\nskolenhetskod;enhet;skolform;huvudman;kommunkod\n" + "\n".join(rows) + "\n",
+        encoding="utf-8",
+    )
     return p
 
 

@@ -13,13 +13,17 @@ from pipeline.ingest.skolverket_format import kommunkod_of_name, parse_lasar, pa
 from pipeline.ingest.sources import ReadContext, recognise
 
 HEAD = "\ufeffStatistik från Skolverket, https://www.skolverket.se\n\nGrundskola - Betyg årskurs 6, andel som fått godkänt betyg (A-E), samtliga elever\nValt läsår: 2030/31\n\n"
-HEADER = ("Kommun;Kommun-kod;Län;Läns-kod;Typ av huvudman;Antal elever;Antal ämnesbetyg (genomsnitt);"
-          "Andel (%) elever som fått godkänt betyg i alla ämnen;Andel (%) elever som ej fått godkänt betyg i ett ämne;"
-          "Andel (%) elever som ej fått godkänt betyg i fler, alternativt alla ämnen;\n")
+HEADER = (
+    "Kommun;Kommun-kod;Län;Läns-kod;Typ av huvudman;Antal elever;Antal ämnesbetyg (genomsnitt);"
+    "Andel (%) elever som fått godkänt betyg i alla ämnen;Andel (%) elever som ej fått godkänt betyg i ett ämne;"
+    "Andel (%) elever som ej fått godkänt betyg i fler, alternativt alla ämnen;\n"
+)
 FOOT = "\nRapportbeskrivning och definitioner etc.\nAndel;En definition;\n"
 
 
-def write(tmp_path: Path, body: str, name: str = "export.csv", head: str = HEAD, header: str = HEADER) -> Path:
+def write(
+    tmp_path: Path, body: str, name: str = "export.csv", head: str = HEAD, header: str = HEADER
+) -> Path:
     p = tmp_path / name
     p.write_text(head + header + body + FOOT, encoding="utf-8")
     return p
@@ -92,8 +96,15 @@ def test_missing_valt_lasar_is_an_error(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("cell", "expected"),
-    [("82,0", (82.0, "")), ("3 877", (3877.0, "")), ("..", (None, "undertryckt")), (".", (None, "saknas")),
-     ("~100", (100.0, "avrundad")), (98, (98.0, "")), ("98", (98.0, ""))],
+    [
+        ("82,0", (82.0, "")),
+        ("3 877", (3877.0, "")),
+        ("..", (None, "undertryckt")),
+        (".", (None, "saknas")),
+        ("~100", (100.0, "avrundad")),
+        (98, (98.0, "")),
+        ("98", (98.0, "")),
+    ],
 )
 def test_parse_value(cell, expected) -> None:
     assert parse_value(cell) == expected
@@ -116,11 +127,19 @@ def test_parse_lasar_and_names() -> None:
 
 def test_kolada_unknown_status_is_an_error(tmp_path: Path) -> None:
     path = tmp_path / "k.parquet"
-    pd.DataFrame({
-        "kpi": ["N15428", "N15428"], "municipality_id": ["0180", "0180"], "year": [2024, 2024], "count": [1, 1],
-        "gender": ["T", "K"], "status": ["", "Weird"], "value": [80.0, None], "municipality": ["Stockholm"] * 2,
-        "municipality_type": ["K", "K"],
-    }).to_parquet(path)
+    pd.DataFrame(
+        {
+            "kpi": ["N15428", "N15428"],
+            "municipality_id": ["0180", "0180"],
+            "year": [2024, 2024],
+            "count": [1, 1],
+            "gender": ["T", "K"],
+            "status": ["", "Weird"],
+            "value": [80.0, None],
+            "municipality": ["Stockholm"] * 2,
+            "municipality_type": ["K", "K"],
+        }
+    ).to_parquet(path)
     assert recognise(path).name == "kolada_data"
     with pytest.raises(DataValidationError) as exc:
         recognise(path).read(path, ReadContext())
@@ -128,9 +147,13 @@ def test_kolada_unknown_status_is_an_error(tmp_path: Path) -> None:
 
 
 def test_api_malformed_line_and_unknown_value_type(tmp_path: Path) -> None:
-    good = {"schoolUnit": "12345678", "averageGradesMeritRating9thGrade": [
-        {"value": "250,1", "valueType": "EXISTS", "timePeriod": "2024/25"},
-        {"value": "?", "valueType": "SOMETHING_NEW", "timePeriod": "2023/24"}]}
+    good = {
+        "schoolUnit": "12345678",
+        "averageGradesMeritRating9thGrade": [
+            {"value": "250,1", "valueType": "EXISTS", "timePeriod": "2024/25"},
+            {"value": "?", "valueType": "SOMETHING_NEW", "timePeriod": "2023/24"},
+        ],
+    }
     path = tmp_path / "s.jsonl"
     path.write_text(json.dumps(good) + "\n" + '{"schoolUnit": "1234' + "\n", encoding="utf-8")
     assert recognise(path).name == "skolverket_api_statistik"
@@ -138,6 +161,12 @@ def test_api_malformed_line_and_unknown_value_type(tmp_path: Path) -> None:
         recognise(path).read(path, ReadContext())
     rows = sorted(f["row"] for f in exc.value.failures)
     assert rows == [1, 2]
-    path.write_text(json.dumps({**good, "averageGradesMeritRating9thGrade": good["averageGradesMeritRating9thGrade"][:1]}) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps({**good, "averageGradesMeritRating9thGrade": good["averageGradesMeritRating9thGrade"][:1]})
+        + "\n",
+        encoding="utf-8",
+    )
     pub = recognise(path).read(path, ReadContext())["publicerad"]
-    assert pub[["lasar", "indikator", "varde", "niva"]].values.tolist() == [[2025, "meritvarde_17", 250.1, "enhet"]]
+    assert pub[["lasar", "indikator", "varde", "niva"]].values.tolist() == [
+        [2025, "meritvarde_17", 250.1, "enhet"]
+    ]

@@ -10,8 +10,20 @@ from pipeline.ingest.skolverket_format import KOMMUNER
 from pipeline.ingest.sources import ReadContext, recognise
 from tests.ingest.realdata_backtest import CellCounter, index_output, same
 
-SCHOOL_KPIS = {"N11050", "N11051", "N11052", "N11821", "N15030", "N15428", "N15813", "N15816",
-               "N17461", "N17538", "N17625", "N17813"}
+SCHOOL_KPIS = {
+    "N11050",
+    "N11051",
+    "N11052",
+    "N11821",
+    "N15030",
+    "N15428",
+    "N15813",
+    "N15816",
+    "N17461",
+    "N17538",
+    "N17625",
+    "N17813",
+}
 STATUS = {"": "", "Privacy": "undertryckt", "Missing": "saknas", "Not applicable": "saknas"}
 
 
@@ -24,9 +36,22 @@ def test_every_kolada_value_matches(realdata: Path) -> None:
     raw = pd.read_parquet(path)
     raw = raw[raw["kpi"].isin(SCHOOL_KPIS)]
     n = 0
-    for kpi, kod, year, gender, status, value in zip(raw.kpi, raw.municipality_id, raw.year, raw.gender, raw.status, raw.value, strict=False):
-        rec = got[(kod, int(year), f"kolada_{kpi.lower()}", {"T": "samtliga", "K": "flickor", "M": "pojkar"}[gender])]
-        assert same(value, rec["varde"]) and rec["markering"] == STATUS[status] and rec["kalla"] == f"Kolada {kpi}"
+    for kpi, kod, year, gender, status, value in zip(
+        raw.kpi, raw.municipality_id, raw.year, raw.gender, raw.status, raw.value, strict=False
+    ):
+        rec = got[
+            (
+                kod,
+                int(year),
+                f"kolada_{kpi.lower()}",
+                {"T": "samtliga", "K": "flickor", "M": "pojkar"}[gender],
+            )
+        ]
+        assert (
+            same(value, rec["varde"])
+            and rec["markering"] == STATUS[status]
+            and rec["kalla"] == f"Kolada {kpi}"
+        )
         assert rec["niva"] == "kommun"
         n += 1
     assert n == len(out) == 65250
@@ -42,8 +67,17 @@ def test_every_kolada_tabell_value_matches(realdata: Path) -> None:
     names = {v: k for k, v in KOMMUNER.items()}
     raw = pd.read_parquet(path)
     n = 0
-    for kommun, kpi, ar, andel, kon in zip(raw.Kommun, raw.kpi, raw["År"], raw.Andel, raw["Kön"], strict=False):
-        rec = got[(names[kommun], int(ar), f"kolada_{kpi.lower()}", {"Alla": "samtliga", "Flicka": "flickor", "Pojke": "pojkar"}[kon])]
+    for kommun, kpi, ar, andel, kon in zip(
+        raw.Kommun, raw.kpi, raw["År"], raw.Andel, raw["Kön"], strict=False
+    ):
+        rec = got[
+            (
+                names[kommun],
+                int(ar),
+                f"kolada_{kpi.lower()}",
+                {"Alla": "samtliga", "Flicka": "flickor", "Pojke": "pojkar"}[kon],
+            )
+        ]
         assert same(andel, rec["varde"]) and rec["markering"] == ("undertryckt" if pd.isna(andel) else "")
         n += 1
     assert n == len(out) == 5220
@@ -55,7 +89,9 @@ def test_kolada_lists_are_recognised_and_filter_works(realdata: Path) -> None:
     assert recognise(folder / "2023-03-28_KOLADA_KPI_list.parquet").name == "kolada_kpi_lista"
     assert recognise(folder / "2023-03-28_KOLADA_Municipality_list.parquet").name == "kolada_kommunlista"
     path = folder / "2024-12-12_KOLADA_data_raw.parquet"
-    pub = recognise(path).read(path, ReadContext(kommunkod="0180", jamforelsegrupp=("1480", "1280")))["publicerad"]
+    pub = recognise(path).read(path, ReadContext(kommunkod="0180", jamforelsegrupp=("1480", "1280")))[
+        "publicerad"
+    ]
     assert set(pub["kommunkod"]) == {"0180", "1480", "1280"}
     assert set(pub.loc[pub["kommunkod"] == "0180", "niva"]) == {"kommun"}
     assert set(pub.loc[pub["kommunkod"] != "0180", "niva"]) == {"jamforelse"}

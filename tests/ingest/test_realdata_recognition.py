@@ -78,4 +78,6 @@ def test_whole_folder_filtered_to_one_kommun_is_valid(realdata: Path) -> None:
     assert len(dup) > 0
     assert (dup.groupby(key, dropna=False)[["varde", "markering"]].nunique() == 1).all().all()
     # the time is printed, never asserted: a busy machine is not a wrong result (make bench measures speed)
-    print(f"[timing] realdata filtered to 0180: {elapsed:.1f} s, {len(pub)} publicerad rows, {len(units)} skolenheter")
+    print(
+        f"[timing] realdata filtered to 0180: {elapsed:.1f} s, {len(pub)} publicerad rows, {len(units)} skolenheter"
+    )

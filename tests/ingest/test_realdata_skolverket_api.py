@@ -24,10 +24,16 @@ MEASURE = {
 }
 for s, code in {"SVE": "SV", "ENG": "EN", "MA": "MA", "SVA": "SVA"}.items():
     for ak in "69":
-        MEASURE[f"averageResultNationalTestsSubject{s}{ak}thGrade"] = (f"np_ak{ak}_betygspoang", f"amne:{code}")
-VALUE_TYPE = {"MISSING": (None, "saknas"), "OMITTED_DUE_TO_BASED_ON_FEW_PUPILS": (None, "undertryckt"),
-              "ROUNDED_OFF_DUE_TO_FEW_PUPILS_NOT_ELIGIBLE": (100.0, "avrundad"),
-              "TEACHERS_EXCLUDED_DUE_TO_NO_REQUIRED_LEGITIMATION": (None, "saknas")}
+        MEASURE[f"averageResultNationalTestsSubject{s}{ak}thGrade"] = (
+            f"np_ak{ak}_betygspoang",
+            f"amne:{code}",
+        )
+VALUE_TYPE = {
+    "MISSING": (None, "saknas"),
+    "OMITTED_DUE_TO_BASED_ON_FEW_PUPILS": (None, "undertryckt"),
+    "ROUNDED_OFF_DUE_TO_FEW_PUPILS_NOT_ELIGIBLE": (100.0, "avrundad"),
+    "TEACHERS_EXCLUDED_DUE_TO_NO_REQUIRED_LEGITIMATION": (None, "saknas"),
+}
 
 
 def test_every_api_value_matches(realdata: Path) -> None:
@@ -55,7 +61,12 @@ def test_every_api_value_matches(realdata: Path) -> None:
                     mark = "avrundad" if e["value"].startswith("cirka ") else ""
                 else:
                     varde, mark = VALUE_TYPE[e["valueType"]]
-                assert same(varde, rec["varde"]) and rec["markering"] == mark, (body["schoolUnit"], key, e, rec)
+                assert same(varde, rec["varde"]) and rec["markering"] == mark, (
+                    body["schoolUnit"],
+                    key,
+                    e,
+                    rec,
+                )
                 n += 1
     assert n == len(out) == 47075 and skipped == 191
     CellCounter.add("skolverket_api_statistik", n)
@@ -70,11 +81,15 @@ def test_api_units_and_filter(realdata: Path) -> None:
     for line in details.read_text(encoding="utf-8").splitlines():
         b = json.loads(line)["json"]["body"]
         if b["geographicalAreaCode"] == "0136" and b["principalOrganizerType"] == "Kommunal":
-            expected |= {(b["code"], t["code"].upper()) for t in b["typeOfSchooling"] if t["code"] in ("gr", "gy")}
+            expected |= {
+                (b["code"], t["code"].upper()) for t in b["typeOfSchooling"] if t["code"] in ("gr", "gy")
+            }
     assert set(zip(units["skolenhetskod"], units["skolform"], strict=False)) == expected and expected
     stats = folder / "statistics_gr_lan01-09.jsonl"
     pub = recognise(stats).read(stats, ReadContext(kommunkod="0136"))["publicerad"]
     assert set(pub["kommunkod"]) == {"0136"} and set(pub["niva"]) == {"enhet"}
-    assert set(pub["skolenhetskod"]) <= {json.loads(x)["json"]["body"]["code"] for x in details.read_text(encoding="utf-8").splitlines()}
+    assert set(pub["skolenhetskod"]) <= {
+        json.loads(x)["json"]["body"]["code"] for x in details.read_text(encoding="utf-8").splitlines()
+    }
     pub = recognise(stats).read(stats, ReadContext(kommunkod="0180"))["publicerad"]
     assert set(pub["kommunkod"]) == {"0180"} and len(pub) > 1000

@@ -74,7 +74,9 @@ def browser():
 
 @pytest.fixture()
 def page(browser, server):
-    ctx = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})  # axe is injected as a script
+    ctx = browser.new_context(
+        bypass_csp=True, viewport={"width": 1280, "height": 900}
+    )  # axe is injected as a script
     outside: list[str] = []
 
     def route(r):
@@ -106,7 +108,9 @@ def test_every_page_passes_axe_and_stays_offline(site, server, page):
             "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
             WCAG_TAGS,
         )
-        results[rel] = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in res["violations"]]
+        results[rel] = [
+            (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in res["violations"]
+        ]
     assert {k: v for k, v in results.items() if v} == {}
     assert page.outside == []  # type: ignore[attr-defined]
     assert len(results) == (len(all_pages(site)) if os.environ.get("KVALITET_SITE") else 9)
@@ -145,14 +149,18 @@ def test_skip_link_is_first_and_moves_focus_to_main(server, page, site, which):
     rel = "index.html" if which == "start" else first_unit(site)
     page.goto(server + rel)
     page.keyboard.press("Tab")
-    first = page.evaluate("() => [document.activeElement.className, document.activeElement.getAttribute('href')]")
+    first = page.evaluate(
+        "() => [document.activeElement.className, document.activeElement.getAttribute('href')]"
+    )
     assert first == ["skiplank", "#innehall"]
     box = page.evaluate("() => document.activeElement.getBoundingClientRect().top")
     assert box >= 0  # visible when focused
     page.keyboard.press("Enter")
     assert page.evaluate("() => document.activeElement.id") == "innehall"
     page.keyboard.press("Tab")
-    inside = page.evaluate("() => document.getElementById('innehall').contains(document.activeElement) || document.activeElement.closest('nav') !== null")
+    inside = page.evaluate(
+        "() => document.getElementById('innehall').contains(document.activeElement) || document.activeElement.closest('nav') !== null"
+    )
     assert inside
 
 
@@ -160,14 +168,21 @@ def test_focus_is_visible(server, page):
     page.goto(server + "index.html")
     page.keyboard.press("Tab")
     page.keyboard.press("Tab")
-    style = page.evaluate("() => { const s = getComputedStyle(document.activeElement); return [s.outlineStyle, s.outlineWidth]; }")
+    style = page.evaluate(
+        "() => { const s = getComputedStyle(document.activeElement); return [s.outlineStyle, s.outlineWidth]; }"
+    )
     assert style[0] != "none" and style[1] != "0px"
 
 
 def test_screenshots(server, page, site):
     SCREENS.mkdir(parents=True, exist_ok=True)
     prefix = "demo-" if os.environ.get("KVALITET_SITE") else "site-"
-    for rel, name in (("index.html", "start"), ("grundskola/index.html", "skolform"), (first_unit(site), "enhet"), ("metod.html", "metod")):
+    for rel, name in (
+        ("index.html", "start"),
+        ("grundskola/index.html", "skolform"),
+        (first_unit(site), "enhet"),
+        ("metod.html", "metod"),
+    ):
         page.goto(server + rel)
         out = SCREENS / f"{prefix}{name}.png"
         page.screenshot(path=str(out), full_page=True)
@@ -186,7 +201,9 @@ def test_axe_does_find_violations(server, page, site):
     try:
         page.goto(server + "probe2.html")
         page.add_script_tag(path=str(AXE))
-        res = page.evaluate("async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS)
+        res = page.evaluate(
+            "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
+        )
         ids = {v["id"] for v in res["violations"]}
         assert {"image-alt", "html-has-lang"} <= ids
     finally:

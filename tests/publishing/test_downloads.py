@@ -120,7 +120,7 @@ def test_csv_format():
     assert lines[0] == ",".join(INDICATOR_COLUMNS)
     rows = list(csv.DictReader(io.StringIO(text)))
     assert rows[0]["varde"] == "0.3"  # float noise rounded away, decimal point
-    assert rows[0]["enhet"] == "'=HYPERLINK(\"x\")"  # OWASP: a leading ' so no spreadsheet evaluates it
+    assert rows[0]["enhet"] == '\'=HYPERLINK("x")'  # OWASP: a leading ' so no spreadsheet evaluates it
     supp = rows[2]
     assert supp["skolenhetskod"] == "99990013" and supp["undertryckt"] == "true"
     assert supp["varde"] == supp["antal"] == supp["ki_lag"] == supp["ki_hog"] == ""
@@ -162,7 +162,7 @@ def test_xlsx_content_and_types():
     ws = wb["indikatorer"]
     rows = list(ws.iter_rows(values_only=True))
     assert list(rows[0]) == INDICATOR_COLUMNS
-    assert rows[1][INDICATOR_COLUMNS.index("enhet")] == "'=HYPERLINK(\"x\")"  # text, not a formula
+    assert rows[1][INDICATOR_COLUMNS.index("enhet")] == '\'=HYPERLINK("x")'  # text, not a formula
     supp = rows[3]
     assert (
         supp[INDICATOR_COLUMNS.index("undertryckt")] is True

@@ -66,7 +66,11 @@ def xlsx_with(cells: list) -> bytes:
 def notebook_with(source: str, output: str) -> str:
     nb = nbformat.v4.new_notebook()
     c = nbformat.v4.new_code_cell(source)
-    c.outputs = [nbformat.v4.new_output("display_data", data={"text/html": output, "image/png": "iVBORw0KGgo" + "1" * 40})]
+    c.outputs = [
+        nbformat.v4.new_output(
+            "display_data", data={"text/html": output, "image/png": "iVBORw0KGgo" + "1" * 40}
+        )
+    ]
     nb.cells.append(c)
     return nbformat.writes(nb)
 
@@ -74,7 +78,9 @@ def notebook_with(source: str, output: str) -> str:
 def scan(tmp_path: Path, name: str, content: bytes | str) -> list[Leak]:
     p = tmp_path / name
     p.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
-    return scan_published(p, forbidden_names=NAMES, forbidden_ids={ELEV_ID}, allowed_names={"Ekskolan", "Lindskolan"})
+    return scan_published(
+        p, forbidden_names=NAMES, forbidden_ids={ELEV_ID}, allowed_names={"Ekskolan", "Lindskolan"}
+    )
 
 
 # --------------------------------------------------------------------------- planted leaks
@@ -92,7 +98,12 @@ def scan(tmp_path: Path, name: str, content: bytes | str) -> list[Leak]:
         ("g.qmd", f"# x\n\n{PNR10[:6]}+{PNR10[6:]}\n", "personnummer", "line 3"),
         ("h.pdf", pdf_with_text(f"Elev {PNR_DASH}"), "personnummer", "page 1"),
         ("i.pdf", pdf_with_text("Anna Svensson"), "namn", "page 1"),
-        ("j.xlsx", xlsx_with(["enhet", "Björkskolan", PNR_DASH]), "personnummer", "sheet 'indikatorer' cell A3"),
+        (
+            "j.xlsx",
+            xlsx_with(["enhet", "Björkskolan", PNR_DASH]),
+            "personnummer",
+            "sheet 'indikatorer' cell A3",
+        ),
         ("k.xlsx", xlsx_with(["enhet", ELEV_ID]), "elev_id", "sheet 'indikatorer' cell A2"),
         ("l.xlsx", xlsx_with(["enhet", int(PNR12)]), "personnummer", "sheet 'indikatorer' cell A2"),
         ("m.ipynb", notebook_with("x = 1", f"<td>{PNR_DASH}</td>"), "personnummer", "cell 0 output 0 line 1"),

@@ -33,7 +33,9 @@ def test_unchanged_files_are_read_once(project, monkeypatch):
     processed, params = project
     reads: list[str] = []
     real = context_module._read
-    monkeypatch.setattr(context_module, "_read", lambda path, **kw: reads.append(path.name) or real(path, **kw))
+    monkeypatch.setattr(
+        context_module, "_read", lambda path, **kw: reads.append(path.name) or real(path, **kw)
+    )
     first = load_context(processed, params)
     n = len(reads)
     second = load_context(processed, params)
@@ -56,7 +58,9 @@ def test_a_changed_file_is_read_again(project):
     assert (a == b + 1.0).all()
     # a changed params file, too (labels)
     (params / "labels.yml").write_text(
-        (params / "labels.yml").read_text(encoding="utf-8").replace("Visa data för diagrammet", "Visa siffrorna"),
+        (params / "labels.yml")
+        .read_text(encoding="utf-8")
+        .replace("Visa data för diagrammet", "Visa siffrorna"),
         encoding="utf-8",
     )
     assert load_context(processed, params).label("figur", "visa_data") == "Visa siffrorna"
@@ -93,7 +97,9 @@ def _meritvarde_units(processed: Path) -> pd.DataFrame:
 
 def _with_max_units(params: Path, n: int) -> None:
     path = params / "installningar.yml"
-    text = re.sub(r"jamforelse_max_enheter: \d+", f"jamforelse_max_enheter: {n}", path.read_text(encoding="utf-8"))
+    text = re.sub(
+        r"jamforelse_max_enheter: \d+", f"jamforelse_max_enheter: {n}", path.read_text(encoding="utf-8")
+    )
     path.write_text(text, encoding="utf-8")
 
 
@@ -101,18 +107,24 @@ def test_many_units_give_the_units_place_in_one_row(project):
     processed, params = project
     units = _meritvarde_units(processed)
     assert len(units) >= 3 and UNIT in set(units["skolenhetskod"])
-    full = unit_page(skolform="GR", skolenhetskod=UNIT, lasar=2024, processed_dir=processed, params_dir=params)
+    full = unit_page(
+        skolform="GR", skolenhetskod=UNIT, lasar=2024, processed_dir=processed, params_dir=params
+    )
     many = _figure(full._repr_html_(), "omrade-kunskapsresultat-enheter")
     assert many.count("<tr>") >= len(units) + 1  # one row per unit (and the huvudman)
 
     _with_max_units(params, 2)
-    page = unit_page(skolform="GR", skolenhetskod=UNIT, lasar=2024, processed_dir=processed, params_dir=params)
+    page = unit_page(
+        skolform="GR", skolenhetskod=UNIT, lasar=2024, processed_dir=processed, params_dir=params
+    )
     fig = _figure(page._repr_html_(), "omrade-kunskapsresultat-enheter")
     values = sorted(units["varde"].astype(float))
     mine = float(units.loc[units["skolenhetskod"] == UNIT, "varde"].iloc[0])
     place = 1 + sum(v > mine for v in values)
     assert f"är nummer {place} av {len(values)} skolenheter räknat från högst" in fig
-    derived = dict(re.findall(r'data-kalla="fordelning"[^>]*data-kolumn="([^"]+)"[^>]*data-varde="([^"]*)"', fig))
+    derived = dict(
+        re.findall(r'data-kalla="fordelning"[^>]*data-kolumn="([^"]+)"[^>]*data-varde="([^"]*)"', fig)
+    )
     s = pd.Series(values)
     assert float(derived["lagst"]) == pytest.approx(min(values))
     assert float(derived["hogst"]) == pytest.approx(max(values))
@@ -121,7 +133,9 @@ def test_many_units_give_the_units_place_in_one_row(project):
     assert float(derived["p75"]) == pytest.approx(s.quantile(0.75))
     assert int(float(derived["antal_enheter"])) == len(values)
     # the unit's own value is still the traceable indicator row
-    assert re.search(rf'data-indikator="meritvarde_17"[^>]*data-niva="enhet" data-skolenhetskod="{UNIT}"', fig)
+    assert re.search(
+        rf'data-indikator="meritvarde_17"[^>]*data-niva="enhet" data-skolenhetskod="{UNIT}"', fig
+    )
     # no row per unit: the unit, the huvudman and the distribution (5 values and the count)
     others = set(units["skolenhetskod"]) - {UNIT}
     assert not any(f'data-skolenhetskod="{kod}"' in fig for kod in others)
@@ -129,7 +143,7 @@ def test_many_units_give_the_units_place_in_one_row(project):
 
     overview = overview_page(skolform="GR", lasar=2024, processed_dir=processed, params_dir=params)
     html = overview._repr_html_()
-    assert "data-kalla=\"fordelning\"" not in html  # the overview compares every unit
+    assert 'data-kalla="fordelning"' not in html  # the overview compares every unit
     assert _figure(html, "omrade-kunskapsresultat-enheter").count("<tr>") >= len(values) + 1
 
 
@@ -142,7 +156,9 @@ def test_many_units_value_added_in_one_row(project):
     if len(va) < 3 or UNIT not in set(va["skolenhetskod"].astype(str)):
         pytest.skip("the fake project has too few units with value added")
     _with_max_units(params, 2)
-    page = unit_page(skolform="GR", skolenhetskod=UNIT, lasar=2024, processed_dir=processed, params_dir=params)
+    page = unit_page(
+        skolform="GR", skolenhetskod=UNIT, lasar=2024, processed_dir=processed, params_dir=params
+    )
     fig = _figure(page._repr_html_(), "omrade-foradlingsvarde-va")
     assert f"Av huvudmannens {len(va)} skolenheter ligger" in fig
     assert fig.count('data-kalla="va_enheter"') == 3  # the unit's residual and interval only
@@ -160,7 +176,9 @@ def test_an_overview_of_very_many_units_shows_their_distribution(project):
     fig = _figure(html, "omrade-kunskapsresultat-enheter")
     values = sorted(units["varde"].astype(float))
     assert f"huvudmannens {len(values)} skolenheter ligger mellan" in fig
-    derived = dict(re.findall(r'data-kalla="fordelning"[^>]*data-kolumn="([^"]+)"[^>]*data-varde="([^"]*)"', fig))
+    derived = dict(
+        re.findall(r'data-kalla="fordelning"[^>]*data-kolumn="([^"]+)"[^>]*data-varde="([^"]*)"', fig)
+    )
     assert float(derived["median"]) == pytest.approx(pd.Series(values).quantile(0.5))
     # every unit is still on the page, in the area's units table
     section = re.search(r'<section id="omrade-kunskapsresultat".*?</section>', html, re.DOTALL).group(0)

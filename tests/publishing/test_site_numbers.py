@@ -49,7 +49,14 @@ def check_site(site: Path) -> int:
             if col not in COLUMNS or a.get("data-kalla"):
                 continue  # changes and model values come from other tables
             form = a.get("data-skolform") or p.skolform
-            key = (a["data-lasar"], form, a["data-niva"], a.get("data-skolenhetskod", ""), a["data-indikator"], a["data-grupp"])
+            key = (
+                a["data-lasar"],
+                form,
+                a["data-niva"],
+                a.get("data-skolenhetskod", ""),
+                a["data-indikator"],
+                a["data-grupp"],
+            )
             row = rows.get(key)
             if row is None:
                 problems.append(f"{page.relative_to(site)}: {key} is not in indikatorer.csv")
@@ -61,7 +68,9 @@ def check_site(site: Path) -> int:
             else:
                 ok = math.isclose(float(want), float(got), rel_tol=1e-9, abs_tol=1e-9)
             if not ok:
-                problems.append(f"{page.relative_to(site)}: {key} {col} is {got!r} on the page, {want!r} in the CSV")
+                problems.append(
+                    f"{page.relative_to(site)}: {key} {col} is {got!r} on the page, {want!r} in the CSV"
+                )
             checked += 1
     assert problems == []
     return checked
@@ -73,6 +82,8 @@ def test_standin_numbers_match_csv(tmp_path):
     assert check_site(tmp_path / "site") == 2 + 3 + 2  # key figures + GR units/overview + FS unit/overview
 
 
-@pytest.mark.skipif(not os.environ.get("KVALITET_SITE"), reason="set KVALITET_SITE to a built site to check it")
+@pytest.mark.skipif(
+    not os.environ.get("KVALITET_SITE"), reason="set KVALITET_SITE to a built site to check it"
+)
 def test_built_site_numbers_match_csv():
     assert check_site(Path(os.environ["KVALITET_SITE"])) > 0
