@@ -67,8 +67,8 @@ bench: $(STAMP) ## Measure speed against naive papermill (bench/results.json; BE
 	@$(PY) -m pipeline.execution.bench $(if $(BENCH_QUICK),--quick)
 
 .PHONY: calibrate
-calibrate: $(STAMP) ## Calibrate the value-added intervals by simulation (table; data/processed/va_kalibrering.csv)
-	@$(PY) -m pipeline.indicators.va_calibration --ut data/processed/va_kalibrering.csv
+calibrate: $(STAMP) ## Calibrate the value-added intervals by simulation (writes params/va_kalibrering.csv, shown on the method page)
+	@$(PY) -m pipeline.indicators.va_calibration --ut params/va_kalibrering.csv
 
 .PHONY: lab
 lab: $(STAMP) ## Open JupyterLab on the notebooks

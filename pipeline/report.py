@@ -222,6 +222,14 @@ def indicators(
     return outputs
 
 
+def _va_calibration(paths: ProjectPaths) -> pd.DataFrame | None:
+    """The value-added calibration table (``make calibrate``) for the method appendix, if written."""
+    from pipeline.publishing.book import VA_CALIBRATION_FILE
+
+    f = paths.params / VA_CALIBRATION_FILE
+    return pd.read_csv(f) if f.exists() else None
+
+
 def disclosure_audit(indikatorer: pd.DataFrame, params: Params) -> dict:
     """The disclosure audit of the indicator table about to be published (one log line).
 
@@ -514,6 +522,8 @@ def build_report(
             provenance=provenance,
             forandringar=outputs.get("forandringar"),
             va_modell=outputs.get("va_modell"),
+            va_metod=outputs.get("va_metod"),
+            va_kalibrering=_va_calibration(paths),
             pdf=pdf,
             forbidden_names=names,
             forbidden_ids=ids,

@@ -261,7 +261,7 @@ def format_table(t: pd.DataFrame) -> str:
 def main(argv=None) -> int:
     """``make calibrate``: the full calibration, printed (and written with ``--ut``)."""
     ap = argparse.ArgumentParser(description="Calibrate the value-added intervals by simulation.")
-    ap.add_argument("--replikat", type=int, default=400, help="replications per scenario (default 400)")
+    ap.add_argument("--replikat", type=int, default=300, help="replications per scenario (default 300)")
     ap.add_argument("--seed", type=int, default=20240601)
     ap.add_argument("--ut", default="", help="write the table to this CSV file too")
     a = ap.parse_args(argv)

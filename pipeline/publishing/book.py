@@ -157,6 +157,11 @@ class MethodAppendix:
     trend_ar: int
     va_model: Table | None
     provenance: tuple[tuple[str, str], ...]
+    #: The value-added unit level in words (``va_metod`` labels filled from the ``va_metod`` table).
+    va_texts: tuple[str, ...] = ()
+    #: The calibration by simulation (``params/va_kalibrering.csv``, written by ``make calibrate``).
+    va_calibration: Table | None = None
+    va_calibration_caption: str = ""
 
 
 @dataclass(frozen=True)
@@ -363,6 +368,111 @@ def compute_key_figures(
     return tuple(out)
 
 
+#: The calibration table of the value-added intervals: written by ``make calibrate`` (seeded), read
+#: by the method appendix. A method property, not a property of the data: kept in params/.
+VA_CALIBRATION_FILE = "va_kalibrering.csv"
+
+
+def _va_word(labels: Mapping[str, Any] | None, *keys: str) -> str:
+    for source in (labels or {}, fmt.default_labels()):
+        node: Any = source
+        for k in ("va_metod", *keys):
+            node = node.get(k) if isinstance(node, Mapping) else None
+        if isinstance(node, str):
+            return node
+    raise ConfigError(
+        f"params/labels.yml: no text at {'.'.join(('va_metod', *keys))!r}; add it under that key."
+    )
+
+
+def va_method_texts(
+    va_metod: pd.DataFrame | None,
+    kalibrering: pd.DataFrame | None,
+    *,
+    lasar: int,
+    labels: Mapping[str, Any] | None = None,
+) -> tuple[tuple[str, ...], Table | None]:
+    """The method appendix's words on the value-added unit level and its calibration.
+
+    From ``va_metod`` (one row per school form and läsår, :mod:`pipeline.indicators.foradlingsvarde`)
+    the report year's rows give R², the cohort window and the between-cohort spread (estimated or
+    assumed); from ``kalibrering`` (:mod:`pipeline.indicators.va_calibration`) the coverage of the
+    published interval in the target scenarios a-d and the old interval's in scenario b. Every
+    number goes through the one formatter.
+    """
+    texts: list[str] = []
+    w = lambda *k: _va_word(labels, *k)  # noqa: E731 - a short local lookup
+    texts.append(w("modell"))
+    rows = va_metod[va_metod["lasar"] == lasar] if va_metod is not None and len(va_metod) else None
+    if rows is not None and len(rows):
+        first = rows.sort_values("skolform").iloc[0]
+        texts.append(
+            w("enhetsniva").format(
+                kohorter=int(first["kohorter"]),
+                forsta_lasar_text=fmt.lasar_text(int(first["forsta_lasar"])),
+                lasar_text=fmt.lasar_text(lasar),
+            )
+        )
+    texts.append(w("intervall"))
+    for r in [] if rows is None else rows.sort_values("skolform").itertuples(index=False):
+        texts.append(
+            w("r2").format(
+                r2=fmt.format_value(100 * float(r.r2), enhet="procent", decimals=0),
+                lasar_text=fmt.lasar_text(int(r.lasar)),
+                skolform=get_school_form(str(r.skolform)).name.lower(),
+            )
+        )
+        sd = fmt.format_number(float(r.sd_kohort), 1)
+        if str(r.kohortvarians_kalla) == "skattad":
+            texts.append(
+                w("kohortvarians_skattad").format(
+                    kohorter=int(r.kohorter), sd_kohort=sd, sd_elev=fmt.format_number(float(r.sd_elev), 1)
+                )
+            )
+        else:
+            texts.append(
+                w("kohortvarians_antagen").format(lasar_text=fmt.lasar_text(int(r.lasar)), sd_kohort=sd)
+            )
+    table = None
+    if kalibrering is None or kalibrering.empty:
+        texts.append(w("kalibrering_saknas"))
+    else:
+        k = kalibrering
+        target = k[(k["modell"] == "ny") & k["scenario"].isin(["a", "b", "c", "d"])]
+        texts.append(
+            w("kalibrering").format(
+                replikat=int(target["replikat"].max()),
+                tackning_min=fmt.format_number(float(target["tackning"].min()), 1),
+                tackning_max=fmt.format_number(float(target["tackning"].max()), 1),
+                markerade_max=fmt.format_number(float(target["markerade_noll"].max()), 1),
+            )
+        )
+        old = k[(k["modell"] == "fore") & (k["scenario"] == "b")]
+        if len(old):
+            texts.append(
+                w("kalibrering_fore").format(
+                    tackning_fore=fmt.format_number(float(old["tackning"].iloc[0]), 1),
+                    markerade_fore=fmt.format_number(float(old["markerade_noll"].iloc[0]), 1),
+                )
+            )
+        cols = ("scenario", "modell", "tackning", "markerade_noll", "medelbredd")
+        table = Table(
+            columns=tuple(w("kolumner", c) for c in cols),
+            rows=tuple(
+                (
+                    w("scenarier", str(r.scenario)),
+                    w("modeller", str(r.modell)),
+                    fmt.format_number(float(r.tackning), 1),
+                    fmt.format_number(float(r.markerade_noll), 1),
+                    fmt.format_number(float(r.medelbredd), 1),
+                )
+                for r in k.sort_values(["scenario", "modell"]).itertuples(index=False)
+            ),
+        )
+    texts.append(w("krympning"))
+    return tuple(texts), table
+
+
 def build_method(
     *,
     registry: Any,
@@ -371,6 +481,9 @@ def build_method(
     va_modell: pd.DataFrame | None = None,
     provenance: Mapping[str, Any] | None = None,
     labels: Mapping[str, Any] | None = None,
+    va_metod: pd.DataFrame | None = None,
+    va_kalibrering: pd.DataFrame | None = None,
+    lasar: int | None = None,
 ) -> MethodAppendix:
     """Collect the method appendix: definitions, sources, thresholds, model, provenance.
 
@@ -404,6 +517,9 @@ def build_method(
             rows.append((prefix, str(value)))
 
     walk("", dict(provenance or {}))
+    va_texts, va_table = ((), None)
+    if lasar is not None:
+        va_texts, va_table = va_method_texts(va_metod, va_kalibrering, lasar=lasar, labels=labels)
     return MethodAppendix(
         definitions=defs,
         sources=sources,
@@ -414,6 +530,9 @@ def build_method(
         trend_ar=int(installningar.trend_ar),
         va_model=va_model_table(va_modell, labels),
         provenance=tuple(rows),
+        va_texts=va_texts,
+        va_calibration=va_table,
+        va_calibration_caption=_va_word(labels, "tabell_caption") if va_table else "",
     )
 
 
@@ -427,6 +546,8 @@ def build_book(
     va_modell: pd.DataFrame | None = None,
     provenance: Mapping[str, Any] | None = None,
     registry: Any = None,
+    va_metod: pd.DataFrame | None = None,
+    va_kalibrering: pd.DataFrame | None = None,
 ) -> Book:
     """Build the book manifest from the report year, the params and the notebook jobs.
 
@@ -535,6 +656,9 @@ def build_book(
             va_modell=va_modell,
             provenance=provenance,
             labels=labels,
+            va_metod=va_metod,
+            va_kalibrering=va_kalibrering,
+            lasar=lasar,
         ),
         key_figures=compute_key_figures(
             indikatorer, lasar=lasar, skolformer=forms, registry=registry, forandringar=forandringar

@@ -37,6 +37,8 @@ def publish(
     provenance: Mapping[str, Any] | None = None,
     forandringar: pd.DataFrame | None = None,
     va_modell: pd.DataFrame | None = None,
+    va_metod: pd.DataFrame | None = None,
+    va_kalibrering: pd.DataFrame | None = None,
     pdf: bool = True,
     unit_pdfs: bool = True,
     quarto: bool = True,
@@ -90,6 +92,8 @@ def publish(
         forandringar=forandringar,
         va_modell=va_modell,
         provenance=provenance,
+        va_metod=va_metod,
+        va_kalibrering=va_kalibrering,
     )
     return publish_book(
         book,
