@@ -189,7 +189,12 @@ def _publish(tmp: Path, *, pdf: bool) -> Path:
     )
     nb.cells.append(nbformat.v4.new_code_cell("page.analys()", execution_count=99))
     nb.cells[-1].outputs = [
-        nbformat.v4.new_output("display_data", data={"text/html": analysis, "text/plain": "<Section>"})
+        nbformat.v4.new_output(
+            "display_data",
+            data={"text/html": analysis, "text/plain": "<Section>"},
+            # the report's own outputs carry this metadata (pipeline.publishing.views.META)
+            metadata={"kvalitet": {"del": "text", "sektion": "analys"}},
+        )
     ]
     nbformat.write(nb, job.path)
     publish(
@@ -225,7 +230,11 @@ def test_site_quarto_and_downloads_carry_no_live_payload(tmp_path: Path) -> None
         _assert_safe_page(body, f)
         checked += 1
     assert checked >= 5
-    quarto = "".join(p.read_text(encoding="utf-8") for p in (out / "quarto").rglob("*.ipynb"))
+    quarto = "".join(
+        p.read_text(encoding="utf-8")
+        for p in sorted((out / "quarto").rglob("*"))
+        if p.suffix in (".qmd", ".ipynb")
+    )
     assert "extern.example/sida" in quarto  # the analysis reached the Quarto book, as text
     _, swap = _formula_frame()
     for folder in (out / "site" / "data", out / "quarto" / "data"):

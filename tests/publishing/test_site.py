@@ -262,7 +262,7 @@ def test_method_page(built):
     _, _, site, _ = built
     text = (site / "metod.html").read_text(encoding="utf-8")
     for needle in (
-        "färre än 10 elever",
+        "färre än 10 personer",
         "Genomsnittligt meritvärde (17 ämnen)",
         "f" * 64,
         "12,25",
