@@ -112,7 +112,10 @@ def antal_html(row: Mapping[str, object] | None, *, threshold: int) -> Markup:
     """The number of pupils behind a value; under ``threshold`` never exactly (``färre än 10``)."""
     if row is None or is_missing(row.get("antal")):
         return _missing()
-    return M.tal(row_attrs(row, "antal"), format_count(row["antal"], threshold=threshold))
+    a = row_attrs(row, "antal")
+    if float(row["antal"]) < threshold:  # type: ignore[arg-type]
+        a["data-varde"] = ""  # never exactly, not even in an attribute (the downloads leave it empty too)
+    return M.tal(a, format_count(row["antal"], threshold=threshold))
 
 
 def target_html(value: float, ind: Indicator, *, skolform: str, grupp: str = "samtliga") -> Markup:
