@@ -36,9 +36,9 @@ import pandas as pd
 from pipeline.ingest.ledger import LEDGER_KEY, Ledger
 from pipeline.ingest.skolverket_format import (
     KOMMUNKOD_AV_NAMN,
-    PUBLICERAD_COLUMNS,
     FailureCollector,
     kommunkod_of_name,
+    publicerad_dtypes,
 )
 from pipeline.ingest.sources import ReadContext, Sniff, Source, register
 
@@ -99,25 +99,7 @@ def _left_out(df: pd.DataFrame, kpi_col: str, known: pd.Series, kept: pd.Series)
 
 
 def _frame(df: pd.DataFrame) -> pd.DataFrame:
-    df = df.assign(antal=None)
-    out = df[PUBLICERAD_COLUMNS].reset_index(drop=True)
-    out["lasar"] = out["lasar"].astype("int64")
-    out["varde"] = out["varde"].astype("float64")
-    out["antal"] = pd.array([None] * len(out), dtype="Int64")
-    for c in (
-        "skolform",
-        "niva",
-        "kommunkod",
-        "skolenhetskod",
-        "enhet",
-        "typ_av_huvudman",
-        "indikator",
-        "grupp",
-        "markering",
-        "kalla",
-    ):
-        out[c] = out[c].astype("object")
-    return out
+    return publicerad_dtypes(df.assign(antal=None))  # Kolada publishes no n
 
 
 def read_data(path: Path, ctx: ReadContext) -> dict[str, pd.DataFrame]:

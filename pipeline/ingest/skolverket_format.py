@@ -528,26 +528,35 @@ def grupp_of(*parts: str) -> str:
     return "|".join(keep) if keep else "samtliga"
 
 
+#: The text columns of a ``publicerad`` frame.
+_PUBLICERAD_TEXT = (
+    "skolform",
+    "niva",
+    "kommunkod",
+    "skolenhetskod",
+    "enhet",
+    "typ_av_huvudman",
+    "indikator",
+    "grupp",
+    "markering",
+    "kalla",
+)
+
+
+def publicerad_dtypes(df: pd.DataFrame) -> pd.DataFrame:
+    """A frame with the ``publicerad`` columns → those columns, in order, with their dtypes."""
+    out = df[PUBLICERAD_COLUMNS].reset_index(drop=True)
+    out["lasar"] = out["lasar"].astype("int64")
+    out["varde"] = pd.to_numeric(out["varde"], errors="raise").astype("float64")
+    out["antal"] = pd.array([None if (a is None or a != a) else int(a) for a in out["antal"]], dtype="Int64")
+    for c in _PUBLICERAD_TEXT:
+        out[c] = out[c].astype("object")
+    return out
+
+
 def publicerad_frame(records: Iterable[dict]) -> pd.DataFrame:
     """Records → a ``publicerad`` frame with the canonical columns and loose-but-right dtypes."""
-    df = pd.DataFrame.from_records(list(records), columns=PUBLICERAD_COLUMNS)
-    df["lasar"] = df["lasar"].astype("int64")
-    df["varde"] = pd.to_numeric(df["varde"], errors="raise").astype("float64")
-    df["antal"] = pd.array([None if (a is None or a != a) else int(a) for a in df["antal"]], dtype="Int64")
-    for c in (
-        "skolform",
-        "niva",
-        "kommunkod",
-        "skolenhetskod",
-        "enhet",
-        "typ_av_huvudman",
-        "indikator",
-        "grupp",
-        "markering",
-        "kalla",
-    ):
-        df[c] = df[c].astype("object")
-    return df
+    return publicerad_dtypes(pd.DataFrame.from_records(list(records), columns=PUBLICERAD_COLUMNS))
 
 
 def skolenheter_frame(records: Iterable[dict], *, lasar: int | None = None) -> pd.DataFrame:
