@@ -3,6 +3,7 @@ package docstring for the definitions and decisions)."""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -17,77 +18,59 @@ from pipeline.indicators.core import (
     explode_groups,
     finish_cells,
 )
-from pipeline.indicators.foradlingsvarde import compute_value_added
-from pipeline.indicators.forskola import RATIOS, compute_forskola_cells
-from pipeline.indicators.grundskola import compute_grundskola_values, compute_meritvarde
-from pipeline.indicators.gymnasieskola import compute_gymnasieskola_values, leavers
-from pipeline.indicators.likvardighet import compute_difference_cells, compute_mellanskolvarians_cells
-from pipeline.indicators.miljo import (
-    compute_avvikelser_cells,
-    compute_elevantal,
-    compute_elevantal_cells,
-    compute_enkat_values,
-    compute_franvaro_values,
-)
+from pipeline.indicators.forskola import RATIOS
+from pipeline.indicators.grundskola import compute_meritvarde
+from pipeline.indicators.gymnasieskola import leavers
+from pipeline.indicators.miljo import compute_elevantal
 from pipeline.indicators.published import published_rows
+from pipeline.indicators.registry import VALUE_STATISTICS
 from pipeline.indicators.suppression import row_key, suppress
-from pipeline.indicators.vuxenutbildning import compute_vux_values, explode_kursomrade
+from pipeline.indicators.vuxenutbildning import explode_kursomrade
 from pipeline.validate.schemas import CANONICAL_TABLES, INDICATOR_COLUMNS, empty_table, validate_table
 
-__all__ = ["build_indicator_outputs", "COMPUTED", "SORT_ORDER"]
+__all__ = ["build_indicator_outputs", "computed_kinds", "SORT_ORDER"]  # and COMPUTED (module __getattr__)
 
 SORT_ORDER = ["lasar", "skolform", "niva", "skolenhetskod", "indikator", "grupp"]
 
-_ALL = ("kon", "foraldrar", "nyanland")
 
-#: Pupil-level indicators: id -> (statistic kind, groups). Their value frames come from the
-#: functions in :data:`VALUE_SOURCES`.
-PUPIL_INDICATORS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "meritvarde_17": ("medel", _ALL),
-    "meritvarde_16": ("medel", _ALL),
-    "godkand_alla_amnen": ("andel", _ALL),
-    "behorighet_yrkes": ("andel", _ALL),
-    "behorighet_ekonomi": ("andel", _ALL),
-    "behorighet_natur": ("andel", _ALL),
-    "behorighet_estet": ("andel", _ALL),
-    "ak6_godkand_alla_amnen": ("andel", _ALL),
-    "np_ak9_provbetyg_ae": ("andel", _ALL),
-    "gbp_examen": ("medel", _ALL),
-    "gbp_examen_studiebevis": ("medel", _ALL),
-    "andel_examen": ("andel", _ALL),
-    "hogskoleforberedande_examen": ("andel", _ALL),
-    "yrkesexamen": ("andel", _ALL),
-    "examen_3ar": ("andel", _ALL),
-    "examen_4ar": ("andel", _ALL),
-    "gy_avbrott": ("andel", _ALL),
-    "vux_godkand": ("andel", ("kon",)),
-    "vux_avbrott": ("andel", ("kon",)),
-    "sfi_progression": ("andel", ("kon",)),
-    "sfi_avbrott": ("andel", ("kon",)),
-    "trygghet": ("medel", ("kon",)),
-    "studiero": ("medel", ("kon",)),
-    "stimulans": ("medel", ("kon",)),
-    "inflytande": ("medel", ("kon",)),
-    "normer_varden": ("medel", ("kon",)),
-    "vh_enkat_index": ("medel", ()),
-    "franvaro_medel": ("medel", _ALL),
-    "franvaro_over_10": ("andel", _ALL),
-    "franvaro_over_20": ("andel", _ALL),
-}
+def computed_kinds(registry=None) -> dict[str, str]:
+    """Every computed indicator id -> its ``statistik`` (from the registry: intervals, suppression,
+    the disclosure audit). ``COMPUTED`` is this dictionary for the default registry."""
+    if registry is None:
+        from pipeline.indicators.registry import load_indicator_registry
 
-#: Every computed indicator id -> the kind of statistic (drives intervals, suppression and tests).
-COMPUTED: dict[str, str] = {
-    **{k: v[0] for k, v in PUPIL_INDICATORS.items()},
-    **{k: "kvot" for k in RATIOS},
-    "avvikelser_per_100": "rate",
-    "elevantal": "antal",
-    "foradlingsvarde_kvot": "va",
-    "foradlingsvarde_residual": "va",
-    "konsskillnad_meritvarde": "skillnad",
-    "bakgrundsskillnad_meritvarde": "skillnad",
-    "konsskillnad_gbp": "skillnad",
-    "mellanskolvarians": "icc",
-}
+        registry = load_indicator_registry()
+    return registry.computed_kinds()
+
+
+def __getattr__(name: str):
+    if name == "COMPUTED":
+        return computed_kinds()
+    raise AttributeError(f"module 'pipeline.indicators.build' has no attribute {name!r}")
+
+
+def _call_with_tables(fn: Callable, t: dict[str, pd.DataFrame], **context) -> pd.DataFrame:
+    """Call a value function with the canonical tables its parameters name (``betyg``, ``elever``,
+    ...) and any of ``context`` (e.g. ``senaste_lasar``) it accepts."""
+    kwargs = {}
+    for name, p in inspect.signature(fn).parameters.items():
+        if name in t:
+            kwargs[name] = t[name]
+        elif name in context:
+            kwargs[name] = context[name]
+        elif p.default is p.empty:
+            raise TypeError(f"{fn.__module__}.{fn.__name__}: parameter {name!r} is no canonical table")
+    return fn(**kwargs)
+
+
+def _step(registry, *ids: str) -> Callable:
+    """The one compute function the registry names for ``ids`` (a step of several indicators)."""
+    paths = {registry.get(i).berakning for i in ids}
+    if len(paths) != 1:
+        raise DataValidationError(
+            f"params/indikatorer.yml: {list(ids)} must share one berakning, got {sorted(paths)}"
+        )
+    return registry.get(ids[0]).compute_function()
 
 
 def _tables(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
@@ -98,39 +81,36 @@ def _tables(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     return out
 
 
-def _value_frames(t: dict[str, pd.DataFrame]) -> list[tuple[pd.DataFrame, Callable | None, str, str]]:
-    """(value frame, extra-group function, kalla, person column) for every pupil-level source.
+def _value_frames(t: dict[str, pd.DataFrame], registry) -> list[tuple[pd.DataFrame, dict, str, str]]:
+    """(value frame, indicators by id, kalla, person column) for every value function the registry
+    names for a ``medel`` / ``andel`` indicator, in registry order.
 
-    The person column identifies whom a row is about; a cell's ``antal`` counts those persons.
+    The person column identifies whom a row is about (``respondent_id`` for survey indicators,
+    whose ``antal`` counts respondents; ``elev_id`` otherwise); a cell's ``antal`` counts those persons.
     """
     senaste = None
     years = [int(df["lasar"].max()) for n, df in t.items() if len(df) and "lasar" in df and n != "publicerad"]
     if years:
         senaste = max(years)
-    return [
-        (
-            compute_grundskola_values(t["betyg"], t["elever"], t["nationella_prov"]),
-            None,
-            core.KALLA_ELEVREGISTER,
-            "elev_id",
-        ),
-        (
-            compute_gymnasieskola_values(
-                t["gy_studievag"], t["kursbetyg"], t["elever"], senaste_lasar=senaste
-            ),
-            None,
-            core.KALLA_ELEVREGISTER,
-            "elev_id",
-        ),
-        (
-            compute_vux_values(t["vux_kurser"], t["elever"]),
-            explode_kursomrade,
-            core.KALLA_ELEVREGISTER,
-            "elev_id",
-        ),
-        (compute_enkat_values(t["enkat"]), None, core.KALLA_ENKAT, "respondent_id"),
-        (compute_franvaro_values(t["franvaro"], t["elever"]), None, core.KALLA_ELEVREGISTER, "elev_id"),
-    ]
+    by_function: dict[str, dict] = {}
+    for ind in registry.indicators:
+        if ind.is_computed and ind.statistik in VALUE_STATISTICS:
+            by_function.setdefault(ind.berakning, {})[ind.id] = ind
+    out = []
+    for inds in by_function.values():
+        first = next(iter(inds.values()))
+        values = _call_with_tables(first.compute_function(), t, senaste_lasar=senaste)
+        survey = {i.antal_avser == "respondenter" for i in inds.values()}
+        if len(survey) != 1:
+            raise DataValidationError(
+                f"params/indikatorer.yml: the indicators of {first.berakning} must all count respondents "
+                f"or all count pupils (antal_avser), got {sorted((i.id, i.antal_avser) for i in inds.values())}"
+            )
+        if survey.pop():
+            out.append((values, inds, core.KALLA_ENKAT, "respondent_id"))
+        else:
+            out.append((values, inds, core.KALLA_ELEVREGISTER, "elev_id"))
+    return out
 
 
 def _va_pupils(t: dict[str, pd.DataFrame], units: pd.DataFrame, forms_of: dict) -> pd.DataFrame:
@@ -258,7 +238,7 @@ def build_indicator_outputs(
 
     cells = []
     pupil_values = []
-    for values, extra, kalla, person in _value_frames(t):
+    for values, inds, kalla, person in _value_frames(t, registry):
         if len(values) == 0:
             continue
         values = values.copy()
@@ -266,28 +246,37 @@ def build_indicator_outputs(
         values["indikator"] = values["indikator"].astype("string")
         values = attach_skolform(values, register, forms_of)
         for ind in sorted(values["indikator"].unique().tolist()):
-            kind, groups = PUPIL_INDICATORS[ind]
+            entry = inds.get(ind)
+            if entry is None:
+                raise DataValidationError(
+                    f"{next(iter(inds.values())).berakning} returned values of {ind!r}, which "
+                    "params/indikatorer.yml does not name as computed by it (berakning)."
+                )
             v = values[values["indikator"].eq(ind)]
-            ex = explode_groups(v, groups=groups)
-            if extra is not None:
-                add = extra(v)
+            ex = explode_groups(v, groups=tuple(g for g in entry.grupper if g != "kursomrade"))
+            if "kursomrade" in entry.grupper:
+                add = explode_kursomrade(v)
                 if len(add):
                     ex = pd.concat([ex, add], ignore_index=True)
             pupil_values.append(ex[["lasar", "skolform", "skolenhetskod", "indikator", "grupp", "value"]])
-            cells.append(aggregate_values(ex, typ=kind, konfidensniva=konf, kalla=kalla, person=person))
+            cells.append(
+                aggregate_values(ex, typ=entry.statistik, konfidensniva=konf, kalla=kalla, person=person)
+            )
     fs_units = units[units["skolform"].isin([f for f in forms_of.get("barn_per_arsarbetare", ())])]
-    cells.append(compute_forskola_cells(t["fs_personal"], fs_units))
+    cells.append(_step(registry, *RATIOS)(t["fs_personal"], fs_units))
     elevantal = compute_elevantal(t["elever"], t["fs_personal"], t["vux_kurser"], units)
     elevantal = elevantal[elevantal["skolform"].isin(forms_of.get("elevantal", ()))]
-    cells.append(compute_elevantal_cells(elevantal))
+    cells.append(_step(registry, "elevantal")(elevantal))
     av_forms = forms_of.get("avvikelser_per_100", ())
     cells.append(
-        compute_avvikelser_cells(
+        _step(registry, "avvikelser_per_100")(
             t["avvikelser"], elevantal[elevantal["skolform"].isin(av_forms)], konfidensniva=konf
         )
     )
     va_pupils = _va_pupils(t, units, forms_of)
-    va_cells, va_enheter, va_modell, va_metod = compute_value_added(
+    va_cells, va_enheter, va_modell, va_metod = _step(
+        registry, "foradlingsvarde_kvot", "foradlingsvarde_residual"
+    )(
         va_pupils,
         va_min_antal=installningar.va_min_antal,
         konfidensniva=konf,
@@ -300,10 +289,13 @@ def build_indicator_outputs(
         if any(len(c) for c in cells)
         else finish_cells(None)
     )
-    cells.append(compute_difference_cells(base, konfidensniva=konf))
+    differences = _step(
+        registry, "konsskillnad_meritvarde", "bakgrundsskillnad_meritvarde", "konsskillnad_gbp"
+    )
+    cells.append(differences(base, konfidensniva=konf))
     if pupil_values:
         pv = pd.concat(pupil_values, ignore_index=True)
-        cells.append(compute_mellanskolvarians_cells(pv, konfidensniva=konf))
+        cells.append(_step(registry, "mellanskolvarians")(pv, konfidensniva=konf))
     allc = [c for c in cells if len(c)]
     computed = finish_cells(pd.concat(allc, ignore_index=True) if allc else None)
     # indicators of other forms (a unit running two forms) are dropped by attach_skolform already;

@@ -7,10 +7,21 @@ Each entry: ``id``, Swedish ``label`` and ``definition``, ``skolform``, ``kvalit
 ``antal_avser``: whom the ``antal`` beside a value counts (:data:`ANTAL_AVSER`). It always counts
 persons, never rows (test results, course participations, answers): the suppression threshold
 is a number of persons. The report's method appendix is generated from it.
+
+Each entry also names how its number is computed, so that one hop leads from a number on a page
+to the code: ``berakning`` (the dotted path of the compute function, e.g.
+``pipeline.indicators.grundskola.compute_grundskola_values``; :meth:`Indicator.compute_function`
+resolves it), ``statistik`` (:data:`STATISTICS`: how cells are aggregated, which interval and
+which disclosure check apply) and ``grupper`` (:data:`GROUPS`: the pupil groups a cell is split
+into besides ``samtliga``). :func:`pipeline.indicators.build.build_indicator_outputs` dispatches
+through these keys; no other table in the code says them.
 """
 
 from __future__ import annotations
 
+import importlib
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -29,13 +40,39 @@ Direction = Literal["hogre_battre", "lagre_battre", "neutral"]
 #: ``params/labels.yml``, key ``antal_avser``.
 ANTAL_AVSER: tuple[str, ...] = ("elever", "barn", "respondenter", "ingen")
 
+#: How an indicator's cells are computed (``statistik``): ``medel`` / ``andel`` (a mean / a share
+#: of pupil-level values from a value function), ``kvot`` (förskola ratios), ``rate`` (events per
+#: 100 pupils), ``antal`` (a head count), ``va`` (value added), ``skillnad`` (a gap between two
+#: groups), ``icc`` (between-school variance share), ``publicerad`` (a published number, taken as
+#: it is; published shares are ``andel``).
+STATISTICS: tuple[str, ...] = (
+    "medel",
+    "andel",
+    "kvot",
+    "rate",
+    "antal",
+    "va",
+    "skillnad",
+    "icc",
+    "publicerad",
+)
+
+#: Statistics whose cells come from a pupil-level value frame (one value per person and row).
+VALUE_STATISTICS: tuple[str, ...] = ("medel", "andel")
+
+#: Pupil groups (``grupper``) a value-frame indicator is split into besides ``samtliga``.
+GROUPS: tuple[str, ...] = ("kon", "foraldrar", "nyanland", "kursomrade")
+
+#: The compute function of indicators that only come from published sources.
+PUBLISHED_FUNCTION = "pipeline.indicators.published.published_rows"
+
 #: The registry files in params/, read in this order: computed indicators, then indicators that
 #: only come from published sources (Skolverket, Kolada, Skolenkäten).
 REGISTRY_FILES = ("indikatorer.yml", "indikatorer_publicerade.yml")
 
 _KEYS = {
     "id", "label", "definition", "skolform", "kvalitetsomrade", "enhet", "riktning", "kalla", "decimaler", "kort",
-    "antal_avser",
+    "antal_avser", "berakning", "statistik", "grupper",
 }  # fmt: skip
 _REQUIRED = {
     "id",
@@ -47,6 +84,8 @@ _REQUIRED = {
     "riktning",
     "kalla",
     "antal_avser",
+    "berakning",
+    "statistik",
 }
 
 
@@ -65,6 +104,18 @@ class Indicator:
     decimaler: int = 1
     kort: str = ""
     antal_avser: str = "elever"
+    berakning: str = PUBLISHED_FUNCTION
+    statistik: str = "publicerad"
+    grupper: tuple[str, ...] = ()
+
+    @property
+    def is_computed(self) -> bool:
+        """True when the report computes the indicator itself (not only read from a publication)."""
+        return self.berakning != PUBLISHED_FUNCTION
+
+    def compute_function(self) -> Callable:
+        """The function named by ``berakning`` (imported on first use)."""
+        return resolve_function(self.berakning, source=self.id)
 
     @property
     def is_share(self) -> bool:
@@ -107,6 +158,24 @@ class IndicatorRegistry:
     @property
     def ids(self) -> tuple[str, ...]:
         return tuple(i.id for i in self.indicators)
+
+    def computed_kinds(self) -> dict[str, str]:
+        """Every computed indicator id -> its ``statistik`` (intervals, suppression, audit)."""
+        return {i.id: i.statistik for i in self.indicators if i.is_computed}
+
+
+def resolve_function(path: str, *, source: str = "") -> Callable:
+    """Import the function named by a dotted path (``package.module.function``), loudly."""
+    module, _, name = path.rpartition(".")
+    try:
+        fn = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError) as exc:
+        raise ConfigError(
+            f"params/indikatorer*.yml: entry {source!r}: berakning {path!r} names no function ({exc})."
+        ) from exc
+    if not callable(fn):
+        raise ConfigError(f"params/indikatorer*.yml: entry {source!r}: berakning {path!r} is not callable.")
+    return fn
 
 
 def parse_indicator_registry(raw: object, source: str = "params/indikatorer.yml") -> IndicatorRegistry:
@@ -152,6 +221,21 @@ def parse_indicator_registry(raw: object, source: str = "params/indikatorer.yml"
                 f"persons that `antal` counts), got {entry['antal_avser']!r}. `antal` counts persons, "
                 "never rows such as test results or course participations."
             )
+        if not re.fullmatch(r"pipeline(\.[a-z_][a-z0-9_]*)+", str(entry["berakning"])):
+            raise ConfigError(
+                f"{source}: entry {entry['id']!r}: berakning must be the dotted path of a function in "
+                f"pipeline/ (e.g. pipeline.indicators.grundskola.compute_grundskola_values), got {entry['berakning']!r}."
+            )
+        if entry["statistik"] not in STATISTICS:
+            raise ConfigError(
+                f"{source}: entry {entry['id']!r}: statistik must be one of {list(STATISTICS)}, got {entry['statistik']!r}."
+            )
+        groups = entry.get("grupper") or []
+        groups = (groups,) if isinstance(groups, str) else tuple(groups)
+        if set(groups) - set(GROUPS):
+            raise ConfigError(
+                f"{source}: entry {entry['id']!r}: grupper must be among {list(GROUPS)}, got {list(groups)}."
+            )
         out.append(
             Indicator(
                 id=str(entry["id"]),
@@ -165,6 +249,9 @@ def parse_indicator_registry(raw: object, source: str = "params/indikatorer.yml"
                 decimaler=int(entry.get("decimaler", 1)),
                 kort=str(entry.get("kort", "")),
                 antal_avser=str(entry["antal_avser"]),
+                berakning=str(entry["berakning"]),
+                statistik=str(entry["statistik"]),
+                grupper=groups,
             )
         )
     return IndicatorRegistry(tuple(out))

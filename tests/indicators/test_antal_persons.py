@@ -12,7 +12,8 @@ from pipeline.indicators.registry import ANTAL_AVSER, load_indicator_registry, p
 from tests.indicators.helpers import UNIT_A, cell, installningar, pupils, register
 
 ENTRY = {"id": "x", "label": "l", "definition": "d", "skolform": ["GR"], "kvalitetsomrade": "kunskapsresultat",
-         "enhet": "procent", "riktning": "hogre_battre", "kalla": "k"}  # fmt: skip
+         "enhet": "procent", "riktning": "hogre_battre", "kalla": "k",
+         "berakning": "pipeline.indicators.published.published_rows", "statistik": "andel"}  # fmt: skip
 
 
 def four_pupils_twelve_results():

@@ -3,7 +3,7 @@ import re
 import pandas as pd
 import pytest
 
-from pipeline.errors import DataValidationError
+from pipeline.errors import ConfigError, DataValidationError
 from pipeline.indicators import COMPUTED, build_indicator_outputs
 from pipeline.indicators.registry import load_indicator_registry
 from pipeline.paths import REPO_ROOT
@@ -167,6 +167,77 @@ def test_synthetic_run_covers_every_computed_indicator(synth_out):
     computed = set(ind.loc[ind["kalla"].str.startswith("Egen"), "indikator"])
     assert set(own.ids) == set(COMPUTED)
     assert set(own.ids) == computed
+
+
+def test_every_registry_entry_names_a_callable_statistic_and_groups():
+    # One hop from a number to its code: every entry's berakning resolves to a function.
+    from pipeline.indicators.registry import GROUPS, PUBLISHED_FUNCTION, STATISTICS
+
+    reg = load_indicator_registry()
+    for ind in reg.indicators:
+        fn = ind.compute_function()
+        assert callable(fn), ind.id
+        assert f"{fn.__module__}.{fn.__name__}" == ind.berakning, ind.id
+        assert ind.statistik in STATISTICS and set(ind.grupper) <= set(GROUPS), ind.id
+        if not ind.is_computed:
+            assert ind.berakning == PUBLISHED_FUNCTION and ind.statistik in ("andel", "publicerad")
+    # shares are andel, whoever computes them; computed förskola ratios are kvot whatever the unit
+    for ind in reg.indicators:
+        if ind.statistik == "andel":
+            assert ind.enhet == "procent", ind.id
+
+
+def test_every_computed_indicator_id_is_in_the_registry_with_its_function(synth_out):
+    _, out = synth_out
+    reg = load_indicator_registry()
+    ind = out["indikatorer"]
+    produced = set(ind.loc[ind["kalla"].str.startswith("Egen"), "indikator"])
+    assert produced <= set(reg.computed_kinds())
+    # every computed row's stat is the registry's statistik for its id
+    from pipeline.indicators import COMPUTED
+
+    assert COMPUTED == reg.computed_kinds()
+
+
+def test_build_dispatches_through_the_registry(synth_out):
+    # Change the registry, not the code: meritvarde_17 without groups gives only samtliga rows,
+    # and franvaro_medel (grupper [kon, foraldrar, nyanland]) split by kön only has no nyanland rows.
+    import dataclasses
+
+    from pipeline.indicators.registry import IndicatorRegistry
+
+    t, before = synth_out
+    reg = load_indicator_registry()
+    changed = IndicatorRegistry(
+        tuple(
+            dataclasses.replace(i, grupper=())
+            if i.id == "meritvarde_17"
+            else dataclasses.replace(i, grupper=("kon",))
+            if i.id == "franvaro_medel"
+            else i
+            for i in reg.indicators
+        )
+    )
+    after = build_indicator_outputs(
+        t, huvudman_namn="Exempelkommun", kommunkod="9999", installningar=installningar(), registry=changed
+    )["indikatorer"]
+    own = after["kalla"].str.startswith("Egen")
+    assert set(after.loc[own & after["indikator"].eq("meritvarde_17"), "grupp"]) == {"samtliga"}
+    old = before["indikatorer"]
+    assert len(set(old.loc[old["indikator"].eq("meritvarde_17"), "grupp"])) > 1
+    assert set(after.loc[after["indikator"].eq("franvaro_medel"), "grupp"]) == {
+        "samtliga",
+        "flickor",
+        "pojkar",
+    }
+    assert "nyanland" in set(old.loc[old["indikator"].eq("franvaro_medel"), "grupp"])
+
+
+def test_a_berakning_that_names_no_function_is_a_config_error():
+    from pipeline.indicators.registry import resolve_function
+
+    with pytest.raises(ConfigError, match="names no function"):
+        resolve_function("pipeline.indicators.grundskola.compute_nothing", source="x")
 
 
 def test_synthetic_run_is_valid_sorted_unique_and_deterministic(synth_out):
