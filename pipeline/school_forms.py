@@ -5,8 +5,14 @@ Keyed by the official codes ``FS`` (förskola), ``GR`` (grundskola), ``GY`` (gym
 on a school-form code.
 
 Each entry names its notebook template, the quality areas its data can support (in report
-order), the canonical tables it reads, and its indicators (looked up in the indicator registry,
-``params/indikatorer.yml``, by school form, so the two never disagree).
+order), the canonical tables it reads, its indicators (looked up in the indicator registry,
+``params/indikatorer.yml``, by school form, so the two never disagree), and the other names by
+which sources call it: :func:`alias_table` (SIS exports, the Skolverket API) and
+:func:`register_sheets` (Skolverket's skolenhetsregister workbook). No other module holds a table
+of form codes or aliases (``tests/test_school_forms.py`` greps for one).
+
+This module imports nothing of the indicator layer at import time (the registry is imported
+inside :attr:`SchoolForm.indicators`), so the two never form an import cycle.
 """
 
 from __future__ import annotations
@@ -55,6 +61,12 @@ class SchoolForm:
     own_unit_code
         True when a unit of this form never shares its code with a unit of another form (a
         förskola is a förskoleenhet, not a skolenhet; a skolenhet may run GR and GY together).
+    aliases
+        Other names of the form in source files, folded (lower-case ASCII without spaces or
+        punctuation: ``kommunalvuxenutbildning``); the code itself, folded, is always one.
+    register_sheets
+        The sheets of Skolverket's skolenhetsregister workbook that list units of this form, in
+        the order they are read (the first sheet wins for a unit listed in two).
     """
 
     code: str
@@ -64,6 +76,8 @@ class SchoolForm:
     quality_areas: tuple[str, ...]
     tables: tuple[str, ...]
     own_unit_code: bool = False
+    aliases: tuple[str, ...] = ()
+    register_sheets: tuple[str, ...] = ()
 
     @property
     def indicators(self) -> tuple[str, ...]:
@@ -82,6 +96,7 @@ _FORMS: tuple[SchoolForm, ...] = (
         quality_areas=("kunskapsresultat", "trygghet_studiero", "ansvar_inflytande", "maluppfyllelse"),
         tables=("skolenheter", "fs_personal", "enkat", "avvikelser"),
         own_unit_code=True,
+        aliases=("forskola",),
     ),
     SchoolForm(
         code="GR",
@@ -90,6 +105,8 @@ _FORMS: tuple[SchoolForm, ...] = (
         notebook="grundskola.ipynb",
         quality_areas=QUALITY_AREAS,
         tables=("skolenheter", "elever", "betyg", "nationella_prov", "franvaro", "enkat", "avvikelser"),
+        aliases=("grundskola",),
+        register_sheets=("Grundskola",),
     ),
     SchoolForm(
         code="GY",
@@ -98,6 +115,8 @@ _FORMS: tuple[SchoolForm, ...] = (
         notebook="gymnasieskola.ipynb",
         quality_areas=QUALITY_AREAS,
         tables=("skolenheter", "elever", "kursbetyg", "gy_studievag", "franvaro", "enkat", "avvikelser"),
+        aliases=("gymnasieskola",),
+        register_sheets=("Gymnasieskola",),
     ),
     SchoolForm(
         code="VUX",
@@ -106,6 +125,8 @@ _FORMS: tuple[SchoolForm, ...] = (
         notebook="vuxenutbildning.ipynb",
         quality_areas=("kunskapsresultat", "likvardighet", "fullfoljda_studier", "maluppfyllelse"),
         tables=("skolenheter", "elever", "vux_kurser"),
+        aliases=("komvux", "kommunalvuxenutbildning", "vuxenutbildning"),
+        register_sheets=("Komm. vuxenutb.", "Komm. vuxenutb. i sv. f. inv."),
     ),
 )
 
@@ -137,3 +158,23 @@ def get_school_form(code: str) -> SchoolForm:
 def school_form_codes() -> tuple[str, ...]:
     """All codes, in report order (FS, GR, GY, VUX)."""
     return tuple(SCHOOL_FORMS)
+
+
+def alias_table() -> dict[str, str]:
+    """Folded name -> code for every name a source may use: the code (``gr``) and its aliases
+    (``grundskola``, ``komvux``, ...). Sources fold a cell before looking it up."""
+    out: dict[str, str] = {}
+    for f in _FORMS:
+        for name in (f.code.lower(), *f.aliases):
+            out[name] = f.code
+    return out
+
+
+def form_of_alias(name: str) -> str | None:
+    """The code of the school form a source calls ``name`` (case and spaces ignored), or None."""
+    return alias_table().get("".join(str(name).split()).lower())
+
+
+def register_sheets() -> dict[str, str]:
+    """Sheet name -> code of the skolenhetsregister workbook's school-form sheets, in read order."""
+    return {sheet: f.code for f in _FORMS for sheet in f.register_sheets}

@@ -164,3 +164,69 @@ def test_no_branching_on_school_form_outside_the_registry():
         lines = _branches_on_form_code(ast.parse(path.read_text()))
         offenders += [f"{path.relative_to(REPO_ROOT)}:{n}" for n in lines]
     assert not offenders, f"compare with a school-form code outside the registry: {offenders}"
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "pipeline.school_forms",
+        "pipeline.indicators.registry",
+        "pipeline.validate.schemas",
+        "pipeline.ingest.sis",
+    ],
+)
+def test_each_module_imports_alone_in_a_fresh_interpreter(module):
+    # No import cycle between the school-form registry and the indicator registry: each module
+    # imports on its own, first, in a new interpreter.
+    import subprocess
+    import sys
+
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"import {module}; import pipeline.school_forms as s; s.get_school_form('GR').indicators",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=str(REPO_ROOT),
+    )
+    assert res.returncode == 0, res.stderr
+
+
+def test_aliases_come_from_the_school_form_registry():
+    from pipeline.school_forms import alias_table, form_of_alias, register_sheets
+
+    # the names SIS exports and the Skolverket API use, folded
+    assert alias_table()["komvux"] == "VUX" and alias_table()["gr"] == "GR"
+    assert form_of_alias("Gymnasieskola") == "GY" and form_of_alias("Kommunal vuxenutbildning") == "VUX"
+    assert form_of_alias("fsk") is None  # förskoleklass is no form of the report
+    # Skolverket's register workbook: both vux sheets, in read order (the first wins)
+    assert list(register_sheets()) == [
+        "Grundskola",
+        "Gymnasieskola",
+        "Komm. vuxenutb.",
+        "Komm. vuxenutb. i sv. f. inv.",
+    ]
+    assert set(register_sheets().values()) == {"GR", "GY", "VUX"}
+
+
+def test_no_other_module_holds_a_school_form_alias_table():
+    # A literal mapping of a name to a form code ('"grundskola": "GR"') or a literal list of three
+    # or more codes belongs in pipeline/school_forms.py only. A row value ("skolform": "GR") is
+    # data, not a table of aliases.
+    import re
+
+    code = r"[\"'](?:FS|GR|GY|VUX)[\"']"
+    mapping = re.compile(r"[\"']([^\"']+)[\"']\s*:\s*" + code)
+    listing = re.compile(code + r"\s*,\s*" + code + r"\s*,\s*" + code)
+    hits = []
+    for path in sorted((REPO_ROOT / "pipeline").rglob("*.py")):
+        if path.name == "school_forms.py" and path.parent.name == "pipeline":
+            continue
+        text = path.read_text(encoding="utf-8")
+        for m in mapping.finditer(text):
+            if m.group(1) != "skolform":
+                hits.append(f"{path.relative_to(REPO_ROOT)}: {m.group(0)}")
+        hits += [f"{path.relative_to(REPO_ROOT)}: {m.group(0)}" for m in listing.finditer(text)]
+    assert hits == []

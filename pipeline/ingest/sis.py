@@ -40,7 +40,7 @@ import pandas as pd
 from pipeline.amnen import AMNEN
 from pipeline.errors import DataValidationError
 from pipeline.ingest.sources import ReadContext, Sniff, Source, register
-from pipeline.school_forms import get_school_form
+from pipeline.school_forms import alias_table, get_school_form
 
 #: National programme codes of the gymnasieskola (an inriktning suffix, NANAT, is cut to NA).
 GY_PROGRAM: tuple[str, ...] = (
@@ -655,9 +655,7 @@ _FORALDRAR = {"forgymnasial": "forgymnasial", "forgymnasialutbildning": "forgymn
               "gymnasial": "gymnasial", "gymnasialutbildning": "gymnasial",
               "eftergymnasial": "eftergymnasial", "eftergymnasialutbildning": "eftergymnasial",
               "okand": "okand", "uppgiftsaknas": "okand", "": "okand"}  # fmt: skip
-_SKOLFORM = {"fs": "FS", "forskola": "FS", "gr": "GR", "grundskola": "GR", "gy": "GY",
-             "gymnasieskola": "GY", "vux": "VUX", "komvux": "VUX", "kommunalvuxenutbildning": "VUX",
-             "vuxenutbildning": "VUX"}  # fmt: skip
+_SKOLFORM = alias_table()  # the school-form registry's codes and aliases
 _UTFALL = {"hogskoleforberedandeexamen": "hogskoleforberedande_examen", "yrkesexamen": "yrkesexamen",
            "studiebevis": "studiebevis", "avbrott": "avbrott", "avbrutit": "avbrott", "avbruten": "avbrott",
            "pagaende": "pagaende"}  # fmt: skip

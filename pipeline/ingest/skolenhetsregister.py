@@ -33,13 +33,10 @@ from pipeline.ingest.skolverket_format import (
     skolenheter_frame,
 )
 from pipeline.ingest.sources import ReadContext, Sniff, Source, register
+from pipeline.school_forms import register_sheets
 
-SHEETS: dict[str, str] = {
-    "Grundskola": "GR",
-    "Gymnasieskola": "GY",
-    "Komm. vuxenutb.": "VUX",
-    "Komm. vuxenutb. i sv. f. inv.": "VUX",
-}
+#: The workbook's school-form sheets -> code, from the school-form registry (read in this order).
+SHEETS: dict[str, str] = register_sheets()
 REQUIRED = ("HUVUDMANNATYP", "KOMMUN", "SKOLENHETSKOD", "NAMN", "HUVUDMANS NAMN")
 GRADES = [("FKLASS", "F")] + [(f"ÅR{i}", str(i)) for i in range(1, 10)]
 

@@ -43,6 +43,7 @@ from pipeline.ingest.skolverket_format import (
     skolenheter_frame,
 )
 from pipeline.ingest.sources import ReadContext, Sniff, Source, register
+from pipeline.school_forms import alias_table
 
 KALLA = "Skolverket, Planned Educations API v4 (statistics/gr)"
 
@@ -87,7 +88,9 @@ HUVUDMANNATYP = {
     "Statlig": "Statlig",
     "Region": "Region",
 }
-SKOLFORM_API = {"gr": "GR", "gy": "GY", "vux": "VUX"}
+#: The API's typeOfSchooling codes (``gr``, ``gy``, ``vux``) are the school-form registry's codes,
+#: lower-cased; other codes (fsk, gran, sfi, ...) are no form of the report and are skipped.
+SKOLFORM_API = alias_table()
 
 
 def _body(record: dict) -> dict | None:

@@ -15,8 +15,9 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from pipeline.errors import DataValidationError
+from pipeline.school_forms import school_form_codes
 
-SKOLFORM_CODES = ["FS", "GR", "GY", "VUX"]
+SKOLFORM_CODES = list(school_form_codes())
 GRADES = ["A", "B", "C", "D", "E", "F"]
 #: '-' = no grade (streck: too much absence to assess); it is not F.
 GRADES_OR_DASH = [*GRADES, "-"]
