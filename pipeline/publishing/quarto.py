@@ -15,7 +15,8 @@ when ``quarto`` is on ``PATH``:
 - ``<skolform-slug>/huvudman.qmd`` and ``<skolform-slug>/<skolenhetskod>.qmd``: chapters made
   from the executed notebooks' published outputs (see :func:`_chapter_qmd`): Markdown headings,
   figures as Markdown figures (``#fig-`` id, caption, ``fig-alt``; the SVG files beside the
-  chapter), text and tables as raw HTML blocks. No chapter is a notebook, so Quarto adds no
+  chapter), text and tables rendered by the autoescaped templates and converted to Pandoc Markdown
+  (:func:`markdown_from_html`: pipe/grid tables, no raw HTML, which the Typst writer drops). No chapter is a notebook, so Quarto adds no
   Jupyter dependencies (require.js, jquery) to any page;
 - ``<skolform-slug>/<skolenhetskod>.qmd`` for a failed job: the plain sentence that the unit's
   report could not be produced;
@@ -139,6 +140,45 @@ def _attr(value: str) -> str:
 
 def _html_block(body: str) -> str:
     return "```{=html}\n" + body.strip() + "\n```"
+
+
+_RAW_HTML = re.compile(r"^```\{=html\}\n(.*?)\n```$", re.DOTALL | re.MULTILINE)
+#: A paragraph that separates the blocks of one file in the one pandoc call that converts them.
+_ESCAPED_ANGLE = re.compile(r"(?<!\\)((?:\\\\)*)\\([<>])")
+_SEAM = "KVALITETSKARV{n}SKARV"
+#: Pandoc Markdown as Quarto reads it, without raw HTML (dropped by the Typst writer): tables as
+#: pipe tables (grid tables where a cell holds blocks), classes and ids on fenced divs and spans.
+_MARKDOWN = "markdown-raw_html-raw_attribute-simple_tables-multiline_tables"
+
+
+def markdown_from_html(qmd: str) -> str:
+    """``qmd`` with every raw HTML block (from the autoescaped templates) converted to Pandoc
+    Markdown by pandoc itself (``pypandoc_binary``), in one call per file.
+
+    Pandoc keeps raw HTML when writing HTML but drops it when writing Typst (the PDF would lose its
+    text and tables, and an ``id`` inside it would leave a ``label <...> does not exist``); as
+    Markdown, paragraphs, lists, tables (pipe or grid), footnote ids (``[...]{#id}``) and classed
+    containers (``::: {.tabellbehallare}``) reach every format.
+    """
+    bodies = _RAW_HTML.findall(qmd)
+    if not bodies:
+        return qmd
+    import pypandoc
+
+    joined = "".join(f"{b}\n<p>{_SEAM.format(n=i)}</p>\n" for i, b in enumerate(bodies))
+    md = pypandoc.convert_text(joined, _MARKDOWN, format="html", extra_args=["--wrap=none"])
+    parts = re.split(r"^KVALITETSKARV\d+SKARV$", md.replace("\r\n", "\n"), flags=re.MULTILINE)
+    if len(parts) != len(bodies) + 1:
+        raise PipelineError(
+            f"pandoc returned {len(parts) - 1} of {len(bodies)} converted HTML blocks; the Quarto book "
+            "cannot be written without raw HTML."
+        )
+    # an escaped angle bracket (``\\<``) as an entity: text that reads as no tag to any HTML parser
+    parts = [
+        _ESCAPED_ANGLE.sub(lambda m: m.group(1) + ("&lt;" if m.group(2) == "<" else "&gt;"), p) for p in parts
+    ]
+    converted = iter(p.strip() for p in parts[:-1])
+    return _RAW_HTML.sub(lambda _m: next(converted), qmd)
 
 
 def _chapter_qmd(page: Page) -> tuple[str, dict[str, bytes], str]:
@@ -275,6 +315,8 @@ def write_quarto_project(book: Book, out_dir: Path, *, downloads_dir: Path | Non
     written: list[Path] = []
 
     def write(rel: str, text: str) -> None:
+        if rel.endswith(".qmd"):
+            text = markdown_from_html(text)
         p = out_dir / rel
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(text, encoding="utf-8", newline="\n")

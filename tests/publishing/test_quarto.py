@@ -93,14 +93,38 @@ def test_start_page_is_unnumbered_and_styled(project):
     _, qdir, _ = project
     index = (qdir / "index.qmd").read_text(encoding="utf-8")
     assert index.splitlines()[0].endswith("{.unnumbered}")
-    assert 'class="nyckeltal"' in index
+    # the key figures as Markdown (a list in the key-figure section), styled by the book's css
+    assert '::: {.section aria-labelledby="nyckeltal-rubrik"}' in index
+    assert "- Grundskola\n\n  Genomsnittligt meritvärde (17 ämnen)\n\n  234,7" in index
     cfg = config(qdir)
     assert (
         cfg["format"]["html"]["css"] == ["rapport-quarto.css"]
         and cfg["format"]["html"]["number-sections"] is True
     )
     css = (qdir / "rapport-quarto.css").read_text(encoding="utf-8")
-    assert ".nyckeltal" in css and "overflow-x: auto" in css
+    assert '[aria-labelledby="nyckeltal-rubrik"] > ul' in css and "overflow-x: auto" in css
+
+
+def test_book_carries_no_raw_html_and_typst_keeps_text_tables_and_labels(project):
+    """Pandoc's Typst writer drops raw HTML: every text, table and footnote id must be Markdown.
+    Each chapter's sentences and tables reach Typst (``#table``), every ``#link(<id>)`` has its
+    label, and every Quarto cross-reference ``@fig-...`` has its figure."""
+    book, qdir, _ = project
+    for path in sorted(qdir.rglob("*.qmd")):
+        text = path.read_text(encoding="utf-8")
+        rel = path.relative_to(qdir)
+        assert "{=html}" not in text and "<table" not in text and "<p>" not in text, rel
+        typst, _ = _pandoc(path, "typst")
+        for ref in re.findall(r"(?<![\\\w])@((?:fig|tbl|sec)-[\w-]+)", text):
+            assert f"{{#{ref}" in text, f"{rel}: @{ref} has no target"
+        tables_md = len(re.findall(r"^\|[-|: ]+\|$", text, flags=re.MULTILINE))
+        assert typst.count("#table(") == tables_md, rel
+    unit = _unit_chapters(book, qdir)[0]
+    typst, _ = _pandoc(unit, "typst")
+    # the sentence and the table of the unit's knowledge section are in the PDF's source
+    assert "var inte redovisat" in typst and "[Läsår], [Meritvärde]" in typst and "[231,5]" in typst
+    metod, _ = _pandoc(qdir / "metod.qmd", "typst")
+    assert "#table(" in metod and "Genomsnittligt meritvärde (17 ämnen)" in metod
 
 
 def test_titles_and_names_are_escaped(project):
