@@ -79,8 +79,8 @@ verify: $(STAMP) ## Rebuild YEAR in a temp dir and report any difference from re
 	@$(PY) -m pipeline verify $(YEAR)
 
 .PHONY: lint
-lint: $(STAMP) ## Ruff lint and format check
-	@$(VENV)/bin/ruff check pipeline tests && $(VENV)/bin/ruff format --check pipeline tests
+lint: $(STAMP) ## Ruff lint and format check, and the mypy type check of pipeline/
+	@$(VENV)/bin/ruff check pipeline tests && $(VENV)/bin/ruff format --check pipeline tests && $(VENV)/bin/mypy
 
 node_modules: package.json package-lock.json
 	@npm ci --no-audit --no-fund --silent

@@ -67,6 +67,8 @@ def parse_parameters_cell(source: str, *, template: str = "<notebook>") -> dict[
             "Fix the cell so that it only assigns literal defaults, e.g. `lasar = 2024`."
         ) from None
     out: dict[str, Parameter] = {}
+    value: ast.expr | None
+    annotation: ast.expr | None
     for node in tree.body:
         if isinstance(node, ast.Assign):
             targets = [t.id for t in node.targets if isinstance(t, ast.Name)]
@@ -169,7 +171,7 @@ def check_parameters(template: Path, parameters: dict[str, Any], *, job: str = "
         )
     for name, value in parameters.items():
         expected = declared[name].type
-        if not _type_ok(value, expected):
+        if expected is not None and not _type_ok(value, expected):
             raise NotebookParameterError(
                 f"{where}: parameter {name!r} must be {expected.__name__} (its default in the "
                 f"'parameters' cell is {declared[name].default!r}), got {value!r} "

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from pipeline.errors import ConfigError, UnknownIndicatorError
 from pipeline.paths import REPO_ROOT
@@ -207,14 +207,14 @@ def parse_indicator_registry(raw: object, source: str = "params/indikatorer.yml"
             raise ConfigError(
                 f"{source}: entry {entry['id']!r}: kvalitetsomrade must be one of {list(QUALITY_AREAS)}, got {entry['kvalitetsomrade']!r}."
             )
-        if entry["enhet"] not in Unit.__args__:  # type: ignore[attr-defined]
+        if entry["enhet"] not in get_args(Unit):
             raise ConfigError(
-                f"{source}: entry {entry['id']!r}: enhet must be one of {list(Unit.__args__)}, got {entry['enhet']!r}."
-            )  # type: ignore[attr-defined]
-        if entry["riktning"] not in Direction.__args__:  # type: ignore[attr-defined]
+                f"{source}: entry {entry['id']!r}: enhet must be one of {list(get_args(Unit))}, got {entry['enhet']!r}."
+            )
+        if entry["riktning"] not in get_args(Direction):
             raise ConfigError(
-                f"{source}: entry {entry['id']!r}: riktning must be one of {list(Direction.__args__)}, got {entry['riktning']!r}."
-            )  # type: ignore[attr-defined]
+                f"{source}: entry {entry['id']!r}: riktning must be one of {list(get_args(Direction))}, got {entry['riktning']!r}."
+            )
         if entry["antal_avser"] not in ANTAL_AVSER:
             raise ConfigError(
                 f"{source}: entry {entry['id']!r}: antal_avser must be one of {list(ANTAL_AVSER)} (the "
