@@ -11,7 +11,8 @@ Swedish settings as a table (columns split, decimals read as numbers):
 - UTF-8 *with* a byte-order mark (Excel needs it to read å, ä, ö), ``;`` as separator, ``"``
   quoting only where needed, ``\\n`` line ends (as Skolverket's files);
 - numbers with a decimal comma (``231,5``), no thousands separator, never in exponent form,
-  rounded to 10 decimals to drop float noise; ``lasar`` and ``antal`` as integers;
+  rounded to 9 decimals to drop float noise (so no run of ten digits after the comma, which the
+  leak scan would rightly take for a possible personnummer); ``lasar`` and ``antal`` as integers;
 - ``undertryckt`` as ``true``/``false``; an empty cell is a missing value (suppressed cells have
   an empty ``varde``, ``ki_lag``, ``ki_hog`` and ``undertryckt`` = ``true``);
 - ``antal`` under the suppression threshold (1 to ``min_antal`` − 1) is never written exactly: it is
@@ -164,13 +165,15 @@ def _csv_text(text: str) -> str:
 CSV_SEPARATOR = ";"
 CSV_DECIMAL = ","
 CSV_ENCODING = "utf-8-sig"
+#: Decimals kept in the CSV (float noise dropped; the xlsx keeps 10 as numbers).
+CSV_DECIMALS = 9
 
 
 def _float_text(x: Any) -> str:
-    """``231,5``: at most 10 decimals, trailing zeros dropped, decimal comma, no exponent."""
+    """``231,5``: at most 9 decimals, trailing zeros dropped, decimal comma, no exponent."""
     if x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x)):
         return ""
-    text = f"{round(float(x), 10) + 0.0:.10f}".rstrip("0").rstrip(".")
+    text = f"{round(float(x), CSV_DECIMALS) + 0.0:.{CSV_DECIMALS}f}".rstrip("0").rstrip(".")
     if text in ("-0", ""):
         text = "0"
     return text.replace(".", CSV_DECIMAL)

@@ -138,10 +138,18 @@ def test_csv_format():
 
 @pytest.mark.parametrize(
     "value,written",
-    [(1e-05, "0,00001"), (12345.0, "12345"), (-1.5, "-1,5"), (-0.0, "0"), (2 / 3, "0,6666666667")],
+    [
+        (1e-05, "0,00001"),
+        (12345.0, "12345"),
+        (-1.5, "-1,5"),
+        (-0.0, "0"),
+        (2 / 3, "0,666666667"),
+        (7.8604021604123, "7,86040216"),
+    ],
 )
 def test_csv_numbers_have_a_decimal_comma_and_no_exponent(value, written):
-    # hand-written: repr(1e-05) is '1e-05', which Excel with Swedish settings reads as text
+    # hand-written: repr(1e-05) is '1e-05', which Excel with Swedish settings reads as text; at
+    # most 9 decimals, so no ten-digit run (860402-1604 would look like a personnummer)
     df = frame()
     df.loc[df["varde"].notna(), "varde"] = value
     text = csv_bytes(prepare_indicator_table(df, lasar=2024)).decode("utf-8-sig")
