@@ -135,6 +135,9 @@ def read_published_table(site: Path):
 
     return pd.read_csv(
         site / "data" / "indikatorer.csv",
+        sep=";",
+        decimal=",",
+        encoding="utf-8-sig",
         dtype={"skolenhetskod": str, "enhet": str, "grupp": str, "markering": str, "kalla": str},
         keep_default_na=False,
         na_values={"varde": [""], "antal": [""], "ki_lag": [""], "ki_hog": [""]},

@@ -162,6 +162,8 @@ class MethodAppendix:
     #: The calibration by simulation (``params/va_kalibrering.csv``, written by ``make calibrate``).
     va_calibration: Table | None = None
     va_calibration_caption: str = ""
+    #: How to read the coefficients table (``va_tabell.forklaring``).
+    va_model_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -253,44 +255,88 @@ def _label(labels: Mapping[str, Any], *keys: str, default: str) -> str:
     return str(node)
 
 
-def va_model_table(va_modell: pd.DataFrame | None, labels: Mapping[str, Any] | None = None) -> Table | None:
-    """Turn the processed ``va_modell`` frame into a text table for the appendix.
+def va_model_table(
+    va_modell: pd.DataFrame | None,
+    labels: Mapping[str, Any] | None = None,
+    *,
+    lasar: int | None = None,
+    alfa: float = 0.05,
+) -> Table | None:
+    """The value-added model's coefficients as a table a reader can follow.
 
-    Columns are kept in their order and named for readers (``kolumner`` in ``labels.yml``: ``r2``
-    is "Förklaringsgrad (R²)"); the model and term codes are worded (``va_modeller``,
-    ``va_termer``); rows are sorted by every text column so the output is deterministic; numbers
-    are written by the one formatter with six significant digits.
+    One row per school form and explanatory variable of the published model (``residual``:
+    actual minus expected result) in the report's läsår (``lasar``; the latest läsår with a
+    model when ``None`` or when that läsår has none): the variable in words (``va_termer``), the
+    coefficient and its standard error with two decimals (poäng; one formatter), whether it is
+    statistically significant (p below ``alfa``, worded yes/no instead of a p-value) and the
+    number of pupils. The model's R² is worded in the text above the table (``va_metod.r2``).
+    Rows keep the model's order of terms within a school form.
     """
     if va_modell is None or va_modell.empty:
         return None
     df = va_modell.copy()
-    text_cols = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])]
-    if text_cols:
-        df = df.sort_values(text_cols, kind="stable")
+    if "modell" in df.columns and (df["modell"] == "residual").any():
+        df = df[df["modell"] == "residual"]
+    if "lasar" in df.columns:
+        years = sorted(int(y) for y in df["lasar"].dropna().unique())
+        year = int(lasar) if lasar is not None and int(lasar) in years else years[-1]
+        df = df[df["lasar"].astype(int) == year]
+    if "skolform" in df.columns:
+        df = df.sort_values("skolform", kind="stable")
 
-    def word(section: str, key: str) -> str:
+    def word(section: str, key: str, default: str | None = None) -> str:
         for source in (labels or {}, fmt.default_labels()):
-            node = source.get(section) if isinstance(source, Mapping) else None
-            if isinstance(node, Mapping) and key in node:
-                return str(node[key])
-        return key
+            node: Any = source
+            for k in (section, key) if "." not in section else (*section.split("."), key):
+                node = node.get(k) if isinstance(node, Mapping) else None
+            if node is not None:
+                return str(node)
+        return key if default is None else default
 
+    from pipeline.school_forms import get_school_form
+
+    columns = (
+        word("kolumner", "skolform"),
+        word("kolumner", "term"),
+        word("va_tabell", "koefficient"),
+        word("va_tabell", "standardfel"),
+        word("va_tabell", "sakerstalld"),
+        word("va_tabell", "antal"),
+    )
     rows = []
-    for rec in df.itertuples(index=False):
-        cells = []
-        for col, v in zip(df.columns, rec, strict=True):
-            if fmt.is_missing(v):
-                cells.append(fmt.DASH)
-            elif isinstance(v, bool):
-                cells.append(word("ja_nej", "ja" if v else "nej"))
-            elif isinstance(v, float):
-                cells.append(fmt.format_significant(v))
-            elif col in ("term", "modell"):
-                cells.append(word("va_termer" if col == "term" else "va_modeller", str(v)))
-            else:
-                cells.append(str(v))
-        rows.append(tuple(cells))
-    return Table(columns=tuple(word("kolumner", str(c)) for c in df.columns), rows=tuple(rows))
+    for rec in df.to_dict("records"):
+        p = rec.get("p_varde")
+        sig = "–" if fmt.is_missing(p) else word("ja_nej", "ja" if float(p) < alfa else "nej")
+        rows.append(
+            (
+                get_school_form(str(rec["skolform"])).name if rec.get("skolform") else fmt.DASH,
+                word("va_termer", str(rec["term"])),
+                fmt.format_number(rec.get("koefficient"), 2),
+                fmt.format_number(rec.get("standardfel"), 2),
+                sig,
+                fmt.format_number(rec.get("antal"), 0),
+            )
+        )
+    return Table(columns=columns, rows=tuple(rows))
+
+
+def _va_model_text(
+    va_modell: pd.DataFrame | None, labels: Mapping[str, Any] | None, lasar: int | None, alfa: float
+) -> str:
+    """``va_tabell.forklaring`` for the läsår the coefficients table shows."""
+    if va_modell is None or va_modell.empty or "lasar" not in va_modell.columns:
+        return ""
+    years = sorted(int(y) for y in va_modell["lasar"].dropna().unique())
+    year = int(lasar) if lasar is not None and int(lasar) in years else years[-1]
+    text = None
+    for source in (labels or {}, fmt.default_labels()):
+        node = source.get("va_tabell") if isinstance(source, Mapping) else None
+        if isinstance(node, Mapping) and "forklaring" in node:
+            text = str(node["forklaring"])
+            break
+    if text is None:
+        return ""
+    return text.format(lasar_text=fmt.lasar_text(year), alfa=fmt.format_number(alfa, 2))
 
 
 def _one_year_change(
@@ -528,11 +574,12 @@ def build_method(
         signifikansniva=float(installningar.signifikansniva),
         konfidensniva=float(installningar.konfidensniva),
         trend_ar=int(installningar.trend_ar),
-        va_model=va_model_table(va_modell, labels),
+        va_model=va_model_table(va_modell, labels, lasar=lasar, alfa=float(installningar.signifikansniva)),
         provenance=tuple(rows),
         va_texts=va_texts,
         va_calibration=va_table,
         va_calibration_caption=_va_word(labels, "tabell_caption") if va_table else "",
+        va_model_text=_va_model_text(va_modell, labels, lasar, float(installningar.signifikansniva)),
     )
 
 

@@ -79,8 +79,11 @@ class PageContext:
         return self.label("kvalitetsomraden", area)
 
     def group_label(self, grupp: str) -> str:
-        """Swedish name of a group (falls back to the code)."""
-        return self.params.label("grupper", grupp, default=grupp)
+        """Swedish name of a group: ``grupper`` in ``labels.yml``; ``amne:EN`` -> ``Engelska``,
+        ``arskurs:9`` -> ``Årskurs 9``, ``amne:EN|flickor`` -> ``Engelska, flickor`` (from
+        ``diagram.grupp_prefix``, ``diagram.amnen``, ``diagram.grupp_koder``). A code no label
+        names is an error: a reader never sees a raw code."""
+        return group_label(self.params, grupp)
 
     def unit_word(self, ind: Indicator, *, change: bool = False) -> str:
         """The unit after a number: ``poäng``, ``procent``/``procentenheter`` (for changes)."""
@@ -129,6 +132,34 @@ class PageContext:
         return names[key]
 
     # ------------------------------------------------------------------ indexed rows
+    def own_unit_codes(self, skolform: str) -> frozenset[str]:
+        """The huvudman's own units of a school form: those in the unit register
+        (``skolenheter``, which lists the huvudman's units); without a register, every unit.
+
+        A real-data report for a kommun reads Skolverket's rows for every school in the kommun,
+        including other organisers' (fristående) schools: they are shown apart, never counted
+        among the huvudman's units."""
+
+        def build() -> frozenset[str]:
+            codes = self.unit_codes(skolform)
+            reg = self.skolenheter
+            if reg is None or reg.empty:
+                return codes
+            own = frozenset(reg.loc[reg["skolform"] == skolform, "skolenhetskod"].astype(str))
+            return (codes & own) if codes & own else codes
+
+        return self._memoised(("own_unit_codes", skolform), build)
+
+    def unit_grades(self, skolform: str, skolenhetskod: str) -> str:
+        """The unit's årskurser from the register (``F-6``), ``""`` when unknown."""
+        reg = self.skolenheter
+        if reg is None or reg.empty or "arskurser" not in reg.columns:
+            return ""
+        hit = reg[(reg["skolenhetskod"] == skolenhetskod) & (reg["skolform"] == skolform)]
+        if hit.empty or is_missing(hit["arskurser"].iloc[0]):
+            return ""
+        return str(hit["arskurser"].iloc[0])
+
     def unit_codes(self, skolform: str) -> frozenset[str]:
         """The codes of the units with rows in a school form (any läsår)."""
         ind = self.indikatorer
@@ -222,6 +253,30 @@ class PageContext:
     def lasar_text(self, lasar: int) -> str:
         """``2023/24``."""
         return lasar_text(lasar)
+
+
+def group_label(params: Params, grupp: str) -> str:
+    """See :meth:`PageContext.group_label`."""
+    direct = params.label("grupper", grupp, default="")
+    if direct:
+        return direct
+    if "|" in grupp:
+        first, *rest = grupp.split("|")
+        parts = [group_label(params, first)] + [group_label(params, r).lower() for r in rest]
+        return ", ".join(parts)
+    if ":" in grupp:
+        prefix, kod = grupp.split(":", 1)
+        template = params.label("diagram", "grupp_prefix", prefix, default="")
+        namn = params.label("diagram", "amnen", kod, default="") if prefix == "amne" else ""
+        namn = namn or params.label("diagram", "grupp_koder", kod, default="")
+        if prefix == "arskurs" and not namn and kod.isdigit():
+            namn = kod
+        if template and namn:
+            return template.format(namn=namn)
+    raise ConfigError(
+        f"params/labels.yml: no reader text for the group {grupp!r}; add it under 'grupper' (or, for "
+        "'prefix:kod', under diagram.grupp_prefix and diagram.amnen/grupp_koder)."
+    )
 
 
 def _build_slice(ctx: PageContext, skolform: str, lasar: int) -> Slice:

@@ -5,10 +5,14 @@ columns :data:`pipeline.validate.schemas.INDICATOR_COLUMNS`, every läsår up to
 rows sorted by ``lasar, skolform, niva`` (in the order enhet, huvudman, kommun, jamforelse,
 riket), ``skolenhetskod, enhet, indikator, grupp``.
 
-CSV format (chosen for machine readability; Excel users get the .xlsx):
+CSV format: as Skolverket writes its own CSV files, so that a double-click opens it in Excel with
+Swedish settings as a table (columns split, decimals read as numbers):
 
-- UTF-8 without BOM, ``,`` as separator, ``"`` quoting only where needed, ``\\n`` line ends;
-- numbers with a decimal point (``231.5``), rounded to 10 decimals to drop float noise;
+- UTF-8 *with* a byte-order mark (Excel needs it to read å, ä, ö), ``;`` as separator, ``"``
+  quoting only where needed, ``\\n`` line ends (as Skolverket's files);
+- numbers with a decimal comma (``231,5``), no thousands separator, never in exponent form,
+  rounded to 9 decimals to drop float noise (so no run of ten digits after the comma, which the
+  leak scan would rightly take for a possible personnummer); ``lasar`` and ``antal`` as integers;
 - ``undertryckt`` as ``true``/``false``; an empty cell is a missing value (suppressed cells have
   an empty ``varde``, ``ki_lag``, ``ki_hog`` and ``undertryckt`` = ``true``);
 - ``antal`` under the suppression threshold (1 to ``min_antal`` − 1) is never written exactly: it is
@@ -157,10 +161,22 @@ def _csv_text(text: str) -> str:
     return neutralise_formula(text).replace("\r\n", "\n").replace("\r", "\n")
 
 
+#: The CSV's separator and decimal mark (Skolverket's: ``;`` and ``,``) and its encoding.
+CSV_SEPARATOR = ";"
+CSV_DECIMAL = ","
+CSV_ENCODING = "utf-8-sig"
+#: Decimals kept in the CSV (float noise dropped; the xlsx keeps 10 as numbers).
+CSV_DECIMALS = 9
+
+
 def _float_text(x: Any) -> str:
+    """``231,5``: at most 9 decimals, trailing zeros dropped, decimal comma, no exponent."""
     if x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x)):
         return ""
-    return repr(round(float(x), 10) + 0.0)
+    text = f"{round(float(x), CSV_DECIMALS) + 0.0:.{CSV_DECIMALS}f}".rstrip("0").rstrip(".")
+    if text in ("-0", ""):
+        text = "0"
+    return text.replace(".", CSV_DECIMAL)
 
 
 def _cell_text(col: str, x: Any) -> str:
@@ -178,11 +194,13 @@ def _cell_text(col: str, x: Any) -> str:
 def csv_bytes(df: pd.DataFrame) -> bytes:
     """The CSV bytes of a prepared table (see the module docstring for the format)."""
     buf = io.StringIO()
-    w = csv.writer(buf, delimiter=",", quotechar='"', quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
+    w = csv.writer(
+        buf, delimiter=CSV_SEPARATOR, quotechar='"', quoting=csv.QUOTE_MINIMAL, lineterminator="\n"
+    )
     w.writerow(INDICATOR_COLUMNS)
     for rec in df.itertuples(index=False, name=None):
         w.writerow([_cell_text(c, v) for c, v in zip(INDICATOR_COLUMNS, rec, strict=True)])
-    return buf.getvalue().encode("utf-8")
+    return buf.getvalue().encode(CSV_ENCODING)
 
 
 def source_date() -> datetime:

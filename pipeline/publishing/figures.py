@@ -23,7 +23,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 from markupsafe import Markup  # noqa: E402
-from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
+from matplotlib.ticker import Formatter, MaxNLocator  # noqa: E402
 
 from pipeline.indicators.registry import Indicator  # noqa: E402
 from pipeline.publishing.context import PageContext  # noqa: E402
@@ -45,11 +45,19 @@ STYLE = {
     "pojkar": ("#0072B2", "s", "-"),
 }
 DPI = 100
-WIDTH, HEIGHT = 7.0, 3.6
-TREND_HEIGHT = 4.2
+#: Figure size in inches. The SVG scales with the page: on a 390 px phone a figure is about
+#: 350 px wide, so the text is sized relative to the width (12 pt on 6 in: about 10 px on a phone,
+#: 17 px at the natural 600 px on a desktop).
+WIDTH, HEIGHT = 6.0, 3.6
+TREND_HEIGHT = 4.4
+FONT_SIZE = 12
 _RC = {
     "font.family": "sans-serif",  # DejaVu Sans first; the SVG names the fallbacks for readers without it
-    "font.size": 10,
+    "font.size": FONT_SIZE,
+    "axes.labelsize": FONT_SIZE,
+    "xtick.labelsize": FONT_SIZE - 0.5,
+    "ytick.labelsize": FONT_SIZE - 0.5,
+    "legend.fontsize": FONT_SIZE - 0.5,
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.grid": True,
@@ -99,9 +107,83 @@ def _adjust_rows(fig: plt.Figure, labels: Sequence[str], *, right: float = 0.97)
     )
 
 
-def _axis_formatter(ind: Indicator) -> FuncFormatter:
-    suffix = " %" if ind.enhet == "procent" else ""
-    return FuncFormatter(lambda v, _pos: format_number(v, 0 if abs(v) >= 20 else 1) + suffix)
+def tick_decimals(locs: Sequence[float], most: int = 3) -> int:
+    """The decimals that write every tick of an axis exactly and alike: from the step between
+    ticks (5 -> 0, 2,5 -> 1, 0,25 -> 2), at most ``most``."""
+    values = sorted({round(float(v), 9) for v in locs})
+    steps = [b - a for a, b in zip(values, values[1:], strict=False) if b - a > 1e-12]
+    if not steps:
+        return 0
+    step = min(steps)
+    for d in range(most + 1):
+        scaled = step * 10**d
+        if abs(scaled - round(scaled)) < 1e-6 * max(1.0, scaled):
+            return d
+    return most
+
+
+class AxisFormatter(Formatter):
+    """Every tick of an axis in one format, through the one formatter (``format_number``): the
+    decimals follow the step between the ticks, so two ticks never read alike ("5,0 5,0") and an
+    axis never mixes "15,0" with "30"."""
+
+    def __init__(self, suffix: str = "") -> None:
+        self.suffix = suffix
+        self.decimals = 0
+
+    def set_locs(self, locs) -> None:
+        super().set_locs(locs)
+        self.decimals = tick_decimals(list(locs))
+
+    def __call__(self, x, pos=None) -> str:
+        return format_number(x, self.decimals) + self.suffix
+
+
+def _axis_formatter(ind: Indicator | None = None) -> AxisFormatter:
+    return AxisFormatter("\u00a0%" if ind is not None and ind.enhet == "procent" else "")
+
+
+def _value_locator(ind: Indicator | None, nbins: int = 5) -> MaxNLocator:
+    """Round ticks (steps of 1, 2, 2,5 or 5 times a power of ten); whole numbers for a value
+    shown without decimals."""
+    return MaxNLocator(nbins=nbins, steps=[1, 2, 2.5, 5, 10], integer=ind is not None and ind.decimaler == 0)
+
+
+def _set_value_axis(axis, ind: Indicator | None, nbins: int = 5) -> None:
+    axis.set_major_locator(_value_locator(ind, nbins))
+    axis.set_major_formatter(_axis_formatter(ind))
+
+
+def _zero_baseline(ax: plt.Axes, values: Sequence[float]) -> None:
+    """Start the value axis at zero for a level or a share, so a small change is not drawn as a
+    dramatic one (a value axis of 1 610–1 640 made 1,5 % look like a collapse)."""
+    vals = [float(v) for v in values if not pd.isna(v)]
+    if vals and min(vals) >= 0:
+        top = max(vals)
+        ax.set_ylim(0, top * 1.08 if top > 0 else 1)
+
+
+def _mark_axis_break(ax: plt.Axes, axis: str = "x") -> None:
+    """A value axis of a dot plot (or of a ratio) that does not start at zero gets the usual
+    break mark (two short slanted strokes at its start), so no reader takes its start for zero."""
+    lo, _hi = ax.get_xlim() if axis == "x" else ax.get_ylim()
+    if lo <= 0:
+        return
+    for d in (-0.012, 0.012):
+        xs, ys = (
+            ([d - 0.008, d + 0.008], [-0.03, 0.03])
+            if axis == "x"
+            else ([-0.03, 0.03], [d - 0.008, d + 0.008])
+        )
+        ax.plot(
+            xs,
+            ys,
+            transform=ax.transAxes,
+            color="#333333",
+            linewidth=1.2,
+            clip_on=False,
+            gid="axelbrott",
+        )
 
 
 def _new_figure(height: float = HEIGHT) -> tuple[plt.Figure, plt.Axes]:
@@ -159,6 +241,7 @@ def trend_figure(
     levels = [(subject_niva, skolenhetskod, subject_name)]
     if skolenhetskod:
         levels.append(("huvudman", "", ctx.huvudman_namn))
+    levels.append(("jamforelse", "", ctx.params.huvudman.jamforelsegrupp_namn))
     levels.append(("riket", "", ctx.label("nivaer", "riket")))
     frames = {
         niva: _series(
@@ -166,35 +249,72 @@ def trend_figure(
         )
         for niva, code, _ in levels
     }
+    # the comparison group and riket are drawn (and tabled) where a file holds a value for them
+    levels = [
+        lv for lv in levels if lv[0] in (subject_niva, "huvudman") or frames[lv[0]]["varde"].notna().any()
+    ]
     subject = frames[subject_niva].dropna(subset=["varde"])
     if len(subject) < 2:
         return None
     mal = ctx.target(ind.id, skolform)
 
     fig, ax = _new_figure(height=TREND_HEIGHT)
+    drawn: list[str] = []  # the series the figure draws, in the order the caption names them
+    plotted: list[float] = []
     for niva, _code, name in levels:
         s = frames[niva].dropna(subset=["varde"])
         if s.empty:
             continue
         colour, marker, ls = STYLE[niva]
-        ax.plot(s["lasar"], s["varde"], color=colour, marker=marker, linestyle=ls, linewidth=2, label=name)
+        ax.plot(
+            s["lasar"],
+            s["varde"],
+            color=colour,
+            marker=marker,
+            linestyle=ls,
+            linewidth=2,
+            label=name,
+            gid=f"serie-{niva}",
+        )
+        drawn.append(niva)
+        plotted += list(s["varde"])
         if niva == subject_niva and s["ki_lag"].notna().any():
             ci = s.dropna(subset=["ki_lag", "ki_hog"])
-            ax.fill_between(ci["lasar"], ci["ki_lag"], ci["ki_hog"], color=colour, alpha=0.15, linewidth=0)
+            ax.fill_between(
+                ci["lasar"],
+                ci["ki_lag"],
+                ci["ki_hog"],
+                color=colour,
+                alpha=0.15,
+                linewidth=0,
+                gid="serie-intervall",
+            )
+            drawn.append("intervall")
+            plotted += list(ci["ki_hog"])
     if mal is not None:
         colour, _m, ls = STYLE["mal"]
         ax.axhline(
-            mal.varde, color=colour, linestyle=ls, linewidth=1.5, label=ctx.label("figur", "mal_linje")
+            mal.varde,
+            color=colour,
+            linestyle=ls,
+            linewidth=1.5,
+            label=ctx.label("figur", "mal_linje"),
+            gid="serie-mal",
         )
+        drawn.append("mal")
+        plotted.append(mal.varde)
     ax.set_xticks(years)
     ax.set_xticklabels([ctx.lasar_text(y) for y in years])
-    ax.set_xlim(years[0] - 0.3, years[-1] + 0.3)
-    ax.yaxis.set_major_formatter(_axis_formatter(ind))
-    ax.yaxis.set_major_locator(MaxNLocator(5))
+    ax.set_xlim(years[0] - 0.4, years[-1] + 0.4)
+    _set_value_axis(ax.yaxis, ind)
+    if ind.enhet == "kvot":  # a ratio around 1: its range, with the axis break marked
+        _mark_axis_break(ax, axis="y")
+    else:
+        _zero_baseline(ax, plotted)
     ax.set_xlabel(ctx.label("figur", "ar_axel"))
     ax.set_ylabel(ind.kort or ind.label)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)
-    fig.subplots_adjust(left=0.11, right=0.97, bottom=0.34, top=0.95)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2, frameon=False)
+    fig.subplots_adjust(left=0.15, right=0.97, bottom=0.36, top=0.95)
     svg = render_svg(fig)
 
     first, last = subject.iloc[0], subject.iloc[-1]
@@ -210,7 +330,7 @@ def trend_figure(
             till=ctx.lasar_text(int(last["lasar"])),
         )
     ]
-    riket = frames["riket"]
+    riket = frames.get("riket", frames[subject_niva].iloc[0:0])
     riket_now = riket[riket["lasar"] == last["lasar"]].dropna(subset=["varde"])
     if not riket_now.empty:
         alt.append(
@@ -256,16 +376,51 @@ def trend_figure(
         *[name for _, _, name in levels],
         ctx.label("tabell", "intervall"),
     ]
-    caption = ctx.label(
-        "figur",
-        "trend_caption",
-        indikator=ind.label,
-        enhet=subject_name,
-        fran=ctx.lasar_text(years[0]),
-        till=ctx.lasar_text(years[-1]),
+    names = {niva: name for niva, _code, name in levels}
+    caption = _caption(
+        ctx,
+        ctx.label(
+            "figur",
+            "trend_caption",
+            indikator=ind.label,
+            enhet=subject_name,
+            fran=ctx.lasar_text(years[0]),
+            till=ctx.lasar_text(years[-1]),
+        ),
+        references=[_reference_name(ctx, n, names[n]) for n in drawn if n in names and n != subject_niva],
+        parts=[p for p in ("intervall", "mal") if p in drawn],
     )
     table = html_table(caption=caption, columns=columns, rows=rows)
     return FigureView(fig_id, svg, " ".join(alt), caption, table, ctx.label("figur", "visa_data"))
+
+
+def _reference_name(ctx: PageContext, niva: str, name: str) -> str:
+    """How a caption names a comparison series: ``huvudmannen (Exempelkommun)``, ``riket``, the
+    comparison group by its configured name."""
+    if niva == "huvudman":
+        return ctx.label("diagram", "referens_huvudman", namn=name)
+    if niva == "jamforelse":
+        return ctx.label("diagram", "referens_jamforelse", namn=name)
+    return ctx.label("diagram", "referens_riket")
+
+
+def _caption(
+    ctx: PageContext, base: str, *, references: Sequence[str] = (), parts: Sequence[str] = ()
+) -> str:
+    """A caption that names only what the figure draws: the base sentence, the comparison series
+    drawn (``references``) and the explanation of each other element drawn (``parts``: ``intervall``,
+    ``mal``, ``huvudman_linje``, ``lada``)."""
+    text = [base]
+    if references:
+        refs = list(references)
+        joined = (
+            refs[0]
+            if len(refs) == 1
+            else ", ".join(refs[:-1]) + " " + ctx.label("diagram", "och") + " " + refs[-1]
+        )
+        text.append(ctx.label("diagram", "jamforelse_med", referenser=joined))
+    text += [ctx.label("diagram", "forklaring", p) for p in parts]
+    return " ".join(text)
 
 
 # ----------------------------------------------------------------------------------- caterpillar
@@ -285,7 +440,8 @@ def caterpillar_figure(
     Returns ``None`` with fewer than two units with a value.
     """
     units = ctx.indicator_rows(skolform=skolform, niva="enhet", indikator=ind.id)
-    sel = units[units["lasar"] == lasar].copy()
+    # the huvudman's own units only: another organiser's school in the kommun is not one of them
+    sel = units[(units["lasar"] == lasar) & units["skolenhetskod"].isin(ctx.own_unit_codes(skolform))].copy()
     sel["namn"] = [ctx.unit_name(skolform, c) for c in sel["skolenhetskod"]]
     shown = sel.dropna(subset=["varde"]).sort_values(["varde", "namn"])
     if len(shown) < 2:
@@ -311,7 +467,11 @@ def caterpillar_figure(
     lo = (shown["varde"] - shown["ki_lag"]).fillna(0).clip(lower=0)
     hi = (shown["ki_hog"] - shown["varde"]).fillna(0).clip(lower=0)
     colour, marker, _ = STYLE["enhet"]
-    ax.errorbar(shown["varde"], ys, xerr=[lo, hi], fmt=marker, color=colour, ecolor=colour, capsize=3)
+    has_interval = bool((lo > 0).any() or (hi > 0).any())
+    bars = ax.errorbar(shown["varde"], ys, xerr=[lo, hi], fmt=marker, color=colour, ecolor=colour, capsize=3)
+    bars.lines[0].set_gid("serie-enheter")
+    for coll in bars.lines[2]:
+        coll.set_gid("serie-intervall" if has_interval else "serie-enheter-streck")
     if highlight and highlight in set(shown["skolenhetskod"]):
         i = list(shown["skolenhetskod"]).index(highlight)
         ax.plot(
@@ -330,12 +490,15 @@ def caterpillar_figure(
     ax.set_yticklabels(labels)
     if hm_value is not None:
         hc, _m, hls = STYLE["huvudman"]
-        ax.axvline(hm_value, color=hc, linestyle=hls, linewidth=1.5, label=ctx.huvudman_namn)
+        ax.axvline(
+            hm_value, color=hc, linestyle=hls, linewidth=1.5, label=ctx.huvudman_namn, gid="serie-huvudman"
+        )
         fig.legend(loc="upper center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False)
-    ax.xaxis.set_major_formatter(_axis_formatter(ind))
+    _set_value_axis(ax.xaxis, ind, nbins=5)
     ax.set_xlabel(ind.kort or ind.label)
     ax.set_ylim(-0.6, len(ys) - 0.4)
     _adjust_rows(fig, labels)
+    _mark_axis_break(ax)
     svg = render_svg(fig)
 
     top, bottom = shown.iloc[-1], shown.iloc[0]
@@ -357,7 +520,12 @@ def caterpillar_figure(
         rows.append([rec["namn"], value_html(rec, ind, notes), interval_html(rec, ind)])
     for rec in hm.to_dict("records"):
         rows.append([ctx.huvudman_namn, value_html(rec, ind, notes), interval_html(rec, ind)])
-    caption = ctx.label("figur", "caterpillar_caption", indikator=ind.label, lasar_text=ctx.lasar_text(lasar))
+    caption = _caption(
+        ctx,
+        ctx.label("figur", "caterpillar_caption", indikator=ind.label, lasar_text=ctx.lasar_text(lasar)),
+        parts=(["intervall_streck"] if has_interval else [])
+        + (["huvudman_linje"] if hm_value is not None else []),
+    )
     table = html_table(
         caption=caption,
         columns=[
@@ -380,7 +548,7 @@ def _strip_axes(values: Sequence[float]) -> tuple[plt.Figure, plt.Axes]:
     (one scatter)."""
     fig, ax = _new_figure(height=2.9)
     ordered = sorted(values)
-    ax.boxplot(
+    box = ax.boxplot(
         [ordered],
         orientation="horizontal",
         positions=[0],
@@ -395,22 +563,24 @@ def _strip_axes(values: Sequence[float]) -> tuple[plt.Figure, plt.Axes]:
     )
     # a fixed spread (by rank) so that equal values stay visible; deterministic
     offsets = [((i % 5) - 2) * 0.07 for i in range(len(ordered))]
-    ax.scatter(ordered, offsets, s=14, color=_OTHERS, alpha=0.7, linewidths=0, zorder=3)
+    for key in ("boxes", "medians", "whiskers", "caps"):
+        for artist in box[key]:
+            artist.set_gid("serie-fordelning")
+    ax.scatter(ordered, offsets, s=14, color=_OTHERS, alpha=0.7, linewidths=0, zorder=3, gid="serie-ovriga")
     return fig, ax
 
 
-def _finish_strip(
-    fig: plt.Figure, ax: plt.Axes, formatter: FuncFormatter, xlabel: str, handles: list
-) -> None:
+def _finish_strip(fig: plt.Figure, ax: plt.Axes, ind: Indicator | None, xlabel: str, handles: list) -> None:
     ax.set_yticks([])
     ax.set_ylim(-0.6, 0.6)
     ax.spines["left"].set_visible(False)
     ax.grid(False, axis="y")
-    ax.xaxis.set_major_formatter(formatter)
-    ax.xaxis.set_major_locator(MaxNLocator(6))
+    _set_value_axis(ax.xaxis, ind, nbins=6)
     ax.set_xlabel(xlabel)
     fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
-    fig.subplots_adjust(left=0.04, right=0.96, bottom=0.2, top=0.74)
+    fig.subplots_adjust(left=0.04, right=0.96, bottom=0.22, top=0.7)
+    if ind is not None:
+        _mark_axis_break(ax)
 
 
 def _reference_value(ind: Indicator, hm: pd.DataFrame) -> float | None:
@@ -506,7 +676,7 @@ def _position_figure(
         v = float(rec["varde"])
         lo = 0.0 if pd.isna(rec["ki_lag"]) else max(v - float(rec["ki_lag"]), 0.0)
         hi = 0.0 if pd.isna(rec["ki_hog"]) else max(float(rec["ki_hog"]) - v, 0.0)
-        ax.errorbar(
+        bars = ax.errorbar(
             [v],
             [0],
             xerr=[[lo], [hi]],
@@ -517,15 +687,18 @@ def _position_figure(
             capsize=4,
             zorder=5,
         )
+        bars.lines[0].set_gid("serie-enhet")
+        for coll in bars.lines[2]:
+            coll.set_gid("serie-intervall" if lo or hi else "serie-enhet-streck")
     reference = None
     if hm_value is not None:
         hc, _hm, hls = STYLE["huvudman"]
-        ax.axvline(hm_value, color=hc, linestyle=hls, linewidth=1.5, zorder=4)
+        ax.axvline(hm_value, color=hc, linestyle=hls, linewidth=1.5, zorder=4, gid="serie-huvudman")
         reference = (ctx.huvudman_namn, hc, hls)
     _finish_strip(
         fig,
         ax,
-        _axis_formatter(ind),
+        ind,
         ind.kort or ind.label,
         _legend_handles(ctx, ctx.label("figur", "vald_enhet", enhet=name) if highlight else "", reference),
     )
@@ -638,11 +811,11 @@ def _va_position_figure(
     mine = [r for r in records if r["skolenhetskod"] == highlight]
     others = [float(r["residual"]) for r in records if r["skolenhetskod"] != highlight]
     fig, ax = _strip_axes(others)
-    ax.axvline(0, color="#000000", linewidth=1, linestyle="-", zorder=4)
+    ax.axvline(0, color="#000000", linewidth=1, linestyle="-", zorder=4, gid="serie-noll")
     colour = STYLE["enhet"][0]
     for rec in mine:
         marker, colour = _VA_SHAPES[rec["bed"]]
-        ax.errorbar(
+        bars = ax.errorbar(
             [rec["residual"]],
             [0],
             xerr=[[max(rec["residual"] - rec["ki_lag"], 0)], [max(rec["ki_hog"] - rec["residual"], 0)]],
@@ -653,13 +826,12 @@ def _va_position_figure(
             capsize=4,
             zorder=5,
         )
+        _va_gids(bars, "serie-enhet")
     handles = _legend_handles(ctx, ctx.label("figur", "vald_enhet", enhet=name) if highlight else "", None)
     if mine:
         handles[0].set_marker(_VA_SHAPES[mine[0]["bed"]][0])
         handles[0].set_color(_VA_SHAPES[mine[0]["bed"]][1])
-    _finish_strip(
-        fig, ax, FuncFormatter(lambda v, _p: format_number(v, 1)), ctx.label("figur", "va_axel"), handles
-    )
+    _finish_strip(fig, ax, None, ctx.label("figur", "va_axel"), handles)
     svg = render_svg(fig)
 
     counts = {k: sum(r["bed"] == k for r in records) for k in _VA_SHAPES}
@@ -714,6 +886,13 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
+def _va_gids(bars, point_gid: str) -> None:
+    """Series ids of a value-added point and its interval (read by the figure checks)."""
+    bars.lines[0].set_gid(point_gid)
+    for coll in bars.lines[2]:
+        coll.set_gid("serie-intervall")
+
+
 def va_figure(
     ctx: PageContext,
     *,
@@ -730,7 +909,7 @@ def va_figure(
     va = ctx.va_enheter
     if va is None or va.empty:
         return None
-    codes = ctx.unit_codes(skolform)
+    codes = ctx.own_unit_codes(skolform)
     mask = (va["lasar"] == lasar) & (va["skolenhetskod"].astype(str).isin(codes))
     if "skolform" in va.columns:
         mask &= va["skolform"] == skolform
@@ -752,7 +931,7 @@ def va_figure(
     shapes = _VA_SHAPES
     for i, rec in enumerate(records):
         marker, colour = shapes[rec["bed"]]
-        ax.errorbar(
+        bars = ax.errorbar(
             [rec["residual"]],
             [i],
             xerr=[[max(rec["residual"] - rec["ki_lag"], 0)], [max(rec["ki_hog"] - rec["residual"], 0)]],
@@ -762,7 +941,8 @@ def va_figure(
             capsize=3,
             markersize=8 if rec["skolenhetskod"] == highlight else 6,
         )
-    ax.axvline(0, color="#000000", linewidth=1, linestyle="-")
+        _va_gids(bars, "serie-enheter")
+    ax.axvline(0, color="#000000", linewidth=1, linestyle="-", gid="serie-noll")
     ax.set_yticks(range(len(records)))
     ax.set_yticklabels(
         [
@@ -782,7 +962,7 @@ def va_figure(
             label=ctx.label("figur", "va_bedomning", bed),
         )
     fig.legend(loc="upper center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False)
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: format_number(v, 1)))
+    _set_value_axis(ax.xaxis, None)
     ax.set_xlabel(ctx.label("figur", "va_axel"))
     ax.set_ylim(-0.6, len(records) - 0.4)
     _adjust_rows(fig, [t.get_text() for t in ax.get_yticklabels()])
@@ -831,9 +1011,16 @@ def gap_figure(
     if all(f.dropna(subset=["varde"]).empty for f in groups.values()):
         return None
 
-    fig, ax = _new_figure()
+    # one row per läsår that has a value (a single year is one row, not five labels on top of
+    # each other)
+    shown_years = [
+        y for y in years if any(y in set(f.dropna(subset=["varde"])["lasar"]) for f in groups.values())
+    ]
+    fig, ax = _new_figure(height=max(2.2, 0.5 * len(shown_years) + 1.5))
     for g, frame in groups.items():
         s = frame.dropna(subset=["varde"])
+        if s.empty:
+            continue
         colour, marker, _ = STYLE[g]
         ax.plot(
             s["varde"],
@@ -843,6 +1030,7 @@ def gap_figure(
             linestyle="none",
             markersize=8,
             label=ctx.group_label(g),
+            gid=f"serie-{g}",
         )
     both = (
         groups["flickor"]
@@ -856,14 +1044,19 @@ def gap_figure(
             color="#777777",
             linewidth=1.5,
             zorder=0,
+            gid="serie-skillnad",
         )
-    ax.set_yticks(years)
-    ax.set_yticklabels([ctx.lasar_text(y) for y in years])
-    ax.invert_yaxis()
-    ax.xaxis.set_major_formatter(_axis_formatter(ind))
+    ax.set_yticks(shown_years)
+    ax.set_yticklabels([ctx.lasar_text(y) for y in shown_years])
+    ax.set_ylim(shown_years[-1] + 0.6, shown_years[0] - 0.6)  # inverted: the first year on top
+    _set_value_axis(ax.xaxis, ind)
     ax.set_xlabel(ind.kort or ind.label)
     fig.legend(loc="upper center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
-    fig.subplots_adjust(left=0.11, right=0.97, bottom=0.16, top=0.88)
+    height = fig.get_figheight()
+    fig.subplots_adjust(
+        left=0.15, right=0.97, bottom=min(0.4, 0.75 / height), top=1 - min(0.3, 0.55 / height)
+    )
+    _mark_axis_break(ax)
     svg = render_svg(fig)
 
     now_f = groups["flickor"][groups["flickor"]["lasar"] == lasar].dropna(subset=["varde"])
@@ -890,7 +1083,14 @@ def gap_figure(
             hit = by_year[g].get(y)
             cells.append(value_html(hit, ind, notes) if hit is not None else "–")
         rows.append(cells)
-    caption = ctx.label("figur", "gap_caption", indikator=ind.label, enhet=name)
+    drawn = [g for g in ("flickor", "pojkar") if not groups[g].dropna(subset=["varde"]).empty]
+    caption = ctx.label(
+        "figur",
+        "gap_caption" if len(drawn) == 2 else "gap_caption_en_grupp",
+        indikator=ind.label,
+        enhet=name,
+        grupp=_lower_first(ctx.group_label(drawn[0])),
+    )
     table = html_table(
         caption=caption,
         columns=[ctx.label("tabell", "lasar"), ctx.group_label("flickor"), ctx.group_label("pojkar")],

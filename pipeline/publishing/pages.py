@@ -49,6 +49,7 @@ from pipeline.publishing.tables import (
     interval_html,
     note_items,
     notes_html,
+    reference_html,
     target_html,
     value_html,
 )
@@ -93,9 +94,14 @@ def _section(
     )
 
 
-def _note_texts(ctx: PageContext) -> dict[str, str]:
+def _note_texts(ctx: PageContext, skolform: str = "GR") -> dict[str, str]:
+    personer = ctx.params.label("diagram", "personer", skolform, default="")
     return {
-        "undertryckt": ctx.label("markering", "undertryckt", n=ctx.params.installningar.undertryck_min_antal),
+        "undertryckt": ctx.label(
+            "diagram", "undertryckt", n=ctx.params.installningar.undertryck_min_antal, personer=personer
+        )
+        if personer
+        else ctx.label("markering", "undertryckt", n=ctx.params.installningar.undertryck_min_antal),
         "saknas": ctx.label("markering", "saknas"),
         "avrundad": ctx.label("markering", "avrundad"),
     }
@@ -153,15 +159,49 @@ def _change_sentence(ctx: PageContext, change: Mapping, ind: Indicator) -> tuple
     return fill(template, delta=number, **words), template.format(delta=text, **words)
 
 
-def _reference_levels(ctx: PageContext, sl: Slice, *, unit: bool) -> list[tuple[str, str]]:
-    """The comparison columns: (niva, column label)."""
+def _reference_levels(
+    ctx: PageContext, sl: Slice, *, unit: bool, inds: list[Indicator] | None = None
+) -> list[tuple[str, str]]:
+    """The comparison columns: (niva, column label). The huvudman (on a unit page) always; the
+    comparison group and riket where a file holds a value for one of ``inds`` (all indicators
+    when ``None``) this läsår: a column of dashes only says the data lack it (see
+    :func:`_missing_references`)."""
     levels = []
     if unit:
         levels.append(("huvudman", ctx.label("tabell", "huvudman")))
-    if any(lvl == "jamforelse" for lvl, _kod in sl.subjects):
-        levels.append(("jamforelse", ctx.params.huvudman.jamforelsegrupp_namn))
-    levels.append(("riket", ctx.label("tabell", "riket")))
+    for niva, label in (
+        ("jamforelse", ctx.params.huvudman.jamforelsegrupp_namn),
+        ("riket", ctx.label("tabell", "riket")),
+    ):
+        rows = sl.subjects.get((niva, ""), {})
+        ids = None if inds is None else {i.id for i in inds}
+        if any(
+            _shown(r) or bool(r.get("undertryckt"))
+            for (i, g), r in rows.items()
+            if g == "samtliga" and (ids is None or i in ids)
+        ):
+            levels.append((niva, label))
     return levels
+
+
+def _missing_references(ctx: PageContext, levels: list[tuple[str, str]], *, lasar: int) -> Markup:
+    """One sentence for the comparisons a table leaves out because the data have no value for
+    them: riket always, the comparison group when one is configured."""
+    have = {lv for lv, _ in levels}
+    lacking = []
+    if ctx.params.huvudman.jamforelsegrupp and "jamforelse" not in have:
+        lacking.append(
+            ctx.label("diagram", "referens_jamforelse", namn=ctx.params.huvudman.jamforelsegrupp_namn)
+        )
+    if "riket" not in have:
+        lacking.append(ctx.label("diagram", "referens_riket"))
+    if not lacking:
+        return Markup("")
+    joined = f" {ctx.label('diagram', 'och')} ".join(lacking)
+    return M.p(
+        ctx.label("diagram", "referens_saknas", referenser=joined, lasar_text=ctx.lasar_text(lasar)),
+        "referens-saknas",
+    )
 
 
 def _indicator_table(
@@ -174,10 +214,11 @@ def _indicator_table(
     kod: str,
     caption: str,
     notes: Notes,
+    lasar: int,
 ) -> tuple[Markup, pd.DataFrame]:
     """The table of a section and its tidy rows (Swedish column labels, values rounded as shown;
     a hidden value and a count under the threshold are empty)."""
-    levels = _reference_levels(ctx, sl, unit=niva == "enhet")
+    levels = _reference_levels(ctx, sl, unit=niva == "enhet", inds=inds)
     threshold = ctx.params.installningar.undertryck_min_antal
     columns = [
         ctx.label("tabell", "indikator"),
@@ -219,14 +260,15 @@ def _indicator_table(
         for (_niva, label), ref in zip(
             levels, [sl.rows.get((lv, "", ind.id, "samtliga")) for lv, _ in levels], strict=True
         ):
-            cells.append(value_html(ref, ind, notes))
+            cells.append(reference_html(ref, ind, notes))
             rec[label] = round_value(ref.get("varde"), ind.decimaler) if _shown(ref) else None  # type: ignore[union-attr]
         mal = ctx.target(ind.id, skolform)
         cells.append(target_html(mal.varde, ind, skolform=skolform) if mal else "–")
         rec[columns[-1]] = mal.varde if mal else None
         rows.append(cells)
         records.append(rec)
-    return html_table(caption=caption, columns=columns, rows=rows), pd.DataFrame.from_records(records)
+    table = html_table(caption=caption, columns=columns, rows=rows)
+    return join([table, _missing_references(ctx, levels, lasar=lasar)]), pd.DataFrame.from_records(records)
 
 
 def _shown(row: Mapping | None) -> bool:
@@ -301,12 +343,15 @@ def _comparisons(
             rest.append(name)
     if not rest:
         return Markup("")
-    closing = ctx.label("jamforelse", "ovriga", referenser=" och ".join(rest))
+    och = f" {ctx.label('diagram', 'och')} "
+    closing = ctx.label("jamforelse", "ovriga", referenser=och.join(rest))
     sentences.append(closing)
+    if not items:  # no difference to list: the sentence alone, under no heading of its own
+        return M.p(closing)
     return join(
         [
-            M.h3(ctx.label("jamforelse", "rubrik")),
-            M.ul(items, "jamforelser") if items else "",
+            M.h3(ctx.label("diagram", "jamforelse_rubrik", referenser=och.join(rest))),
+            M.ul(items, "jamforelser"),
             M.p(closing),
         ]
     )
@@ -344,6 +389,8 @@ def _targets_table(
         except UnknownIndicatorError as exc:
             raise UnknownIndicatorError(f"params/mal.yml: {exc}") from None
         row = sl.rows.get((niva, kod, ind.id, mal.grupp))
+        if row is None and not _applicable_missing(ctx, sl, [ind], skolform=skolform, kod=kod, lasar=lasar):
+            continue  # a target on what the unit does not report (åk 9 results at an F-6 school)
         verdict = "–"
         if row is not None and not is_missing(row.get("varde")) and ind.riktning != "neutral":
             ok = row["varde"] >= mal.varde if ind.riktning == "hogre_battre" else row["varde"] <= mal.varde
@@ -357,6 +404,8 @@ def _targets_table(
                 mal.beskrivning,
             ]
         )
+    if not rows:
+        return M.p(ctx.label("diagram", "inga_mal_enhet", skolform=_lower_first(form.name), enhet=name))
     caption = (
         ctx.label("tabell", "caption_mal", skolform=form.name, lasar_text=ctx.lasar_text(lasar))
         + f" ({name})"
@@ -415,6 +464,14 @@ def _area_section(
             for k in rows
         }
     with_data = [i for i in all_inds if i.id in present]
+    missing_inds = _applicable_missing(
+        ctx,
+        sl,
+        [i for i in all_inds if i not in with_data],
+        skolform=skolform,
+        kod=skolenhetskod,
+        lasar=lasar,
+    )
     before: list = []
     after: list = []
     figs: list[FigureView] = []
@@ -427,10 +484,18 @@ def _area_section(
             "tabell", "caption_omrade", omrade=title, enhet=name, lasar_text=ctx.lasar_text(lasar)
         )
         table, data = _indicator_table(
-            ctx, sl, with_data, skolform=skolform, niva=niva, kod=skolenhetskod, caption=caption, notes=notes
+            ctx,
+            sl,
+            with_data,
+            skolform=skolform,
+            niva=niva,
+            kod=skolenhetskod,
+            caption=caption,
+            notes=notes,
+            lasar=lasar,
         )
         before.append(table)
-        missing = [i for i in all_inds if i not in with_data]
+        missing = missing_inds
         if missing:
             before.append(
                 M.p(
@@ -479,7 +544,7 @@ def _area_section(
                 ctx, sl, skolform=skolform, niva=niva, kod=skolenhetskod, name=name, lasar=lasar, notes=notes
             )
         )
-    texts = _note_texts(ctx)
+    texts = _note_texts(ctx, skolform)
     after.append(notes_html(notes, texts, ctx.label("markering", "fotnoter")))
     return _section(
         sid,
@@ -493,6 +558,34 @@ def _area_section(
         sentences=tuple(sentences),
         footnotes=tuple(t for _, _, t in note_items(notes, texts)),
     )
+
+
+def _applicable_missing(
+    ctx: PageContext, sl: Slice, candidates: list[Indicator], *, skolform: str, kod: str, lasar: int
+) -> list[Indicator]:
+    """The indicators a subject lacks this läsår that apply to it ("Uppgifter saknas" lists only
+    these): for the huvudman, those it had another year; for a unit, those it had another year,
+    or, when its årskurser are known from the register, those another unit with the same
+    årskurser has this year (an F-6 school does not lack åk 9 results; a kommun-level figure such
+    as costs is no unit's)."""
+    if not candidates:
+        return []
+    niva = "enhet" if kod else "huvudman"
+    out = []
+    grades = ctx.unit_grades(skolform, kod) if kod else ""
+    peers = (
+        [c for c in ctx.own_unit_codes(skolform) if c != kod and ctx.unit_grades(skolform, c) == grades]
+        if grades
+        else []
+    )
+    for ind in candidates:
+        rows = ctx.indicator_rows(skolform=skolform, niva=niva, indikator=ind.id)
+        had = bool((rows["skolenhetskod"] == kod).any()) if len(rows) else False
+        if not had and peers:
+            had = any(_has_value(sl.rows.get(("enhet", c, ind.id, "samtliga"))) for c in peers)
+        if had:
+            out.append(ind)
+    return out
 
 
 def _group_order(grupp: str) -> tuple[int, str]:
@@ -542,28 +635,69 @@ def _groups_table(
 def _units_table(
     ctx: PageContext, sl: Slice, inds: list[Indicator], *, skolform: str, lasar: int, area: str, notes: Notes
 ) -> Markup:
-    codes = sorted(
-        {kod for lvl, kod in sl.subjects if lvl == "enhet"}, key=lambda c: (ctx.unit_name(skolform, c), c)
-    )
-    shown = [i for i in inds if any(sl.rows.get(("enhet", c, i.id, "samtliga")) for c in codes)]
-    if not codes or not shown:
-        return Markup("")
-    rows = []
-    for code in codes:
-        rows.append(
+    """The values per unit: the huvudman's own units, then (in a kommun report from public files)
+    the other organisers' units in the kommun in a table of their own."""
+    every = {kod for lvl, kod in sl.subjects if lvl == "enhet"}
+    own = ctx.own_unit_codes(skolform)
+    parts = []
+    for group in ("egna", "andra"):
+        codes = sorted(
+            (c for c in every if (c in own) == (group == "egna")),
+            key=lambda c: (ctx.unit_name(skolform, c), c),
+        )
+        shown = [i for i in inds if any(sl.rows.get(("enhet", c, i.id, "samtliga")) for c in codes)]
+        if not codes or not shown:
+            continue
+        rows = [
             [ctx.unit_name(skolform, code)]
             + [value_html(sl.rows.get(("enhet", code, i.id, "samtliga")), i, notes) for i in shown]
+            for code in codes
+        ]
+        fill_ = dict(omrade=ctx.area_label(area), lasar_text=ctx.lasar_text(lasar))
+        caption = (
+            ctx.label("sida_extra", "enhetstabell_caption", **fill_)
+            if group == "egna"
+            else ctx.label("diagram", "andra_huvudmans_caption", **fill_)
         )
-    caption = ctx.label(
-        "sida_extra", "enhetstabell_caption", omrade=ctx.area_label(area), lasar_text=ctx.lasar_text(lasar)
-    )
-    table = html_table(
-        caption=caption,
-        columns=[ctx.label("tabell", "enhet"), *[i.kort or i.label for i in shown]],
-        rows=rows,
-        css_class="datatabell enhetstabell",
-    )
-    return join([M.h3(ctx.label("sida", "enheter_rubrik")), table])
+        table = html_table(
+            caption=caption,
+            columns=[ctx.label("tabell", "enhet"), *[i.kort or i.label for i in shown]],
+            rows=rows,
+            css_class="datatabell enhetstabell",
+        )
+        if group == "egna":
+            parts += [M.h3(ctx.label("sida", "enheter_rubrik")), table]
+        else:
+            parts += [
+                M.h3(ctx.label("diagram", "andra_huvudmans_rubrik")),
+                M.p(ctx.label("diagram", "andra_huvudmans_text")),
+                table,
+            ]
+    return join(parts)
+
+
+def _present(ctx: PageContext, sl: Slice, *, kod: str) -> set[str]:
+    """The indicators with rows for the subject this läsår (for the huvudman: its own rows and
+    its units')."""
+    if kod:
+        return {k[0] for k in sl.subjects.get(("enhet", kod), {})}
+    return {
+        k[0]
+        for (lvl, c), rows in sl.subjects.items()
+        if lvl == "enhet" or (lvl == "huvudman" and c == "")
+        for k in rows
+    }
+
+
+def _gap_area(ctx: PageContext, sl: Slice, *, skolform: str, kod: str) -> str:
+    """The one area of a page that shows the flickor/pojkar figure: likvardighet when the school
+    form has it and the subject has data there, else kunskapsresultat (never both)."""
+    form = get_school_form(skolform)
+    if "likvardighet" in form.quality_areas:
+        present = _present(ctx, sl, kod=kod)
+        if any(i.id in present for i in ctx.registry.for_area(skolform, "likvardighet")):
+            return "likvardighet"
+    return "kunskapsresultat"
 
 
 def _area_figures(
@@ -599,7 +733,9 @@ def _area_figures(
         )
         if fig is not None:
             out.append(fig)
-    if area in ("kunskapsresultat", "likvardighet"):
+    if area in ("kunskapsresultat", "likvardighet") and area == _gap_area(
+        ctx, sl, skolform=skolform, kod=skolenhetskod
+    ):
         gap_ind = _first_with(
             inds,
             lambda i: (
@@ -668,7 +804,15 @@ def _summary_section(
         parts.append(M.h3(ctx.label("sida", "nyckeltal")))
         caption = ctx.label("sida_extra", "nyckeltal_caption", enhet=name, lasar_text=ctx.lasar_text(lasar))
         table, data = _indicator_table(
-            ctx, sl, keys, skolform=skolform, niva=niva, kod=skolenhetskod, caption=caption, notes=notes
+            ctx,
+            sl,
+            keys,
+            skolform=skolform,
+            niva=niva,
+            kod=skolenhetskod,
+            caption=caption,
+            notes=notes,
+            lasar=lasar,
         )
         parts.append(table)
     else:
@@ -681,7 +825,7 @@ def _summary_section(
             ctx, skolform=skolform, skolenhetskod=skolenhetskod, lasar=lasar, sentences=sentences
         )
     )
-    texts = _note_texts(ctx)
+    texts = _note_texts(ctx, skolform)
     parts.append(notes_html(notes, texts, ctx.label("markering", "fotnoter")))
     return _section(
         sid,
@@ -931,7 +1075,7 @@ def exploration(
         columns=[ctx.label("tabell", "enhet"), *[ctx.lasar_text(y) for y in years]],
         rows=rows,
     )
-    texts = _note_texts(ctx)
+    texts = _note_texts(ctx, form.code)
     first = _section(
         "utforska-tabell",
         ctx.label("utforska", "tabell_rubrik"),

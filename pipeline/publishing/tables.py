@@ -45,15 +45,15 @@ NOTE_MARKERS = ("undertryckt", "saknas", "avrundad")
 
 @dataclass
 class Notes:
-    """Footnotes used in one section (markers explained once, at the end of the section)."""
+    """Footnotes used in one section (markers explained once, at the end of the section),
+    numbered from 1 in the order they are first used."""
 
     section_id: str
-    used: set[str] = field(default_factory=set)
+    used: dict[str, int] = field(default_factory=dict)
 
     def ref(self, markering: str) -> Markup:
         """A footnote reference for this marker (and remember to print the note)."""
-        self.used.add(markering)
-        n = NOTE_MARKERS.index(markering) + 1
+        n = self.used.setdefault(markering, len(self.used) + 1)
         return M.ref(self.note_id(markering), f"{self.section_id}-fotnoter-rubrik", n)
 
     def note_id(self, markering: str) -> str:
@@ -93,6 +93,15 @@ def value_html(row: Mapping[str, object] | None, ind: Indicator, notes: Notes | 
     a["data-markering"] = markering
     ref = notes.ref(markering) if (notes is not None and markering in NOTE_MARKERS) else ""
     return join([M.tal(a, text), ref])
+
+
+def reference_html(row: Mapping[str, object] | None, ind: Indicator, notes: Notes | None = None) -> Markup:
+    """A comparison value (huvudman, comparison group, riket): a missing one is a plain ``–``
+    (the table says once which comparisons the data lack), a hidden one keeps its footnote."""
+    if row is None or (is_missing(row.get("varde")) and str(row.get("markering") or "") in ("", "saknas")):
+        if row is None or not bool(row.get("undertryckt")):
+            return _missing()
+    return value_html(row, ind, notes)
 
 
 def _missing() -> Markup:
@@ -150,8 +159,8 @@ def change_number_html(row: Mapping[str, object], ind: Indicator, *, signed: boo
 
 
 def note_items(notes: Notes, texts: Mapping[str, str]) -> list[tuple[str, int, str]]:
-    """The footnotes a section used: ``(id, number, text)`` in marker order."""
-    return [(notes.note_id(m), NOTE_MARKERS.index(m) + 1, texts[m]) for m in NOTE_MARKERS if m in notes.used]
+    """The footnotes a section used: ``(id, number, text)``, numbered from 1 in order of use."""
+    return [(notes.note_id(m), n, texts[m]) for m, n in sorted(notes.used.items(), key=lambda kv: kv[1])]
 
 
 def notes_html(notes: Notes, texts: Mapping[str, str], heading: str) -> Markup:

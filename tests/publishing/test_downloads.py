@@ -112,30 +112,56 @@ def test_prepare_sorts_filters_and_keeps_columns():
 
 
 def test_csv_format():
+    # Skolverket's own CSVs (e.g. "Grundskola - Slutbetyg årskurs 9 ... Skolenhet.csv" in
+    # ../shared/realdata) start with the UTF-8 BOM EF BB BF, separate with ';' and write 231,5:
+    # what Swedish Excel opens as columns with numbers on a double-click.
     data = csv_bytes(prepare_indicator_table(frame(), lasar=2024))
-    assert not data.startswith(b"\xef\xbb\xbf")
-    text = data.decode("utf-8")
+    assert data.startswith(b"\xef\xbb\xbf")
+    text = data.decode("utf-8-sig")
     assert "\r" not in text
     lines = text.split("\n")
-    assert lines[0] == ",".join(INDICATOR_COLUMNS)
-    rows = list(csv.DictReader(io.StringIO(text)))
-    assert rows[0]["varde"] == "0.3"  # float noise rounded away, decimal point
+    assert lines[0] == ";".join(INDICATOR_COLUMNS)
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
+    assert rows[0]["varde"] == "0,3"  # 0.1 + 0.2 = 0.30000000000000004: float noise rounded away
     assert rows[0]["enhet"] == '\'=HYPERLINK("x")'  # OWASP: a leading ' so no spreadsheet evaluates it
     supp = rows[2]
     assert supp["skolenhetskod"] == "99990013" and supp["undertryckt"] == "true"
     assert supp["varde"] == supp["antal"] == supp["ki_lag"] == supp["ki_hog"] == ""
     hm = rows[3]
     assert (
-        hm["varde"] == "231.25"
+        hm["varde"] == "231,25"
         and hm["antal"] == "180"
         and hm["undertryckt"] == "false"
         and hm["skolenhetskod"] == ""
     )
 
 
+@pytest.mark.parametrize(
+    "value,written",
+    [
+        (1e-05, "0,00001"),
+        (12345.0, "12345"),
+        (-1.5, "-1,5"),
+        (-0.0, "0"),
+        (2 / 3, "0,666666667"),
+        (7.8604021604123, "7,86040216"),
+    ],
+)
+def test_csv_numbers_have_a_decimal_comma_and_no_exponent(value, written):
+    # hand-written: repr(1e-05) is '1e-05', which Excel with Swedish settings reads as text; at
+    # most 9 decimals, so no ten-digit run (860402-1604 would look like a personnummer)
+    df = frame()
+    df.loc[df["varde"].notna(), "varde"] = value
+    text = csv_bytes(prepare_indicator_table(df, lasar=2024)).decode("utf-8-sig")
+    assert next(csv.DictReader(io.StringIO(text), delimiter=";"))["varde"] == written
+
+
 def test_csv_reads_back_with_pandas():
     back = pd.read_csv(
         io.BytesIO(csv_bytes(prepare_indicator_table(frame()))),
+        sep=";",
+        decimal=",",
+        encoding="utf-8-sig",
         dtype={"skolenhetskod": str},
         keep_default_na=False,
     )
@@ -199,9 +225,15 @@ def test_fake_indicator_table_round_trips():
     ind = indikatorer_frame()
     df = prepare_indicator_table(ind, lasar=2024)
     assert len(df) == len(ind)
-    back = pd.read_csv(io.BytesIO(csv_bytes(df)), dtype={"skolenhetskod": str}, keep_default_na=False)
+    back = pd.read_csv(
+        io.BytesIO(csv_bytes(df)),
+        sep=";",
+        encoding="utf-8-sig",
+        dtype={"skolenhetskod": str, "varde": str},
+        keep_default_na=False,
+    )
     assert (back["undertryckt"] == df["undertryckt"]).all()
-    num = pd.to_numeric(back["varde"].replace("", None))
+    num = pd.to_numeric(back["varde"].str.replace(",", ".").replace("", None))
     assert ((num - df["varde"]).abs().fillna(0) < 1e-9).all()
 
 
@@ -211,8 +243,8 @@ def test_antal_under_the_threshold_is_never_written_exactly(antal, written):
     # 10 is at the threshold and is written; 0 pupils is no one (nothing to protect)
     df = frame()
     df.loc[1, "antal"] = antal
-    data = csv_bytes(prepare_indicator_table(df, lasar=2024, min_antal=10)).decode("utf-8")
-    row = next(r for r in csv.DictReader(io.StringIO(data)) if r["grupp"] == "flickor")
+    data = csv_bytes(prepare_indicator_table(df, lasar=2024, min_antal=10)).decode("utf-8-sig")
+    row = next(r for r in csv.DictReader(io.StringIO(data), delimiter=";") if r["grupp"] == "flickor")
     assert row["antal"] == written
     ws = load_workbook(io.BytesIO(xlsx_bytes(prepare_indicator_table(df, lasar=2024))))["indikatorer"]
     col = INDICATOR_COLUMNS.index("antal") + 1

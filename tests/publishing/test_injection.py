@@ -132,7 +132,7 @@ def _formula_frame():
 
 
 def _check_csv(data: bytes, swap: dict[str, str]) -> None:
-    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=";"))
     enheter = {r["enhet"] for r in rows}
     for payload in swap.values():
         # a CR inside a CSV cell is written as a (quoted) line feed: a bare CR would split the row

@@ -34,10 +34,10 @@ class Numbers(HTMLParser):
 
 
 def check_site(site: Path) -> int:
-    with open(site / "data" / "indikatorer.csv", encoding="utf-8", newline="") as fh:
+    with open(site / "data" / "indikatorer.csv", encoding="utf-8-sig", newline="") as fh:
         rows = {
             (r["lasar"], r["skolform"], r["niva"], r["skolenhetskod"], r["indikator"], r["grupp"]): r
-            for r in csv.DictReader(fh)
+            for r in csv.DictReader(fh, delimiter=";")
         }
     checked = 0
     problems = []
@@ -66,7 +66,8 @@ def check_site(site: Path) -> int:
             if want == "" or got == "":
                 ok = want == got
             else:
-                ok = math.isclose(float(want), float(got), rel_tol=1e-9, abs_tol=1e-9)
+                # the CSV writes a decimal comma (231,5), the page's attribute the exact float
+                ok = math.isclose(float(want.replace(",", ".")), float(got), rel_tol=1e-9, abs_tol=1e-9)
             if not ok:
                 problems.append(
                     f"{page.relative_to(site)}: {key} {col} is {got!r} on the page, {want!r} in the CSV"
