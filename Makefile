@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 REPORT_ARGS := $(if $(DATA),--data "$(DATA)") $(if $(KOMMUN),--kommun "$(KOMMUN)") \
 	$(if $(SCHEDULER),--scheduler "$(SCHEDULER)") $(if $(WORKERS),--workers $(WORKERS)) \
 	$(if $(FORCE),--force) $(if $(ALLOW_FAILURES),--allow-failures) $(if $(ALLOW_EMPTY),--allow-empty) \
-	$(if $(SKIP_UNKNOWN),--skip-unknown)
+	$(if $(SKIP_UNKNOWN),--skip-unknown) $(if $(LIMIT),--limit $(LIMIT)) $(if $(NO_PDF),--no-pdf)
 
 $(STAMP): requirements.lock pyproject.toml
 	@echo "Setting up the virtual environment in $(VENV) (first run only) ..."
