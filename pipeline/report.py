@@ -528,6 +528,7 @@ def prepare_report(
         params_dir=paths.params,
         out_dir=build_dir,
         indikatorer=ind,
+        overview_forms=_overview_only_forms(ind, year) if units.empty and allow_empty else (),
     )
     overviews = sum(1 for j in jobs if not j.parameters["skolenhetskod"])
     if ingested is None:
@@ -684,6 +685,13 @@ def _update_manifest(manifest: Path, fields: dict) -> None:
     write_bytes_atomic(
         manifest, (json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
     )
+
+
+def _overview_only_forms(ind: pd.DataFrame, year: int) -> tuple[str, ...]:
+    """School forms with values of the huvudman or the kommun in ``year``: the overview pages of a
+    report without units (a kommun whose files hold no unit-level data for the year)."""
+    rows = ind[(ind["lasar"] == year) & ind["niva"].isin(["huvudman", "kommun"]) & ind["varde"].notna()]
+    return tuple(sorted(rows["skolform"].astype(str).unique()))
 
 
 def _ledger_kwargs(prep: PreparedReport) -> dict:
