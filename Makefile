@@ -63,8 +63,8 @@ test: $(STAMP) browser node_modules ## Run the test suite
 	@$(PY) -m pytest -q -p no:cacheprovider tests
 
 .PHONY: bench
-bench: $(STAMP) ## Measure speed against naive papermill (bench/results.json; BENCH_QUICK=1: a small one)
-	@$(PY) -m pipeline.execution.bench $(if $(BENCH_QUICK),--quick)
+bench: $(STAMP) ## Measure speed against naive papermill (bench/results.json; BENCH_QUICK=1: a small one; BENCH_COUNTRY=1: KOMMUN=all)
+	@$(PY) -m pipeline.execution.bench $(if $(BENCH_QUICK),--quick) $(if $(BENCH_COUNTRY),--country $(if $(COUNTRY_SIZES),--country-sizes $(COUNTRY_SIZES)))
 
 .PHONY: calibrate
 calibrate: $(STAMP) ## Calibrate the value-added intervals by simulation (writes params/va_kalibrering.csv, shown on the method page)

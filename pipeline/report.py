@@ -695,8 +695,8 @@ def _overview_only_forms(ind: pd.DataFrame, year: int) -> tuple[str, ...]:
 
 
 def _ledger_kwargs(prep: PreparedReport) -> dict:
-    """The method page's list of what was read but not published (empty until publish takes it)."""
-    return {}
+    """The method page's list of what was read but not published or could not be placed."""
+    return {"ej_publicerat": prep.ej_publicerat}
 
 
 def _build_key(jobs, summary, indikatorer: pd.DataFrame, provenance: dict, **flags) -> str:
