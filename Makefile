@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 REPORT_ARGS := $(if $(DATA),--data "$(DATA)") $(if $(KOMMUN),--kommun "$(KOMMUN)") \
 	$(if $(SCHEDULER),--scheduler "$(SCHEDULER)") $(if $(WORKERS),--workers $(WORKERS)) \
 	$(if $(FORCE),--force) $(if $(ALLOW_FAILURES),--allow-failures) $(if $(ALLOW_EMPTY),--allow-empty) \
-	$(if $(SKIP_UNKNOWN),--skip-unknown)
+	$(if $(SKIP_UNKNOWN),--skip-unknown) $(if $(LIMIT),--limit $(LIMIT)) $(if $(NO_PDF),--no-pdf)
 
 $(STAMP): requirements.lock pyproject.toml
 	@echo "Setting up the virtual environment in $(VENV) (first run only) ..."
@@ -63,8 +63,8 @@ test: $(STAMP) browser node_modules ## Run the test suite
 	@$(PY) -m pytest -q -p no:cacheprovider tests
 
 .PHONY: bench
-bench: $(STAMP) ## Measure speed against naive papermill (bench/results.json; BENCH_QUICK=1: a small one)
-	@$(PY) -m pipeline.execution.bench $(if $(BENCH_QUICK),--quick)
+bench: $(STAMP) ## Measure speed against naive papermill (bench/results.json; BENCH_QUICK=1: a small one; BENCH_COUNTRY=1: KOMMUN=all)
+	@$(PY) -m pipeline.execution.bench $(if $(BENCH_QUICK),--quick) $(if $(BENCH_COUNTRY),--country $(if $(COUNTRY_SIZES),--country-sizes $(COUNTRY_SIZES)))
 
 .PHONY: calibrate
 calibrate: $(STAMP) ## Calibrate the value-added intervals by simulation (writes params/va_kalibrering.csv, shown on the method page)

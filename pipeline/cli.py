@@ -29,6 +29,15 @@ def _year(text: str) -> int:
     return year
 
 
+def _kommun_or_all(text: str) -> str:
+    """``all`` (every kommun in the files), a list ``0114,0180`` (several), or one kommunkod."""
+    if text == "all":
+        return text
+    if "," in text:
+        return ",".join(_kommun(t.strip()) for t in text.split(",") if t.strip())
+    return _kommun(text)
+
+
 def _kommun(text: str) -> str:
     if not (len(text) == 4 and text.isdigit()):
         hint = (
@@ -74,7 +83,14 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("year", type=_year, metavar="YEAR")
     r.add_argument("--data", type=Path, default=None, help="raw folder (default data/raw)")
     r.add_argument(
-        "--kommun", type=_kommun, default=None, help="report on this municipality from public data"
+        "--kommun",
+        type=_kommun_or_all,
+        default=None,
+        help="report on this municipality from public data; 'all': one report per kommun in the files "
+        "(reports/YEAR/kommuner/), or a list 0114,0180",
+    )
+    r.add_argument(
+        "--limit", type=int, default=None, help="with --kommun all: only this many kommuner, spread evenly"
     )
     r.add_argument("--force", action="store_true", help="re-execute every notebook")
     r.add_argument("--allow-failures", action="store_true", help="publish even if some units failed")
@@ -140,6 +156,24 @@ def _dispatch(args: argparse.Namespace, paths: ProjectPaths) -> int:
     if args.command == "indicators":
         out = report.indicators(paths, data_dir=args.data, kommun=args.kommun, skip_unknown=args.skip_unknown)
         print(f"Indicator table: {len(out['indikatorer'])} rows in {paths.indicator_table}")
+        return EXIT_OK
+    if args.command == "report" and args.kommun is not None and (args.kommun == "all" or "," in args.kommun):
+        from pipeline.country import build_country
+
+        country = build_country(
+            args.year,
+            paths=paths,
+            data_dir=args.data,
+            kommun=args.kommun,
+            limit=args.limit,
+            force=args.force,
+            allow_failures=args.allow_failures,
+            scheduler=args.scheduler,
+            workers=args.workers,
+            pdf=not args.no_pdf,
+            skip_unknown=args.skip_unknown,
+        )
+        print(country.summary())
         return EXIT_OK
     if args.command == "report":
         result = report.build_report(

@@ -10,6 +10,7 @@ into the staging folder), so a rebuild re-executes only the jobs whose inputs ch
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -33,6 +34,8 @@ from pipeline.progress import advance, bar, log, watch_folder
 from pipeline.school_forms import get_school_form
 
 _INDICATOR_STAMP = "_indikatorer.json"
+#: The folder of ``reports/<YEAR>/`` that holds the country's reports (``KOMMUN=all``).
+COUNTRY_FOLDER = "kommuner"
 
 
 def _source_date_epoch() -> None:
@@ -163,12 +166,19 @@ def indicators(
     force: bool = False,
     quiet: bool = False,
     skip_unknown: bool = False,
+    ingested: bool = False,
 ) -> dict[str, pd.DataFrame]:
-    """Step 2: canonical tables → indicator outputs in ``data/processed/`` (cached by content)."""
+    """Step 2: canonical tables → indicator outputs in ``data/processed/`` (cached by content).
+
+    ``ingested``: the processed tables are already there (a kommun of ``KOMMUN=all``): no raw file
+    is looked at.
+    """
     from pipeline.indicators import build_indicator_outputs
 
     paths = paths.for_source(data_dir, kommun)
-    if quiet:  # the caller has just ingested and said what was left out
+    if ingested:
+        pass
+    elif quiet:  # the caller has just ingested and said what was left out
         params0 = resolve_params(paths, kommun)
         run_ingest(
             ensure_raw_data(paths, data_dir), paths.processed, read_context(params0), force=force,
@@ -230,7 +240,7 @@ def _va_calibration(paths: ProjectPaths) -> pd.DataFrame | None:
     return pd.read_csv(f) if f.exists() else None
 
 
-def disclosure_audit(indikatorer: pd.DataFrame, params: Params) -> dict:
+def disclosure_audit(indikatorer: pd.DataFrame, params: Params, *, quiet: bool = False) -> dict:
     """The disclosure audit of the indicator table about to be published (one log line).
 
     Raises :class:`pipeline.indicators.disclosure.DisclosureAuditError` (exit 1) when a hidden
@@ -245,7 +255,8 @@ def disclosure_audit(indikatorer: pd.DataFrame, params: Params) -> dict:
         min_antal=params.installningar.undertryck_min_antal,
         skyddsintervall=params.installningar.skyddsintervall,
     )
-    log(f"  {res.summary()}")
+    if not quiet:
+        log(f"  {res.summary()}")
     return res.to_manifest()
 
 
@@ -370,35 +381,108 @@ def build_report(
     """Build ``reports/<year>/`` from raw data; see the module docstring.
 
     A report with no unit of the huvudman in ``year`` stops with exit 2 (:func:`no_units_message`
-    says what the files hold) unless ``allow_empty`` is given.
+    says what the files hold) unless ``allow_empty`` is given. ``KOMMUN=all`` is
+    :func:`pipeline.country.build_country` (the same three steps for every kommun).
     """
-    from pipeline.execution import plan_jobs, run_jobs
-    from pipeline.publishing import publish
+    from pipeline.execution import run_jobs
+
+    prep = prepare_report(
+        year,
+        paths=paths,
+        data_dir=data_dir,
+        kommun=kommun,
+        allow_empty=allow_empty,
+        skip_unknown=skip_unknown,
+    )
+    t = time.perf_counter()
+    summary = run_jobs(
+        prep.jobs,
+        workers=workers,
+        force=force,
+        cache_dir=prep.build_dir / "cache",
+        scheduler=scheduler,
+        on_result=lambda _result: checkpoint("notebooks.job"),
+    )
+    prep.timings["notebooks"] = time.perf_counter() - t
+    # a year's folder also holds the country's reports (KOMMUN=all): not this build's to replace
+    return finish_report(
+        prep, summary, force=force, allow_failures=allow_failures, pdf=pdf, keep=(COUNTRY_FOLDER,)
+    )
+
+
+@dataclass
+class PreparedReport:
+    """A report up to its notebooks: ingested, indicators computed and audited, jobs planned."""
+
+    year: int
+    paths: ProjectPaths
+    data_dir: Path | None
+    kommun: str | None
+    raw: Path
+    params: Params
+    outputs: dict[str, pd.DataFrame]
+    units: pd.DataFrame
+    jobs: list
+    build_dir: Path
+    target: Path
+    skydd: dict
+    ej_publicerat: pd.DataFrame
+    timings: dict[str, float]
+    t0: float
+
+
+def prepare_report(
+    year: int,
+    *,
+    paths: ProjectPaths | None = None,
+    data_dir: Path | None = None,
+    kommun: str | None = None,
+    allow_empty: bool = False,
+    skip_unknown: bool = False,
+    target: Path | None = None,
+    build_dir: Path | None = None,
+    ingested: IngestResult | None = None,
+) -> PreparedReport:
+    """Steps 1-2 and the job plan of :func:`build_report`.
+
+    ``target`` (default ``reports/<year>``) and ``build_dir`` (default ``reports/.build-<year>``,
+    at the same depth below ``reports/`` as ``target``) place one kommun of ``KOMMUN=all``;
+    ``ingested``: its processed tables are already written (cut from the national ingest), so no
+    raw file is read again.
+    """
+    from pipeline.execution import plan_jobs
 
     _source_date_epoch()
     paths = (paths or ProjectPaths()).for_source(data_dir, kommun)
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
-    target = paths.report_dir(year)
+    target = Path(target) if target is not None else paths.report_dir(year)
     recover(target)  # what a killed build left beside reports/<YEAR>/, even if nothing is rebuilt now
 
-    log(f"[1/5] Reading raw data ({data_dir or paths.raw}) ...")
     raw = ensure_raw_data(paths, data_dir)
     params = resolve_params(paths, kommun)
-    result = _ingest(raw, paths, read_context(params), force=False, skip_unknown=skip_unknown)
-    log_not_published(result)
-    if result.cached:
-        log("  unchanged since the last run: data/processed/ is reused")
+    if ingested is None:
+        log(f"[1/5] Reading raw data ({data_dir or paths.raw}) ...")
+        result = _ingest(raw, paths, read_context(params), force=False, skip_unknown=skip_unknown)
+        log_not_published(result)
+        if result.cached:
+            log("  unchanged since the last run: data/processed/ is reused")
+    else:
+        result = ingested
     timings["ingest"] = time.perf_counter() - t0
 
-    log("[2/5] Computing indicators ...")
+    if ingested is None:
+        log("[2/5] Computing indicators ...")
     t = time.perf_counter()
-    outputs = indicators(paths, data_dir=data_dir, kommun=kommun, quiet=True, skip_unknown=skip_unknown)
+    outputs = indicators(
+        paths, data_dir=data_dir, kommun=kommun, quiet=True, skip_unknown=skip_unknown,
+        ingested=ingested is not None,
+    )  # fmt: skip
     ind = outputs["indikatorer"]
     _check_year(ind, year)
     timings["indicators"] = time.perf_counter() - t
     t = time.perf_counter()
-    skydd = disclosure_audit(ind, params)
+    skydd = disclosure_audit(ind, params, quiet=ingested is not None)
     timings["disclosure_audit"] = time.perf_counter() - t
     if kommun is not None:
         tables = load_tables(paths.processed)
@@ -425,7 +509,7 @@ def build_report(
             f"{len(broken)} written analysis file(s) are malformed; nothing was built:\n{shown}"
         )
     missing = [p for p in problems if p.kind == "saknas"]
-    if missing:
+    if missing and ingested is None:
         log(
             f"  note: {len(missing)} unit(s) or school form(s) have no written analysis for {year} "
             f"(their pages say so); `make analyses YEAR={year}` writes empty templates, e.g. {missing[0].path}"
@@ -434,10 +518,9 @@ def build_report(
         if p.kind not in {"felaktig", "saknas"}:
             log(f"  note: {p}")
 
-    t = time.perf_counter()
     # Same depth below reports/ as reports/<YEAR>/, so the relative data paths injected into the
     # notebooks stay right when they are copied into the published report.
-    build_dir = paths.reports / f".build-{year}"
+    build_dir = Path(build_dir) if build_dir is not None else paths.reports / f".build-{year}"
     jobs = plan_jobs(
         lasar=year,
         units=units,
@@ -445,18 +528,42 @@ def build_report(
         params_dir=paths.params,
         out_dir=build_dir,
         indikatorer=ind,
+        overview_forms=_overview_only_forms(ind, year) if units.empty and allow_empty else (),
     )
     overviews = sum(1 for j in jobs if not j.parameters["skolenhetskod"])
-    log(f"[3/5] Running notebooks for {len(jobs) - overviews} units and {overviews} overviews ...")
-    summary = run_jobs(
-        jobs,
-        workers=workers,
-        force=force,
-        cache_dir=build_dir / "cache",
-        scheduler=scheduler,
-        on_result=lambda _result: checkpoint("notebooks.job"),
-    )
-    timings["notebooks"] = time.perf_counter() - t
+    if ingested is None:
+        log(f"[3/5] Running notebooks for {len(jobs) - overviews} units and {overviews} overviews ...")
+    return PreparedReport(
+        year=year, paths=paths, data_dir=data_dir, kommun=kommun, raw=raw, params=params, outputs=outputs,
+        units=units, jobs=jobs, build_dir=build_dir, target=target, skydd=skydd,
+        ej_publicerat=result.ej_publicerat, timings=timings, t0=t0,
+    )  # fmt: skip
+
+
+def finish_report(
+    prep: PreparedReport,
+    summary,
+    *,
+    force: bool = False,
+    allow_failures: bool = False,
+    pdf: bool = True,
+    quiet: bool = False,
+    keep: tuple[str, ...] = (),
+    extra_manifest: dict | None = None,
+) -> ReportResult:
+    """Steps 4-5 of :func:`build_report`: publish the executed notebooks atomically into ``prep.target``.
+
+    ``keep``: sub-folders of the old target carried into the new one (``kommuner`` of a year's
+    folder, the country's reports, is not this report's to replace). ``extra_manifest``: more
+    fields for ``manifest.json`` (the country run's input key).
+    """
+    from pipeline.publishing import publish
+
+    year, paths, params, jobs, units, target = (
+        prep.year, prep.paths, prep.params, prep.jobs, prep.units, prep.target,
+    )  # fmt: skip
+    build_dir, outputs, raw, timings = prep.build_dir, prep.outputs, prep.raw, prep.timings
+    ind = outputs["indikatorer"]
     failed = list(summary.failures)
     if failed and not allow_failures:
         lines = "\n".join(f"  {f['job']}: cell {f.get('cell')}: {f.get('error')}" for f in failed)
@@ -479,22 +586,29 @@ def build_report(
     status = {r.name: r for r in summary.results}
     build_key = _build_key(jobs, summary, ind, provenance, pdf=pdf, allow_failures=allow_failures)
     if not force and _up_to_date(target, build_key):
-        log("[4/5] Nothing changed since the published report: it is left as it is.")
+        if extra_manifest:
+            _update_manifest(target / "manifest.json", extra_manifest)
+        if not quiet:
+            log("[4/5] Nothing changed since the published report: it is left as it is.")
         counts = {k: v for k, v in summary.to_manifest()["counts"].items() if v}
         return ReportResult(
             year=year,
             report_dir=target,
             pages=len(list((target / "site").rglob("*.html"))),
             jobs=counts,
-            seconds=time.perf_counter() - t0,
+            seconds=time.perf_counter() - prep.t0,
             failed=failed,
         )
     checkpoint("publish.start")
-    log("[4/5] Publishing the site, PDF and downloads; scanning them for pupil-level information ...")
+    if not quiet:
+        log("[4/5] Publishing the site, PDF and downloads; scanning them for pupil-level information ...")
     names, ids = identities(raw, read_context(params))
     # the last report's file count is the best guess of how many files this one will have
     last = sum(1 for p in target.rglob("*") if p.is_file()) if target.is_dir() else None
-    with staged_directory(target) as stage, watch_folder("publish.files", stage, "publishing", total=last):
+    with (
+        staged_directory(target) as stage,
+        contextlib.nullcontext() if quiet else watch_folder("publish.files", stage, "publishing", total=last),
+    ):
         published_jobs = []
         for job in jobs:
             res = status.get(job.name)
@@ -527,21 +641,27 @@ def build_report(
             pdf=pdf,
             forbidden_names=names,
             forbidden_ids=ids,
+            **_ledger_kwargs(prep),
         )
         timings["publish"] = time.perf_counter() - t
         checkpoint("publish.manifest")
-        log("[5/5] Writing the manifest and swapping the new report in ...")
+        if not quiet:
+            log("[5/5] Writing the manifest and swapping the new report in ...")
         manifest = {
             "lasar": year,
             "build_key": build_key,
             **provenance,
+            **(extra_manifest or {}),
             "jobs": summary.to_manifest(),
-            "skydd": skydd,
+            "skydd": prep.skydd,
             "step_seconds": {k: round(v, 3) for k, v in timings.items()},
         }
         (stage / "manifest.json").write_text(
             json.dumps(manifest, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
         )
+        for sub in keep:  # carried over, like the per-source folders of data/processed/
+            if (target / sub).is_dir():
+                os.replace(target / sub, stage / sub)
 
     pages = len(list((target / "site").rglob("*.html")))
     counts = {k: v for k, v in summary.to_manifest()["counts"].items() if v}
@@ -550,10 +670,33 @@ def build_report(
         report_dir=target,
         pages=pages,
         jobs=counts,
-        seconds=time.perf_counter() - t0,
+        seconds=time.perf_counter() - prep.t0,
         failed=failed,
         files=[str(w) for w in written] if written else [],
     )
+
+
+def _update_manifest(manifest: Path, fields: dict) -> None:
+    """Record ``fields`` in an up-to-date report's manifest (atomically; only when they differ)."""
+    data = json.loads(manifest.read_text())
+    if all(data.get(k) == v for k, v in fields.items()):
+        return
+    data.update(fields)
+    write_bytes_atomic(
+        manifest, (json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
+    )
+
+
+def _overview_only_forms(ind: pd.DataFrame, year: int) -> tuple[str, ...]:
+    """School forms with values of the huvudman or the kommun in ``year``: the overview pages of a
+    report without units (a kommun whose files hold no unit-level data for the year)."""
+    rows = ind[(ind["lasar"] == year) & ind["niva"].isin(["huvudman", "kommun"]) & ind["varde"].notna()]
+    return tuple(sorted(rows["skolform"].astype(str).unique()))
+
+
+def _ledger_kwargs(prep: PreparedReport) -> dict:
+    """The method page's list of what was read but not published or could not be placed."""
+    return {"ej_publicerat": prep.ej_publicerat}
 
 
 def _build_key(jobs, summary, indikatorer: pd.DataFrame, provenance: dict, **flags) -> str:

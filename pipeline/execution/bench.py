@@ -562,7 +562,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--naive-sample", type=int, default=None, help="naive jobs per round")
     parser.add_argument("--out", default=None)
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument(
+        "--country",
+        action="store_true",
+        default=bool(os.environ.get("BENCH_COUNTRY")),
+        help="KOMMUN=all on real data instead (pipeline/execution/bench_country.py); also BENCH_COUNTRY=1",
+    )
+    parser.add_argument("--country-sizes", default=None, help="with --country: kommuner per run, e.g. 10,40")
+    parser.add_argument(
+        "--data", default=None, help="with --country: the data folder (default ../shared/realdata)"
+    )
+    parser.add_argument("--no-pdf", action="store_true", help="with --country: without the PDFs")
+    parser.add_argument("--no-dask", action="store_true", help="with --country: without the Dask run")
     args = parser.parse_args(argv)
+    if args.country:
+        from pipeline.execution import bench_country
+
+        return bench_country.main(args)
     default_sizes = "10,20" if args.quick else ",".join(map(str, SIZES))
     sizes = [int(s) for s in (args.sizes or default_sizes).split(",")]
     naive_sample = args.naive_sample or (4 if args.quick else 8)

@@ -236,6 +236,7 @@ def plan_jobs(
     indikatorer: pd.DataFrame | None = None,
     notebooks_dir: Path | None = None,
     check: bool = True,
+    overview_forms: tuple[str, ...] = (),
 ) -> list[Job]:
     """Expand the job grid for one report year.
 
@@ -256,6 +257,9 @@ def plan_jobs(
         Where the templates are (default: the repository's ``notebooks/``).
     check
         Check every job's parameters against its template (see :func:`check_parameters`).
+    overview_forms
+        School forms that get an overview even without units (a kommun whose files hold only
+        kommun-level values: ``KOMMUN=all`` builds its overview pages).
 
     Returns
     -------
@@ -284,7 +288,7 @@ def plan_jobs(
     units = units.assign(
         skolform=units["skolform"].astype(str).str.upper(), skolenhetskod=units["skolenhetskod"].astype(str)
     )
-    present = set(units["skolform"])
+    present = set(units["skolform"]) | {str(f).upper() for f in overview_forms}
     for code in sorted(present):
         get_school_form(code)  # loud on an unknown code
     forms = [c for c in school_form_codes() if c in present]

@@ -257,9 +257,10 @@ def place_units(
         if frame.empty:
             continue
         kommun = frame["skolenhetskod"].map(kommun_of)
-        mine = (kommun == ctx.kommunkod).to_numpy()
+        # a national read (no kommun: KOMMUN=all) keeps every placed unit in its own kommun
+        mine = (kommun.notna() if ctx.kommunkod is None else kommun == ctx.kommunkod).to_numpy()
         placed = frame[mine].copy()
-        placed["kommunkod"] = ctx.kommunkod
+        placed["kommunkod"] = kommun[mine].to_numpy() if ctx.kommunkod is None else ctx.kommunkod
         placed["enhet"] = placed["enhet"].fillna(placed["skolenhetskod"].map(name_of))
         placed["typ_av_huvudman"] = placed["typ_av_huvudman"].fillna(placed["skolenhetskod"].map(typ_of))
         other = kommun.notna() & ~mine

@@ -210,7 +210,7 @@ def read_statistics(path: Path, ctx: ReadContext) -> dict[str, pd.DataFrame]:
         if ctx.kommunkod is not None and kommunkod is not None and kommunkod != ctx.kommunkod:
             ledger.add("annan_kommun")
             continue
-        records = pending if ctx.kommunkod is not None and kommunkod is None else placed
+        records = pending if kommunkod is None else placed
         typ = HUVUDMANNATYP.get(det.get("principalOrganizerType") or "", det.get("principalOrganizerType"))
         for key, series in body.items():
             if key in NON_MEASURES:

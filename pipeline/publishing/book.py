@@ -164,6 +164,9 @@ class MethodAppendix:
     va_calibration_caption: str = ""
     #: How to read the coefficients table (``va_tabell.forklaring``).
     va_model_text: str = ""
+    #: What was read but not published and what could not be placed (the ingest's ledger,
+    #: ``ej_publicerat.parquet``), one row per file or source and reason; None: no ledger given.
+    ej_publicerat: Table | None = None
 
 
 @dataclass(frozen=True)
@@ -530,6 +533,7 @@ def build_method(
     va_metod: pd.DataFrame | None = None,
     va_kalibrering: pd.DataFrame | None = None,
     lasar: int | None = None,
+    ej_publicerat: pd.DataFrame | None = None,
 ) -> MethodAppendix:
     """Collect the method appendix: definitions, sources, thresholds, model, provenance.
 
@@ -580,7 +584,37 @@ def build_method(
         va_calibration=va_table,
         va_calibration_caption=_va_word(labels, "tabell_caption") if va_table else "",
         va_model_text=_va_model_text(va_modell, labels, lasar, float(installningar.signifikansniva)),
+        ej_publicerat=ledger_table(ej_publicerat, labels),
     )
+
+
+def ledger_table(ledger: pd.DataFrame | None, labels: Mapping[str, Any] | None) -> Table | None:
+    """The method page's table of what was read but not published or could not be placed.
+
+    One row per file (or source) and reason, in the ledger's order: the reason and its kind in
+    words (``labels.yml: ej_publicerat``), the count formatted as every number is, and up to a few
+    example codes. An empty ledger gives a table without rows (the page then says all was used).
+    """
+    if ledger is None:
+        return None
+    from pipeline.publishing.format import format_number
+
+    texts = (labels or {}).get("ej_publicerat") or {}
+    cols = texts.get("kolumner") or {}
+    order = ["fil", "kalla", "slag", "orsak", "antal", "detalj"]
+    rows = []
+    for r in ledger.sort_values(["slag", "orsak", "fil", "kalla"], kind="mergesort").itertuples(index=False):
+        rows.append(
+            (
+                str(r.fil) or "–",
+                str(r.kalla),
+                str((texts.get("slag") or {}).get(r.slag, r.slag)),
+                str((texts.get("orsak") or {}).get(r.orsak, r.orsak)),
+                format_number(int(r.antal), 0),
+                str(r.detalj or ""),
+            )
+        )
+    return Table(columns=tuple(str(cols.get(c, c)) for c in order), rows=tuple(rows))
 
 
 def build_book(
@@ -595,6 +629,7 @@ def build_book(
     registry: Any = None,
     va_metod: pd.DataFrame | None = None,
     va_kalibrering: pd.DataFrame | None = None,
+    ej_publicerat: pd.DataFrame | None = None,
 ) -> Book:
     """Build the book manifest from the report year, the params and the notebook jobs.
 
@@ -706,6 +741,7 @@ def build_book(
             va_metod=va_metod,
             va_kalibrering=va_kalibrering,
             lasar=lasar,
+            ej_publicerat=ej_publicerat,
         ),
         key_figures=compute_key_figures(
             indikatorer, lasar=lasar, skolformer=forms, registry=registry, forandringar=forandringar

@@ -45,6 +45,7 @@ def publish(
     scan: bool = True,
     forbidden_names: Iterable[str] = (),
     forbidden_ids: Iterable[str] = (),
+    ej_publicerat: pd.DataFrame | None = None,
 ) -> list[Path]:
     """Publish the report of ``lasar`` into ``out_dir``.
 
@@ -70,6 +71,9 @@ def publish(
         Turn the PDF report, the unit sheets and the Quarto project on or off.
     scan
         Run the leak scanner (with ``forbidden_names``/``forbidden_ids`` from the raw data).
+    ej_publicerat
+        The ingest's ledger (what was read but not published, what could not be placed), listed on
+        the method page.
 
     Returns
     -------
@@ -94,6 +98,7 @@ def publish(
         provenance=provenance,
         va_metod=va_metod,
         va_kalibrering=va_kalibrering,
+        ej_publicerat=ej_publicerat,
     )
     return publish_book(
         book,

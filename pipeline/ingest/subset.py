@@ -1,0 +1,132 @@
+"""One national ingest shared by every kommun (``KOMMUN=all``): a kommun's tables as a subset of it.
+
+``make report KOMMUN=all`` reads the raw folder once, with no kommun filter
+(``data/processed/<data>-alla/``: every kommun's rows, units placed in their own kommun, the
+kommunalförbund as huvudmän of their own). Each kommun's processed folder
+(``data/processed/<data>-<kommunkod>/``, the same one a ``KOMMUN=<kod>`` run uses) is then cut
+from it without reading a raw file again:
+
+* ``publicerad``: the riket rows and every row of the kommun (its huvudman, kommun and unit
+  rows); a ``KOMMUN=`` run has no comparison group, so nothing else. What is left out is counted in
+  the kommun's ledger as the readers count it: rows of other kommuner (``annan_kommun``, per
+  source) and of kommunalförbund (``kommunalforbund``, with their names).
+* ``skolenheter``: the kommun's units; the pupil-level tables (a huvudman's own exports): rows of
+  those units.
+* The ledger: the national one (what no kommun publishes) plus the rows above.
+
+The subset is cached with the ingest's own stamp (``_ingest.json``): its key is the national
+ingest's key, the kommun and this module's code, so an unchanged raw folder costs one stamp read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.atomic import staged_directory
+from pipeline.ingest import INGEST_STAMP, LEDGER_FILE, IngestResult, load_tables
+from pipeline.ingest.ledger import ORSAKER, ledger_frame
+from pipeline.validate.schemas import CANONICAL_TABLES
+
+_CODE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+
+
+def national_key(national: Path) -> str:
+    """The key of the national ingest in ``national`` (its stamp), or '' when there is none."""
+    stamp = Path(national) / INGEST_STAMP
+    try:
+        return str(json.loads(stamp.read_text()).get("key", ""))
+    except (OSError, json.JSONDecodeError):
+        return ""
+
+
+def subset_key(national: Path, kommun: str) -> str:
+    """The stamp key of ``kommun``'s subset of the national ingest in ``national``."""
+    text = json.dumps({"national": national_key(national), "kommun": kommun, "code": _CODE}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _is_lan_kommun(codes: pd.Series) -> pd.Series:
+    """A kommunkod whose first two digits are a län (01-25); kommunalförbund have 30xx-32xx."""
+    head = pd.to_numeric(codes.astype("string").str[:2], errors="coerce")
+    return head.between(1, 25).fillna(False).astype(bool)
+
+
+def kommun_subset(
+    tables: dict[str, pd.DataFrame], ledger: pd.DataFrame, kommun: str
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """``kommun``'s canonical tables and ledger, cut from the national ones (see the module docstring)."""
+    pub = tables["publicerad"]
+    own = pub["kommunkod"] == kommun
+    keep = (pub["niva"] == "riket") | own
+    out: dict[str, pd.DataFrame] = {"publicerad": pub[keep].reset_index(drop=True)}
+    units = tables["skolenheter"]
+    out["skolenheter"] = units[units["kommunkod"] == kommun].reset_index(drop=True)
+    codes = set(out["skolenheter"]["skolenhetskod"])
+    for name, df in tables.items():
+        if name in out:
+            continue
+        if "skolenhetskod" in df.columns and not df.empty:
+            df = df[df["skolenhetskod"].isin(codes)]
+        out[name] = df.reset_index(drop=True)
+    dropped = pub[~keep]
+    forbund = dropped["kommunkod"].notna() & ~_is_lan_kommun(dropped["kommunkod"])
+    rows = []
+    for kalla, part in dropped[~forbund].groupby("kalla", sort=True):
+        rows.append({"fil": "", "kalla": kalla, "slag": ORSAKER["annan_kommun"], "orsak": "annan_kommun",
+                     "antal": len(part), "detalj": ""})  # fmt: skip
+    for kalla, part in dropped[forbund].groupby("kalla", sort=True):
+        names = sorted(part["enhet"].dropna().astype(str).unique())
+        more = f" (+{len(names) - 8})" if len(names) > 8 else ""
+        rows.append({"fil": "", "kalla": kalla, "slag": ORSAKER["kommunalforbund"], "orsak": "kommunalforbund",
+                     "antal": len(part), "detalj": "; ".join(names[:8]) + more})  # fmt: skip
+    led = ledger_frame(ledger.to_dict("records") + rows)
+    return out, led
+
+
+def write_kommun_subset(
+    national: Path,
+    out_dir: Path,
+    kommun: str,
+    *,
+    tables: dict[str, pd.DataFrame] | None = None,
+    ledger: pd.DataFrame | None = None,
+    files: dict[str, str] | None = None,
+) -> IngestResult:
+    """Write ``kommun``'s subset of the national ingest in ``national`` into ``out_dir`` (atomic).
+
+    Skipped when ``out_dir``'s stamp already has the key (:func:`subset_key`). ``tables`` and
+    ``ledger`` may be passed in (the national ones, loaded once for every kommun).
+    """
+    national, out_dir = Path(national), Path(out_dir)
+    key = subset_key(national, kommun)
+    stamp = out_dir / INGEST_STAMP
+    try:
+        old = json.loads(stamp.read_text()) if stamp.exists() else {}
+    except (OSError, json.JSONDecodeError):
+        old = {}
+    if old.get("key") == key and all((out_dir / f"{n}.parquet").exists() for n in CANONICAL_TABLES):
+        res = IngestResult(files=old.get("files", {}), rows=old.get("rows", {}), cached=True)
+        if (out_dir / LEDGER_FILE).exists():
+            res.ej_publicerat = pd.read_parquet(out_dir / LEDGER_FILE)
+        return res
+    if tables is None:
+        tables = load_tables(national)
+    if ledger is None:
+        p = national / LEDGER_FILE
+        ledger = pd.read_parquet(p) if p.exists() else ledger_frame()
+    if files is None:
+        files = json.loads((national / INGEST_STAMP).read_text()).get("files", {})
+    sub, led = kommun_subset(tables, ledger, kommun)
+    result = IngestResult(files=dict(files), rows={n: len(df) for n, df in sub.items()}, ej_publicerat=led)
+    with staged_directory(out_dir) as stage:
+        for name, df in sub.items():
+            df.to_parquet(stage / f"{name}.parquet", index=False)
+        led.to_parquet(stage / LEDGER_FILE, index=False)
+        (stage / INGEST_STAMP).write_text(
+            json.dumps({"key": key, "files": result.files, "rows": result.rows}, indent=1, sort_keys=True)
+        )
+    return result
