@@ -29,15 +29,25 @@ Direction = Literal["hogre_battre", "lagre_battre", "neutral"]
 #: ``params/labels.yml``, key ``antal_avser``.
 ANTAL_AVSER: tuple[str, ...] = ("elever", "barn", "respondenter", "ingen")
 
+#: In which periods of a läsår an indicator exists (``period`` in the registry; the periods are
+#: defined in ``params/perioder.yml``, see :mod:`pipeline.periods`):
+#: ``lasarsslut`` only at the end of the läsår (slutbetyg, examen, komvux, published yearly
+#: values); ``termin`` in a period that closes a termin (absence per termin); ``ht`` / ``vt`` in a
+#: period that closes the autumn / spring termin (terminsbetyg in the autumn, national tests in
+#: the spring); ``datum`` by the date of each event (incidents, surveys, the 15 October staffing
+#: count); ``alltid`` in every period (the pupil count).
+PERIODICITET: tuple[str, ...] = ("lasarsslut", "termin", "ht", "vt", "datum", "alltid")
+
 #: The registry files in params/, read in this order: computed indicators, then indicators that
 #: only come from published sources (Skolverket, Kolada, Skolenkäten).
 REGISTRY_FILES = ("indikatorer.yml", "indikatorer_publicerade.yml")
 
 _KEYS = {
     "id", "label", "definition", "skolform", "kvalitetsomrade", "enhet", "riktning", "kalla", "decimaler", "kort",
-    "antal_avser",
+    "antal_avser", "period",
 }  # fmt: skip
 _REQUIRED = {
+    "period",
     "id",
     "label",
     "definition",
@@ -65,6 +75,7 @@ class Indicator:
     decimaler: int = 1
     kort: str = ""
     antal_avser: str = "elever"
+    period: str = "lasarsslut"
 
     @property
     def is_share(self) -> bool:
@@ -152,6 +163,11 @@ def parse_indicator_registry(raw: object, source: str = "params/indikatorer.yml"
                 f"persons that `antal` counts), got {entry['antal_avser']!r}. `antal` counts persons, "
                 "never rows such as test results or course participations."
             )
+        if entry["period"] not in PERIODICITET:
+            raise ConfigError(
+                f"{source}: entry {entry['id']!r}: period must be one of {list(PERIODICITET)} (in which "
+                f"periods of a läsår the indicator exists), got {entry['period']!r}."
+            )
         out.append(
             Indicator(
                 id=str(entry["id"]),
@@ -165,6 +181,7 @@ def parse_indicator_registry(raw: object, source: str = "params/indikatorer.yml"
                 decimaler=int(entry.get("decimaler", 1)),
                 kort=str(entry.get("kort", "")),
                 antal_avser=str(entry["antal_avser"]),
+                period=str(entry["period"]),
             )
         )
     return IndicatorRegistry(tuple(out))

@@ -140,6 +140,22 @@ class Franvaro(_Base):
     franvaro_andel: Series[float] = pa.Field(ge=0, le=1)
 
 
+class BetygTermin(Betyg):
+    """Grundskola grades of one termin (terminsbetyg HT, or VT): the period reports' grades."""
+
+    termin: Series[str] = pa.Field(isin=["HT", "VT"])
+
+    @pa.dataframe_check(error="one grade per pupil, läsår, termin, årskurs and subject")
+    def unique_grade(cls, df: pd.DataFrame) -> Series[bool]:
+        return ~df.duplicated(["lasar", "termin", "elev_id", "arskurs", "amne"], keep=False)
+
+
+class FranvaroTermin(Franvaro):
+    """Pupil absence of one termin (HT or VT) as a share of that termin's scheduled time."""
+
+    termin: Series[str] = pa.Field(isin=["HT", "VT"])
+
+
 class Enkat(_Base):
     """Survey answers, one row per respondent and question, scored 0-10 (Skolenkäten scale)."""
 
@@ -161,6 +177,8 @@ class Avvikelser(_Base):
     skolenhetskod: Series[str] = pa.Field(str_matches=SKOLENHETSKOD)
     arende_id: Series[str]
     typ: Series[str]
+    #: The date of the incident (YYYY-MM-DD) when the export has one: period reports count by it.
+    datum: Series[str] = pa.Field(nullable=True, str_matches=r"^\d{4}-\d{2}-\d{2}$")
 
 
 class FsPersonal(_Base):
@@ -237,6 +255,8 @@ CANONICAL_TABLES: dict[str, type[pa.DataFrameModel]] = {
     "gy_studievag": GyStudievag,
     "vux_kurser": VuxKurser,
     "franvaro": Franvaro,
+    "betyg_termin": BetygTermin,
+    "franvaro_termin": FranvaroTermin,
     "enkat": Enkat,
     "avvikelser": Avvikelser,
     "fs_personal": FsPersonal,
