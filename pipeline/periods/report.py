@@ -291,11 +291,12 @@ def _areas(paths: ProjectPaths, year: int, form: str, codes: set[str], L: _Label
 
 
 def _units(tables: dict[str, pd.DataFrame], ind: pd.DataFrame, year: int) -> pd.DataFrame:
-    reg = tables["skolenheter"][["skolenhetskod", "skolform", "enhet"]].drop_duplicates()
-    have = ind[(ind["niva"] == "enhet") & (ind["lasar"] == year)][
+    """The huvudman's units in the register (every unit gets its sheet, even in a period without
+    figures for it: the sheet then says so)."""
+    reg = tables["skolenheter"][["skolenhetskod", "skolform", "enhet"]].drop_duplicates(
         ["skolform", "skolenhetskod"]
-    ].drop_duplicates()
-    return reg.merge(have, on=["skolform", "skolenhetskod"]).sort_values(["skolform", "skolenhetskod"])
+    )
+    return reg.sort_values(["skolform", "skolenhetskod"]).reset_index(drop=True)
 
 
 def _analysis(paths: ProjectPaths, year: int, pid: str, form: str):
@@ -437,7 +438,7 @@ def write_period_site(
         form = get_school_form(code)
         fu = units[units["skolform"] == code]
         rows, missing, any_before = form_rows(ind, ch, registry, code, period, year, L=L, threshold=threshold)
-        if fu.empty and not rows:
+        if fu.empty:
             continue
         per_unit = []
         for u in fu.itertuples(index=False):
@@ -512,6 +513,7 @@ def write_period_site(
             "analysis": _analysis(paths, year, period.id, code),
             "areas": _areas(paths, year, code, set(fu["skolenhetskod"]), L),
             "significant": significant,
+            "evidence_units": [x for x in sheets if x["fs"] and x["kod"] in set(fu["skolenhetskod"])],
         }
         put(f"{form.slug}.html", env.get_template("verksamhetsanalys.html.j2").render(**ctx))
         put(f"{form.slug}-presentation.html", env.get_template("presentation.html.j2").render(**ctx))
