@@ -99,7 +99,8 @@ def period_tables(
     fr = of_years(get("franvaro_termin"))
     out["franvaro"] = fr[fr["termin"] == termin].drop(columns="termin") if termin else empty_table("franvaro")
     av = of_years(get("avvikelser"))
-    out["avvikelser"] = av[_in_window(av["datum"], period, av["lasar"])] if len(av) else av
+    has_dates = len(av) and "datum" in av.columns  # tables without dates hold no dated incident
+    out["avvikelser"] = av[_in_window(av["datum"], period, av["lasar"])] if has_dates else av.iloc[0:0]
     en = of_years(get("enkat"))
     keep = [
         period.contains(

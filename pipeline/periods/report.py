@@ -529,9 +529,17 @@ def write_period_site(
         with open_printer() as printer:
             for s in sheets:
                 html = env.get_template("kvalitetsdialog.html.j2").render(**common, s=s, print_mode=True)
+                # one A4 page: shrink to fit (A4 less the margins is 688 x 1032 CSS px)
+                height = printer.content_height(html, 688)
+                scale = min(1.0, 1000 / height) if height > 0 else 1.0
                 data = normalize_pdf(
                     printer.pdf(
-                        html, header=None, footer=None, margin=margin, what=f"the sheet of {s['kod']}"
+                        html,
+                        header=None,
+                        footer=None,
+                        margin=margin,
+                        scale=scale,
+                        what=f"the sheet of {s['kod']}",
                     )
                 )
                 rel = f"kvalitetsdialog/{s['kod']}.pdf"
