@@ -11,7 +11,8 @@ STAMP := $(VENV)/.installed
 REPORT_ARGS := $(if $(DATA),--data "$(DATA)") $(if $(KOMMUN),--kommun "$(KOMMUN)") \
 	$(if $(SCHEDULER),--scheduler "$(SCHEDULER)") $(if $(WORKERS),--workers $(WORKERS)) \
 	$(if $(FORCE),--force) $(if $(ALLOW_FAILURES),--allow-failures) $(if $(ALLOW_EMPTY),--allow-empty) \
-	$(if $(SKIP_UNKNOWN),--skip-unknown) $(if $(LIMIT),--limit $(LIMIT)) $(if $(NO_PDF),--no-pdf)
+	$(if $(SKIP_UNKNOWN),--skip-unknown) $(if $(LIMIT),--limit $(LIMIT)) $(if $(NO_PDF),--no-pdf) \
+	$(if $(PERIOD),--period "$(PERIOD)")
 
 $(STAMP): requirements.lock pyproject.toml
 	@echo "Setting up the virtual environment in $(VENV) (first run only) ..."
@@ -26,7 +27,7 @@ $(STAMP): requirements.lock pyproject.toml
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
 	@echo "  Variables: YEAR=$(YEAR) DATA=<raw folder> KOMMUN=<kommunkod> SCHEDULER=<dask address> WORKERS=<n> FORCE=1"
-	@echo "             ALLOW_FAILURES=1 ALLOW_EMPTY=1 SKIP_UNKNOWN=1"
+	@echo "             ALLOW_FAILURES=1 ALLOW_EMPTY=1 SKIP_UNKNOWN=1 PERIOD=<HT|VT|1|2|3> (params/perioder.yml)"
 
 .PHONY: setup
 setup: $(STAMP) ## Create the virtual environment (done automatically by the other targets)
@@ -38,7 +39,7 @@ browser: ## Install Debian's chromium (for the PDF and the browser tests) if mis
 # The first line, before the (slow) environment checks: a prerequisite listed first runs first.
 .PHONY: report-start
 report-start:
-	@echo "make report YEAR=$(YEAR): checking the environment (.venv, chromium), then building reports/$(YEAR)/ ..."
+	@echo "make report YEAR=$(YEAR)$(if $(PERIOD), PERIOD=$(PERIOD)): checking the environment (.venv, chromium), then building reports/$(YEAR)/$(if $(PERIOD),$(PERIOD)/) ..."
 
 # GNU make exits 2 whenever a recipe fails, whatever the recipe's own code; the pipeline's code
 # (1 = a failed notebook or a leak, 2 = bad input or configuration) is printed on the last line,
@@ -57,6 +58,10 @@ data: $(STAMP) ## Write the demo data set (fictitious Exempelkommun) into data/r
 .PHONY: analyses
 analyses: $(STAMP) ## Write empty written-analysis templates for every unit of YEAR
 	@$(PY) -m pipeline analyses $(YEAR)
+
+.PHONY: dialog
+dialog: $(STAMP) ## Write kvalitetsdialog templates (agreed actions -> development areas) for YEAR and PERIOD
+	@$(PY) -m pipeline dialog $(YEAR) --period "$(PERIOD)"
 
 .PHONY: test
 test: $(STAMP) browser node_modules ## Run the test suite

@@ -108,6 +108,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="build even when no unit of the huvudman has values in YEAR (else exit 2 saying why)",
     )
     r.add_argument("--skip-unknown", action="store_true", help=SKIP_HELP)
+    r.add_argument(
+        "--period",
+        default=None,
+        help="build the verksamhetsanalyser of one period of params/perioder.yml (HT, VT, 1, 2, 3) "
+        "into reports/YEAR/PERIOD/ instead of the full report",
+    )
 
     v = sub.add_parser("verify", help="rebuild YEAR in a temp dir and report any difference")
     v.add_argument("year", type=_year, metavar="YEAR")
@@ -116,6 +122,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     a = sub.add_parser("analyses", help="write empty written-analysis templates for every unit of YEAR")
     a.add_argument("year", type=_year, metavar="YEAR")
+
+    dl = sub.add_parser(
+        "dialog",
+        help="write a kvalitetsdialog template per unit (its agreed actions as development areas) "
+        "and the förskolor's barnintervju templates",
+    )
+    dl.add_argument("year", type=_year, metavar="YEAR")
+    dl.add_argument("--period", required=True, help="a period of params/perioder.yml")
     return p
 
 
@@ -174,6 +188,28 @@ def _dispatch(args: argparse.Namespace, paths: ProjectPaths) -> int:
             skip_unknown=args.skip_unknown,
         )
         print(country.summary())
+        return EXIT_OK
+    if args.command == "report" and args.period:
+        from pipeline.periods.report import build_period_report
+
+        res = build_period_report(
+            args.year,
+            args.period,
+            paths=paths,
+            data_dir=args.data,
+            kommun=args.kommun,
+            pdf=not args.no_pdf,
+            skip_unknown=args.skip_unknown,
+        )
+        print(res.summary())
+        return EXIT_OK
+    if args.command == "dialog":
+        from pipeline.periods.dialog import write_dialog_templates
+
+        written = write_dialog_templates(args.year, args.period, paths=paths)
+        print(f"Wrote {len(written)} template(s):")
+        for w in written:
+            print(f"  {w}")
         return EXIT_OK
     if args.command == "report":
         result = report.build_report(

@@ -381,6 +381,9 @@ def load_params(paths: ProjectPaths | None = None, *, kommun: str | None = None)
     if (folder / "labels.yml").exists():
         check_labels(folder / "labels.yml", params.labels)
     check_written_analyses(folder)
+    from pipeline.utveckling import check_development_areas
+
+    check_development_areas(folder)
     return params
 
 

@@ -659,7 +659,9 @@ def finish_report(
         (stage / "manifest.json").write_text(
             json.dumps(manifest, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
         )
-        for sub in keep:  # carried over, like the per-source folders of data/processed/
+        # carried over, like the per-source folders of data/processed/: the country reports and the
+        # period reports (make report PERIOD=...), which are built on their own
+        for sub in (*keep, *period_folders(paths)):
             if (target / sub).is_dir():
                 os.replace(target / sub, stage / sub)
 
@@ -697,6 +699,14 @@ def _overview_only_forms(ind: pd.DataFrame, year: int) -> tuple[str, ...]:
 def _ledger_kwargs(prep: PreparedReport) -> dict:
     """The method page's list of what was read but not published or could not be placed."""
     return {"ej_publicerat": prep.ej_publicerat}
+def period_folders(paths: ProjectPaths) -> list[str]:
+    """The period ids of ``params/perioder.yml`` (the sub-folders of ``reports/<YEAR>/`` that hold
+    period reports); none when the file is missing."""
+    if not (paths.params / "perioder.yml").exists():
+        return []
+    from pipeline.periods.config import load_perioder
+
+    return list(load_perioder(paths.params).perioder)
 
 
 def _build_key(jobs, summary, indikatorer: pd.DataFrame, provenance: dict, **flags) -> str:
@@ -743,8 +753,13 @@ def _comparable(path: Path) -> bytes:
 
 def compare_trees(a: Path, b: Path) -> list[str]:
     """Relative paths that differ between two report folders (missing on either side included)."""
-    fa = {p.relative_to(a).as_posix() for p in a.rglob("*") if p.is_file()}
-    fb = {p.relative_to(b).as_posix() for p in b.rglob("*") if p.is_file()}
+    skip = set(period_folders(ProjectPaths()))  # period reports are built and verified on their own
+
+    def files(root: Path) -> set[str]:
+        rels = (p.relative_to(root) for p in root.rglob("*") if p.is_file())
+        return {r.as_posix() for r in rels if r.parts[0] not in skip}
+
+    fa, fb = files(a), files(b)
     diffs = [f"only in {a}: {x}" for x in sorted(fa - fb)] + [
         f"only in rebuild: {x}" for x in sorted(fb - fa)
     ]

@@ -1381,7 +1381,72 @@ def _write(raw_dir: Path, world: _World, rng: np.random.Generator) -> list[Path]
             ["Läsår", "Skolform", "Indikator", "Grupp", "Värde", "Antal", "Källa"], _riket_rows(), bom=True
         ),
     )
+    _write_terminer(put, world, pnr)
     return sorted(written)
+
+
+#: Läsår with per-termin data (terminsbetyg in the autumn, absence per termin) for period reports.
+TERMIN_LASAR: tuple[int, ...] = (2023, 2024)
+_GRADE_STEP = {"A": "B", "B": "C", "C": "D", "D": "E", "E": "F", "F": "F", "-": "-"}
+
+
+def _write_terminer(put, world: _World, pnr: np.ndarray) -> None:
+    """Per-termin exports for :data:`TERMIN_LASAR` (``<läsår>/terminer/``): terminsbetyg åk 9 at
+    the end of the autumn termin, and absence per termin (HT, VT) for grundskola and gymnasium.
+
+    A generator of its own (seeded), so the full-year files above keep their bytes. The autumn
+    grades are the spring's slutbetyg one step lower for about one pupil-subject in eight (grades
+    rise through the year); the termin's absence spreads the year's share over the two termins.
+    The files carry a ``Termin`` column and go to the per-termin tables only: the full-year numbers
+    do not change.
+    """
+    rng = np.random.default_rng([2024, 14])
+    for lasar in TERMIN_LASAR:
+        b = _plain(
+            world.betyg[(world.betyg["lasar"] == lasar) & (world.betyg["arskurs"] == 9)].sort_values(
+                ["skolenhetskod", "pid", "amne"], kind="mergesort"
+            )
+        )
+        lower = rng.random(len(b)) < 0.125
+        ht = [(_GRADE_STEP[g] if lo else g) for g, lo in zip(b["betyg"], lower, strict=True)]
+        put(
+            f"{lasar}/terminer/terminsbetyg_ht_{lasar}.csv",
+            _csv_bytes(
+                ["Läsår", "Termin", "Personnummer", "Skolenhetskod", "Årskurs", "Ämne", "Betyg"],
+                [
+                    [f"{lasar - 1}/{str(lasar)[2:]}", "HT", pnr[p].replace("-", ""), k, 9, a, g]
+                    for p, k, a, g in zip(b["pid"], b["skolenhetskod"], b["amne"], ht, strict=True)
+                ],
+                bom=True,
+            ),
+        )
+        f = _plain(
+            world.franvaro[world.franvaro["lasar"] == lasar].sort_values(
+                ["skolenhetskod", "arskurs", "pid"], kind="mergesort"
+            )
+        )
+        # the autumn's share is the year's times a factor around 0.85 (the spring's about 1.15)
+        factor = np.clip(rng.normal(0.85, 0.12, len(f)), 0.4, 1.3)
+        for termin, shares in (
+            ("HT", np.clip(f["share"].to_numpy() * factor, 0, 1)),
+            ("VT", np.clip(f["share"].to_numpy() * (2 - factor), 0, 1)),
+        ):
+            put(
+                f"{lasar}/terminer/franvaro_{termin.lower()}_{lasar}.csv",
+                _csv_bytes(
+                    ["Läsår", "Termin", "Personnummer", "Skolenhetskod", "Frånvaro (procent)"],
+                    [
+                        [
+                            f"{termin}{lasar - 1 if termin == 'HT' else lasar}",
+                            termin,
+                            pnr[p],
+                            k,
+                            _dec(100 * sh, 1),
+                        ]
+                        for p, k, sh in zip(f["pid"], f["skolenhetskod"], shares, strict=True)
+                    ],
+                ),
+            )
 
 
 _UTFALL_TEXT = {"hogskoleforberedande_examen": "Högskoleförberedande examen", "yrkesexamen": "Yrkesexamen",

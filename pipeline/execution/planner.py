@@ -15,7 +15,8 @@ Each :class:`Job` carries a content hash of everything its output depends on:
 - the written analyses (every year's, as a page follows up last year's): for a unit
   ``params_dir/analyser/*/<skolenhetskod>.md``; for an overview the form's own
   ``params_dir/analyser/*/<skolform>.md`` and those of the form's units;
-- every other file directly in ``params_dir`` (labels.yml, huvudman.yml, ...);
+- every other file directly in ``params_dir`` (labels.yml, huvudman.yml, ...) and the development
+  areas ``params_dir/utvecklingsomraden/*.yml``;
 - the code version: every file of the ``pipeline`` package (sources, publishing templates).
 
 A unit whose data changed therefore re-runs its own job and its form's overview only, unless
@@ -117,6 +118,9 @@ def _params_digest(params_dir: Path) -> str:
         for p in sorted(params_dir.iterdir()):
             if p.is_file() and not p.name.startswith("."):
                 h.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
+        # the development areas (every page shows its own and follows up last year's)
+        for p in sorted((params_dir / "utvecklingsomraden").glob("*.yml")):
+            h.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
     return h.hexdigest()
 
 

@@ -65,6 +65,14 @@ GROUPS: tuple[str, ...] = ("kon", "foraldrar", "nyanland", "kursomrade")
 
 #: The compute function of indicators that only come from published sources.
 PUBLISHED_FUNCTION = "pipeline.indicators.published.published_rows"
+#: In which periods of a läsår an indicator exists (``period`` in the registry; the periods are
+#: defined in ``params/perioder.yml``, see :mod:`pipeline.periods`):
+#: ``lasarsslut`` only at the end of the läsår (slutbetyg, examen, komvux, published yearly
+#: values); ``termin`` in a period that closes a termin (absence per termin); ``ht`` / ``vt`` in a
+#: period that closes the autumn / spring termin (terminsbetyg in the autumn, national tests in
+#: the spring); ``datum`` by the date of each event (incidents, surveys, the 15 October staffing
+#: count); ``alltid`` in every period (the pupil count).
+PERIODICITET: tuple[str, ...] = ("lasarsslut", "termin", "ht", "vt", "datum", "alltid")
 
 #: The registry files in params/, read in this order: computed indicators, then indicators that
 #: only come from published sources (Skolverket, Kolada, Skolenkäten).
@@ -72,9 +80,10 @@ REGISTRY_FILES = ("indikatorer.yml", "indikatorer_publicerade.yml")
 
 _KEYS = {
     "id", "label", "definition", "skolform", "kvalitetsomrade", "enhet", "riktning", "kalla", "decimaler", "kort",
-    "antal_avser", "berakning", "statistik", "grupper",
+    "antal_avser", "berakning", "statistik", "grupper", "period",
 }  # fmt: skip
 _REQUIRED = {
+    "period",
     "id",
     "label",
     "definition",
@@ -116,6 +125,7 @@ class Indicator:
     def compute_function(self) -> Callable:
         """The function named by ``berakning`` (imported on first use)."""
         return resolve_function(self.berakning, source=self.id)
+    period: str = "lasarsslut"
 
     @property
     def is_share(self) -> bool:
@@ -236,6 +246,11 @@ def parse_indicator_registry(raw: object, source: str = "params/indikatorer.yml"
             raise ConfigError(
                 f"{source}: entry {entry['id']!r}: grupper must be among {list(GROUPS)}, got {list(groups)}."
             )
+        if entry["period"] not in PERIODICITET:
+            raise ConfigError(
+                f"{source}: entry {entry['id']!r}: period must be one of {list(PERIODICITET)} (in which "
+                f"periods of a läsår the indicator exists), got {entry['period']!r}."
+            )
         out.append(
             Indicator(
                 id=str(entry["id"]),
@@ -252,6 +267,7 @@ def parse_indicator_registry(raw: object, source: str = "params/indikatorer.yml"
                 berakning=str(entry["berakning"]),
                 statistik=str(entry["statistik"]),
                 grupper=groups,
+                period=str(entry["period"]),
             )
         )
     return IndicatorRegistry(tuple(out))

@@ -128,7 +128,7 @@ KINDS: dict[str, FileKind] = {
         ),
         FileKind(
             "betyg_gr", "SIS grundskola subject grades åk 6/9 (A-F or '-')",
-            ("lasar", *_ID, "skolenhetskod", "arskurs", "amne", "betyg"),
+            ("lasar", *_ID, "skolenhetskod", "arskurs", "amne", "betyg", "termin"),
             ("lasar", "skolenhetskod", "arskurs", "amne", "betyg"),
             ("amne", "betyg"),
         ),
@@ -159,7 +159,7 @@ KINDS: dict[str, FileKind] = {
         FileKind(
             "franvaro", "SIS absence per pupil (share, percent, or minutes absent and scheduled)",
             ("lasar", *_ID, "skolenhetskod", "franvaro_andel", "franvaro_procent", "franvaro_minuter",
-             "schemalagd_tid_minuter"),
+             "schemalagd_tid_minuter", "termin"),
             ("lasar", "skolenhetskod"),
             (),
             any_of=(("franvaro_andel", "franvaro_procent", "franvaro_minuter"),),
@@ -608,6 +608,49 @@ def _year_column(df: pd.DataFrame, column: str, fails: _Failures, *, nullable: b
     return parsed.where(ok).astype("Int64")
 
 
+def parse_termin(value: str) -> str | None:
+    """The termin a läsår cell names: 'HT2023' -> 'HT', 'VT2024' -> 'VT', '2024' or '2023/24' -> None."""
+    m = re.fullmatch(r"(HT|VT)\d{4}(?:\.0)?", value.strip().upper().replace(" ", ""))
+    return m.group(1) if m else None
+
+
+def _termin_column(df: pd.DataFrame, fails: _Failures) -> pd.Series:
+    """The termin of each row: from a ``termin`` column (HT, VT, HT2023, VT2024, höst, vår) when
+    the file has one, else from the läsår cell (``HT2023``/``VT2024``); None for a whole läsår."""
+    from_lasar = _lookup(df["lasar"], parse_termin)
+    if "termin" not in df.columns:
+        return from_lasar.astype(object).where(from_lasar.notna(), None)
+
+    def one(v: str) -> str | None:
+        f = fold(v)
+        if f in {"ht", "host", "hosttermin", "hostterminen"}:
+            return "HT"
+        if f in {"vt", "var", "vartermin", "varterminen"}:
+            return "VT"
+        return parse_termin(v)
+
+    own = _lookup(df["termin"], one)
+    fails.add_mask(df, own.isna(), "termin", "HT or VT (or HT2023/VT2024)", "is not a termin")
+    clash = own.notna() & from_lasar.notna() & own.ne(from_lasar)
+    fails.add_mask(
+        df, clash.fillna(False).astype(bool), "termin", "the termin the läsår cell names", "contradicts lasar"
+    )
+    return own.astype(object).where(own.notna(), None)
+
+
+def _split_termin(
+    out: pd.DataFrame, termin: pd.Series, df: pd.DataFrame, name: str
+) -> dict[str, pd.DataFrame]:
+    """Rows of a termin go to ``<name>_termin`` (with the termin kept); the full-year table keeps
+    rows without a termin and, for backward compatibility, rows whose läsår cell reads
+    ``VT2024`` in a file without a termin column (the spring termin closes the läsår)."""
+    has = termin.notna()
+    full = ~has
+    if "termin" not in df.columns:
+        full = full | termin.eq("VT").fillna(False).astype(bool)
+    return {name: out[full], f"{name}_termin": out[has].assign(termin=termin[has])}
+
+
 def _number(value: str) -> float | None:
     s = value.strip().replace("\u00a0", "").replace(" ", "").rstrip("%")
     if s.count(",") == 1 and "." not in s:
@@ -1028,14 +1071,15 @@ def _read_betyg(df, fails, ctx):
     out["arskurs"] = _arskurs(df, fails, [6, 9])
     out["amne"] = _amne_column(df, fails)
     out["betyg"] = _grade_column(df, "betyg", fails, allow_dash=True)
+    termin = _termin_column(df, fails)
     _duplicates(
-        out.assign(_line=df["_line"]),
-        ["lasar", "elev_id", "arskurs", "amne"],
+        out.assign(_line=df["_line"], _termin=termin.fillna("")),
+        ["lasar", "_termin", "elev_id", "arskurs", "amne"],
         fails,
-        "pupil, läsår, årskurs and subject",
+        "pupil, läsår, termin, årskurs and subject",
         "amne",
     )
-    return {"betyg": out}
+    return _split_termin(out, termin, df, "betyg")
 
 
 def _read_np(df, fails, ctx):
@@ -1200,14 +1244,15 @@ def _read_franvaro(df, fails, ctx):
         )
         share = (absent / sched.where(~zero)).where(~over)
     out["franvaro_andel"] = share.astype(float)
+    termin = _termin_column(df, fails)
     _duplicates(
-        out.assign(_line=df["_line"]),
-        ["lasar", "elev_id", "skolenhetskod"],
+        out.assign(_line=df["_line"], _termin=termin.fillna("")),
+        ["lasar", "_termin", "elev_id", "skolenhetskod"],
         fails,
-        "pupil, läsår and unit",
+        "pupil, läsår, termin and unit",
         "lasar",
     )
-    return {"franvaro": out}
+    return _split_termin(out, termin, df, "franvaro")
 
 
 def _svar(value: str) -> float | None | str:
@@ -1292,6 +1337,11 @@ def _read_avvikelser(df, fails, ctx):
     typ = _lookup(df["typ"], _snake)
     fails.add_mask(df, typ.eq(""), "typ", "the kind of incident, e.g. Kränkande behandling", "is empty")
     out["typ"] = typ
+    if "datum" in df.columns:
+        ok = _lookup(df["datum"], _lasar_of_date).notna()
+        out["datum"] = df["datum"].str.strip().str[:10].where(ok, None)
+    else:
+        out["datum"] = None
     _duplicates(out.assign(_line=df["_line"]), ["arende_id"], fails, "case number", "arende_id")
     return {"avvikelser": out}
 

@@ -54,6 +54,7 @@ from pipeline.publishing.tables import (
     value_html,
 )
 from pipeline.publishing.views import FigureView, Page, Section
+from pipeline.publishing.wording import change_sentence
 from pipeline.school_forms import UNIT_COMPARISON_AREAS, get_school_form
 
 #: How many key figures the summary shows (one per quality area, in area order).
@@ -127,36 +128,8 @@ def _change_short(ctx: PageContext, change: Mapping | None, ind: Indicator) -> M
 
 
 def _change_sentence(ctx: PageContext, change: Mapping, ind: Indicator) -> tuple[Markup, str]:
-    """The full change statement, as HTML (the number as a number element) and as plain text;
-    a change is worded as one only when the test says so."""
-    period = change.get("typ") == "period"
-    sig = bool(change.get("signifikant"))
-    value = float(change["forandring"])
-    signed = True
-    if _untested(change):
-        key = "ej_testad"
-    elif sig:
-        key = "okning" if value > 0 else "minskning"
-        signed = False
-    else:
-        key = "ingen"
-    if period:
-        key = f"period_{key}"
-    template = ctx.params.label("forandring", key)
-    unit = ctx.unit_word(ind, change=True)
-    if not unit:  # a unit-less value: no word, and no space before it
-        template = template.replace(" {enhet}", "{enhet}")
-    if not change.get("test"):
-        template = template.replace(", {test})", ")").replace(" ({test})", "")
-    words = dict(
-        enhet=unit,
-        fran=ctx.lasar_text(int(change["lasar_fran"])),
-        till=ctx.lasar_text(int(change["lasar_till"])),
-        test=change.get("test") or "",
-    )
-    number = change_number_html(change, ind, signed=signed)
-    text = format_number(value if signed else abs(value), ind.decimaler, sign=signed)
-    return fill(template, delta=number, **words), template.format(delta=text, **words)
+    """The full change statement, as HTML and plain text (:func:`wording.change_sentence`)."""
+    return change_sentence(ctx.params.label, change, ind)
 
 
 def _reference_levels(

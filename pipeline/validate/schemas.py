@@ -10,6 +10,8 @@ ingest replaces identities at the boundary, so nothing downstream can leak them.
 
 from __future__ import annotations
 
+from typing import Optional
+
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
@@ -141,6 +143,22 @@ class Franvaro(_Base):
     franvaro_andel: Series[float] = pa.Field(ge=0, le=1)
 
 
+class BetygTermin(Betyg):
+    """Grundskola grades of one termin (terminsbetyg HT, or VT): the period reports' grades."""
+
+    termin: Series[str] = pa.Field(isin=["HT", "VT"])
+
+    @pa.dataframe_check(error="one grade per pupil, läsår, termin, årskurs and subject")
+    def unique_grade(cls, df: pd.DataFrame) -> Series[bool]:
+        return ~df.duplicated(["lasar", "termin", "elev_id", "arskurs", "amne"], keep=False)
+
+
+class FranvaroTermin(Franvaro):
+    """Pupil absence of one termin (HT or VT) as a share of that termin's scheduled time."""
+
+    termin: Series[str] = pa.Field(isin=["HT", "VT"])
+
+
 class Enkat(_Base):
     """Survey answers, one row per respondent and question, scored 0-10 (Skolenkäten scale)."""
 
@@ -162,6 +180,9 @@ class Avvikelser(_Base):
     skolenhetskod: Series[str] = pa.Field(str_matches=SKOLENHETSKOD)
     arende_id: Series[str]
     typ: Series[str]
+    #: The date of the incident (YYYY-MM-DD) when the export has one: period reports count by it.
+    #: Optional: frames built without it (older processed tables, tests) still validate.
+    datum: Optional[Series[str]] = pa.Field(nullable=True, str_matches=r"^\d{4}-\d{2}-\d{2}$")  # noqa: UP045
 
 
 class FsPersonal(_Base):
@@ -238,6 +259,8 @@ CANONICAL_TABLES: dict[str, type[pa.DataFrameModel]] = {
     "gy_studievag": GyStudievag,
     "vux_kurser": VuxKurser,
     "franvaro": Franvaro,
+    "betyg_termin": BetygTermin,
+    "franvaro_termin": FranvaroTermin,
     "enkat": Enkat,
     "avvikelser": Avvikelser,
     "fs_personal": FsPersonal,

@@ -407,10 +407,10 @@ AV-3;2024-07-01;99991001;Kränkande behandling;
 def test_avvikelser_date_to_lasar_and_free_text_dropped(tmp_path):
     out = read(tmp_path, AVV)["avvikelser"]
     assert rows(out) == [
-        (2024, "99992002", "AV-1", "krankande_behandling"),
-        (2024, "99992002", "AV-2", "diskriminering"),
-        (2025, "99991001", "AV-3", "krankande_behandling"),
-    ]
+        (2024, "99992002", "AV-1", "krankande_behandling", "2023-08-20"),
+        (2024, "99992002", "AV-2", "diskriminering", "2024-06-30"),
+        (2025, "99991001", "AV-3", "krankande_behandling", "2024-07-01"),
+    ]  # the date is kept: period reports count incidents by it
     err = rejects(tmp_path, AVV.replace("AV-3", "AV-1"))
     assert "row 4, column 'Ärende-id'" in str(err) and "duplicates row 2" in str(err)
 

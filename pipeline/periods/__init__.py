@@ -1,0 +1,1 @@
+"""Period reports: periods of the läsår (params/perioder.yml), period indicators, verksamhetsanalyser."""

@@ -1,0 +1,66 @@
+"""End to end: the pipeline call of `make report YEAR=2024 PERIOD=2` on the demo (one shared build)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipeline.paths import REPO_ROOT, ProjectPaths
+
+
+@pytest.fixture(scope="session")
+def period_build(tmp_path_factory):
+    from pipeline.demo import write_demo
+    from pipeline.periods.report import build_period_report
+
+    root = tmp_path_factory.mktemp("period")
+    shutil.copytree(REPO_ROOT / "params", root / "params")
+    write_demo(root / "data" / "raw")
+    paths = ProjectPaths(root)
+    res = build_period_report(2024, "2", paths=paths)
+    return res.report_dir
+
+
+def test_three_school_forms_and_presentations(period_build: Path):
+    for slug in ("forskola", "grundskola", "vuxenutbildning"):
+        assert (period_build / f"{slug}.html").is_file()
+        assert (period_build / f"{slug}-presentation.html").is_file()
+
+
+def test_period_report_compares_period_to_period(period_build: Path):
+    html = (period_build / "grundskola.html").read_text(encoding="utf-8")
+    # period 2 closes the autumn termin: terminsbetyg and absence are there, slutbetyg and NP are not
+    assert "Meritvärde terminsbetyg åk 9 (HT)" in html and "Frånvaro ≥ 10 %" in html
+    assert "Meritvärde (17)" not in html and "nationella prov" not in html.lower()
+    assert "Perioden 2023/24" in html and "Samma period 2022/23" in html
+    assert "Den skriftliga analysen" not in html  # the demo's params/analyser/2024/2/GR.md is shown
+
+
+def test_missing_data_said_aloud_for_forskola(period_build: Path):
+    html = (period_build / "forskola.html").read_text(encoding="utf-8")
+    # neither the staffing count (15 October) nor the vårdnadshavarenkät (15 March) falls in
+    # December-February: the report says there are no figures, and shows the barnintervjuer
+    assert "Underlaget har inga uppgifter för Förskola under perioden." in html
+    assert "Barnintervjuer och observationer" in html and "Normer och värden" in html
+
+
+def test_every_unit_has_a_one_page_dialog_sheet(period_build: Path):
+    from pipeline.publishing.pdf import page_count
+
+    sheets = sorted((period_build / "kvalitetsdialog").glob("*.pdf"))
+    assert len(sheets) == 12  # 3 förskolor, 6 grundskolor, 2 gymnasieskolor, 1 komvux
+    assert all(page_count(p.read_bytes()) == 1 for p in sheets)
+    html = (period_build / "kvalitetsdialog" / "99992002.html").read_text(encoding="utf-8")
+    for field in ("(omrade)", "(aktivitet)", "(ansvarig)", "(tidplan)", "(indikator)", "(mal)", "(status)"):
+        assert field in html  # the action table mirrors params/utvecklingsomraden/<YEAR>.yml
+
+
+def test_arshjul_and_calendar(period_build: Path):
+    ics = (period_build / "arshjul-2024.ics").read_bytes().decode()
+    assert ics.count("BEGIN:VEVENT") == ics.count("END:VEVENT") > 10
+    assert re.search(r"DTSTART;VALUE=DATE:20240310\r\n", ics)  # period 2's analyses due 10 March 2024
+    html = (period_build / "arshjul.html").read_text(encoding="utf-8")
+    assert "skriven" in html and "Utvecklingsområden som bytt status" in html
