@@ -111,6 +111,8 @@ class Board:
     equity: tuple[EquityRow, ...] = ()
     areas: tuple[AreaView, ...] = ()
     follow_ups: tuple[FollowView, ...] = ()
+    #: Per skolenhetskod, the questions the numbers raise for its kvalitetsdialog.
+    questions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     labels: Label = field(default=lambda *k, **kw: "", compare=False, repr=False)
 
     def areas_for(self, *, skolform: str = "", skolenhetskod: str = "") -> tuple[AreaView, ...]:
@@ -310,6 +312,78 @@ def equity_rows(
     return tuple(out)
 
 
+#: At most this many questions on a unit's sheet.
+MAX_QUESTIONS = 6
+
+
+def unit_questions(
+    forandringar: pd.DataFrame | None,
+    jamforelser: pd.DataFrame | None,
+    *,
+    lasar: int,
+    registry: Any,
+    label: Label,
+) -> dict[str, tuple[str, ...]]:
+    """Questions for each unit's kvalitetsdialog, only where the numbers give cause: a one-year
+    change the test calls significant, a difference from the huvudman or riket the test calls
+    significant, or a board target not reached. Selected from ``forandringar`` and ``jamforelser``
+    (all pupils, this läsår), in registry order; at most :data:`MAX_QUESTIONS` per unit."""
+    order = _registry_order(registry)
+    found: dict[str, list[tuple[int, int, str]]] = {}
+    if forandringar is not None and not forandringar.empty:
+        f = forandringar[
+            (forandringar["lasar"] == lasar)
+            & (forandringar["typ"] == "ett_ar")
+            & (forandringar["niva"] == "enhet")
+            & (forandringar["grupp"] == "samtliga")
+            & (forandringar["signifikant"].fillna(False).astype(bool))
+        ]
+        for r in f.to_dict("records"):
+            if r["indikator"] not in {i.id for i in registry.indicators}:
+                continue
+            ind = registry.get(r["indikator"])
+            _, text = change_sentence(label, r, ind)
+            q = label("kvalitetsdialog", "fraga_forandring").format(
+                indikator=_lower(ind.kort or ind.label), text=text
+            )
+            found.setdefault(str(r["skolenhetskod"]), []).append((order(ind.id), 0, q))
+    if jamforelser is not None and not jamforelser.empty:
+        j = jamforelser[
+            (jamforelser["lasar"] == lasar)
+            & (jamforelser["niva"] == "enhet")
+            & (jamforelser["grupp"] == "samtliga")
+        ]
+        for r in j.to_dict("records"):
+            if r["indikator"] not in {i.id for i in registry.indicators}:
+                continue
+            ind = registry.get(r["indikator"])
+            name = _lower(ind.kort or ind.label)
+            if r["jamfor_med"] == "mal" and r.get("bedomning") == "ej_uppnatt":
+                q = label("kvalitetsdialog", "fraga_mal").format(
+                    indikator=name,
+                    varde=fmt.format_value(r["varde"], enhet=ind.enhet, decimals=ind.decimaler),
+                    mal=fmt.format_value(r["referens_varde"], enhet=ind.enhet, decimals=ind.decimaler),
+                )
+                found.setdefault(str(r["skolenhetskod"]), []).append((order(ind.id), 1, q))
+            elif (
+                r["jamfor_med"] in ("huvudman", "riket")
+                and bool(r.get("signifikant"))
+                and not fmt.is_missing(r.get("skillnad"))
+            ):
+                q = label("kvalitetsdialog", "fraga_jamforelse").format(
+                    indikator=name,
+                    riktning=label("kvalitetsdialog", "hogre" if float(r["skillnad"]) > 0 else "lagre"),
+                    referens=label("kvalitetsdialog", str(r["jamfor_med"])),
+                    skillnad=fmt.format_change(r["skillnad"], enhet=ind.enhet, decimals=ind.decimaler),
+                )
+                found.setdefault(str(r["skolenhetskod"]), []).append((order(ind.id), 2, q))
+    return {k: tuple(q for _, _, q in sorted(v)[:MAX_QUESTIONS]) for k, v in sorted(found.items())}
+
+
+def _lower(text: str) -> str:
+    return text if len(text) > 1 and text[1].isupper() else text[:1].lower() + text[1:]
+
+
 def build_board(
     *,
     params_dir: str | Path | None,
@@ -369,6 +443,7 @@ def build_board(
         ),
         areas=areas,
         follow_ups=follows,
+        questions=unit_questions(forandringar, jamforelser, lasar=lasar, registry=registry, label=label),
         labels=label,
     )
 

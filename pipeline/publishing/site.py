@@ -245,8 +245,9 @@ def render_page(
     return env.get_template("layout.html.j2").render(**ctx)
 
 
-def board_context(book: Book) -> dict[str, Any]:
-    """The huvudman-level parts of the start page and the PDF's opening (Markup from the views)."""
+def board_context(book: Book, level: int = 3) -> dict[str, Any]:
+    """The huvudman-level parts of the start page and the PDF's opening (Markup from the views),
+    headings at ``h<level>`` (``siffror_html_3`` one level deeper)."""
     from pipeline.publishing.board import areas_html, assessment_html, build_board, numbers_html
 
     board = book.board
@@ -260,9 +261,10 @@ def board_context(book: Book) -> dict[str, Any]:
             registry=_registry(),
         )
     return {
-        "bedomning_html": assessment_html(board, level=3),
-        "siffror_html": numbers_html(board, level=3),
-        "utveckling_html": areas_html(board, level=3),
+        "bedomning_html": assessment_html(board, level=level),
+        "siffror_html": numbers_html(board, level=level),
+        "siffror_html_3": numbers_html(board, level=level + 1),
+        "utveckling_html": areas_html(board, level=level),
         "rubrik_bedomning": book.label("bedomning", "rubrik"),
         "rubrik_siffror": book.label("bedomning", "siffror_rubrik"),
         "rubrik_utveckling": book.label("utveckling", "rubrik"),
