@@ -50,7 +50,9 @@ def test_report_has_page_numbers_toc_and_figures(printed):
         assert f"{title} {outline[title]}" in toc, title
     # one figure per notebook page (an SVG, drawn as vectors: counted by its caption)
     captions = sum((p.extract_text() or "").count("Meritvärde 2020–2024") for p in reader.pages)
-    assert captions >= 5
+    # the stand-in book's two chapter overviews; unit pages are now sheets (their trend is
+    # tested on the demo build in tests/test_board.py)
+    assert captions >= 2
 
 
 def test_report_content(printed):
@@ -91,7 +93,8 @@ def test_long_unit_sheet_is_scaled_to_two_pages(printed, tmp_path):
     unit = book.chapters[1].units[1]
     cache: dict = {}
     sections = dict(_sections(unit, cache))
-    long = sections["sammanfattning"]
+    sid = next(iter(sections))
+    long = sections[sid]
     sections["sammanfattning"] = replace(long, body=long.body * 12)
     cache[("sections", unit)] = sections
     with open_printer() as printer:
