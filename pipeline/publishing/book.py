@@ -203,6 +203,9 @@ class Book:
     key_figures: tuple[KeyFigure, ...] = ()
     fiktiv: bool = False
     labels: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    #: The huvudman-level part: written assessment, its numbers, development areas
+    #: (:class:`pipeline.publishing.board.Board`).
+    board: Any = field(default=None, compare=False, hash=False)
 
     def pages(self) -> Iterator[Page]:
         """Every page in reading order: start, each chapter and its units, the appendix."""
@@ -630,6 +633,8 @@ def build_book(
     va_metod: pd.DataFrame | None = None,
     va_kalibrering: pd.DataFrame | None = None,
     ej_publicerat: pd.DataFrame | None = None,
+    jamforelser: pd.DataFrame | None = None,
+    params_dir: str | Path | None = None,
 ) -> Book:
     """Build the book manifest from the report year, the params and the notebook jobs.
 
@@ -652,6 +657,11 @@ def build_book(
         Input file hashes, params hash, code version, ... for the appendix.
     registry
         The indicator registry (``load_indicator_registry()`` by default).
+    jamforelser
+        Optional comparison table (the units furthest from the board's targets).
+    params_dir
+        The ``params/`` folder whose huvudman assessment (``analyser/<YEAR>/huvudman.md``) and
+        development areas (``utvecklingsomraden/``) the book shows; ``None``: none (the pages say so).
 
     Raises
     ------
@@ -724,6 +734,34 @@ def build_book(
         href=METHOD_FILE,
     )
     forms = tuple(ch.skolform for ch in chapters)
+    from pipeline.publishing.board import build_board
+
+    def label(*keys: str, default: str | None = None) -> str:
+        for source in (labels, fmt.default_labels()):
+            node: Any = source
+            for k in keys:
+                if not isinstance(node, Mapping) or k not in node:
+                    break
+                node = node[k]
+            else:
+                return str(node)
+        if default is not None:
+            return default
+        raise ConfigError(f"params/labels.yml: no text at {'.'.join(keys)!r}; add it under that key.")
+
+    board = build_board(
+        params_dir=params_dir,
+        lasar=int(lasar),
+        huvudman=huvudman,
+        skolformer=forms,
+        label=label,
+        registry=registry,
+        indikatorer=indikatorer,
+        forandringar=forandringar,
+        jamforelser=jamforelser,
+        unit_names={u.skolenhetskod: u.enhet for ch in chapters for u in ch.units},
+        has_targets=bool(getattr(params, "mal", ())),
+    )
     return Book(
         lasar=int(lasar),
         huvudman=huvudman,
@@ -748,6 +786,7 @@ def build_book(
         ),
         fiktiv=bool(getattr(params.huvudman, "fiktiv", False)),
         labels=labels,
+        board=board,
     )
 
 

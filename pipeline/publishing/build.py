@@ -39,6 +39,8 @@ def publish(
     va_modell: pd.DataFrame | None = None,
     va_metod: pd.DataFrame | None = None,
     va_kalibrering: pd.DataFrame | None = None,
+    jamforelser: pd.DataFrame | None = None,
+    params_dir: Path | None = None,
     pdf: bool = True,
     unit_pdfs: bool = True,
     quarto: bool = True,
@@ -65,8 +67,11 @@ def publish(
         The report folder to write into (a staging folder the orchestrator swaps in).
     provenance
         Input file hashes, params hash, code version ... (shown in the method appendix).
-    forandringar, va_modell
-        Optional change table and value-added model coefficients.
+    forandringar, va_modell, jamforelser
+        Optional change table, value-added model coefficients and comparison table.
+    params_dir
+        The ``params/`` folder of the written assessment and the development areas (``None``:
+        the report says none were written).
     pdf, unit_pdfs, quarto
         Turn the PDF report, the unit sheets and the Quarto project on or off.
     scan
@@ -99,6 +104,8 @@ def publish(
         va_metod=va_metod,
         va_kalibrering=va_kalibrering,
         ej_publicerat=ej_publicerat,
+        jamforelser=jamforelser,
+        params_dir=params_dir,
     )
     return publish_book(
         book,

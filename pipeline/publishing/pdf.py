@@ -62,7 +62,6 @@ CHROMIUM_ARGS = [
 ]
 _MARGIN = {"top": "18mm", "bottom": "18mm", "left": "16mm", "right": "16mm"}
 _UNIT_MARGIN = {"top": "12mm", "bottom": "14mm", "left": "12mm", "right": "12mm"}
-_HEADING_RE = re.compile(r"<(/?)h([1-6])\b", re.IGNORECASE)
 
 
 class PdfError(PipelineError):
@@ -302,11 +301,6 @@ class _TocEntry:
     page: str = ""
 
 
-def shift_headings(body: str, by: int) -> str:
-    """Move every heading ``by`` levels down (``h2`` -> ``h3``), capped at ``h6``."""
-    return _HEADING_RE.sub(lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + by)}", body)
-
-
 def _labels(book: Book):
     def L(key: str, default: str) -> str:  # noqa: N802
         return book.label("publicering", key, default=default)
@@ -331,16 +325,72 @@ def _failed_html(book: Book, page: Page) -> str:
     )
 
 
-def _part_body(book: Book, page: Page, cache: dict, *, shift: int) -> tuple[str, str]:
-    """(title, body html) of one notebook page for print."""
+def _sections(page: Page, cache: dict) -> dict:
+    """A unit notebook's sections (:func:`~pipeline.publishing.views.sections_from_outputs`), cached."""
+    import nbformat
+
+    from pipeline.publishing.site import published_outputs
+    from pipeline.publishing.views import sections_from_outputs
+
+    key = ("sections", page)
+    if key not in cache:
+        cache[key] = sections_from_outputs(published_outputs(nbformat.read(page.notebook, as_version=4)))
+    return cache[key]
+
+
+#: The quality areas whose first figure is the sheet's trend, in order of preference.
+TREND_AREAS = ("kunskapsresultat", "fullfoljda_studier", "maluppfyllelse", "trygghet_studiero")
+
+
+def kvalitetsdialog_html(book: Book, page: Page, *, cache: dict | None = None) -> Markup:
+    """The kvalitetsdialog sheet of a unit (its body; every heading ``h3``): key figures against
+    target, huvudman, riket and last year (the page's ``sammanfattning``), the trend (the first
+    figure of the first of :data:`TREND_AREAS` that has one), the written analysis with the unit's
+    development areas (its ``analys``), the questions the numbers raise (only where a change or a
+    difference is significant or a target is missed) and room for the agreed actions."""
+    cache = {} if cache is None else cache
+    ctx: dict[str, Any] = {
+        "K": lambda key: book.label("kvalitetsdialog", key),
+        "kod": page.skolenhetskod,
+        "failed": None,
+        "nyckeltal": Markup(""),
+        "trend": None,
+        "analys": Markup(""),
+        "questions": (),
+    }
+    if page.failed or page.notebook is None:
+        ctx["failed"] = Markup(_failed_html(book, page))
+    else:
+        sections = _sections(page, cache)
+        if "sammanfattning" in sections:
+            ctx["nyckeltal"] = sections["sammanfattning"].body
+        if "analys" in sections:
+            ctx["analys"] = sections["analys"].body
+        for area in TREND_AREAS:
+            sec = sections.get(f"omrade-{area}")
+            if sec is not None and sec.figures:
+                ctx["trend"] = sec.figures[0]
+                break
+        board = book.board
+        ctx["questions"] = board.questions.get(page.skolenhetskod, ()) if board is not None else ()
+    return Markup(_environment().get_template("_sheet.html.j2").render(**ctx))
+
+
+def _chapter_body(book: Book, page: Page, cache: dict) -> tuple[str, str]:
+    """(title, body html) of a school form's overview for print: its sections as the views made
+    them (``h2`` per section, ``h3`` inside), under the chapter's ``h1``."""
     if page.failed or page.notebook is None:
         return page.title, _failed_html(book, page)
     title, body = _fragment(page, cache)
-    return title or page.title, shift_headings(body, shift) if shift else body
+    return title or page.title, body
 
 
 def _print_parts(book: Book, cache: dict) -> list[dict]:
-    """Every part of the print book in order: summary, chapters with their units, method."""
+    """Every part of the print book in order: the huvudman's assessment with its numbers, the
+    development areas, a chapter per school form (its overview), then the appendices: a
+    kvalitetsdialog sheet per unit, and the method."""
+    from pipeline.publishing.site import board_context
+
     env = _environment()
     L = _labels(book)
     parts = []
@@ -356,24 +406,57 @@ def _print_parts(book: Book, cache: dict) -> list[dict]:
         }
         for k in book.key_figures
     ]
-    summary = env.get_template("_key_figures.html.j2").render(L=L, book=book, key_figures=kf)
+    bc = board_context(book, level=2)
+    key_figures = env.get_template("_key_figures.html.j2").render(L=L, book=book, key_figures=kf)
     parts.append(
         {
             "kind": "start",
             "key": book.start.key,
-            "title": L("sammanfattning", "Sammanfattning"),
+            "title": bc["rubrik_bedomning"],
             "level": 1,
-            "body": Markup(summary),
+            "body": Markup(
+                str(bc["bedomning_html"])
+                + key_figures
+                + f'<h2 id="siffror-rubrik">{Markup.escape(bc["rubrik_siffror"])}</h2>'
+                + str(bc["siffror_html_3"])
+            ),
+        }
+    )
+    parts.append(
+        {
+            "kind": "utveckling",
+            "key": "utvecklingsomraden",
+            "title": bc["rubrik_utveckling"],
+            "level": 1,
+            "body": bc["utveckling_html"],
         }
     )
     for ch in book.chapters:
-        title, body = _part_body(book, ch.overview, cache, shift=0)
+        title, body = _chapter_body(book, ch.overview, cache)
         parts.append(
             {"kind": "chapter", "key": ch.overview.key, "title": title, "level": 1, "body": Markup(body)}
         )
-        for u in ch.units:
-            title, body = _part_body(book, u, cache, shift=1)
-            parts.append({"kind": "unit", "key": u.key, "title": title, "level": 2, "body": Markup(body)})
+    units = [u for ch in book.chapters for u in ch.units]
+    if units:
+        parts.append(
+            {
+                "kind": "bilaga",
+                "key": "bilaga-kvalitetsdialog",
+                "title": book.label("kvalitetsdialog", "bilaga_titel"),
+                "level": 1,
+                "body": Markup(f"<p>{Markup.escape(book.label('kvalitetsdialog', 'bilaga_ingress'))}</p>"),
+            }
+        )
+    for u in units:
+        parts.append(
+            {
+                "kind": "unit",
+                "key": u.key,
+                "title": u.enhet or u.title,
+                "level": 2,
+                "body": kvalitetsdialog_html(book, u, cache=cache),
+            }
+        )
     method = env.get_template("_method_body.html.j2").render(
         L=L,
         m=_method_view(book),
@@ -612,20 +695,10 @@ def render_book_pdf(book: Book, path: Path, *, printer: Printer, cache: dict | N
     return path
 
 
-#: Sections of a unit page that go on its one-page sheet (the page renderer's ``data-sektion``):
-#: the key figures and the written analysis. A page without them is printed whole.
-UNIT_SHEET_SECTIONS = ("sammanfattning", "analys")
-
-
 def unit_print_html(book: Book, page: Page, *, cache: dict | None = None) -> str:
-    """The one-page sheet of a unit as HTML: its key figures and written analysis (or the whole
-    page when the page has no such sections)."""
+    """The unit's own PDF: its kvalitetsdialog sheet (:func:`kvalitetsdialog_html`) as a document."""
     cache = {} if cache is None else cache
-    if page.failed or page.notebook is None:
-        title, body = page.title, _failed_html(book, page)
-    else:
-        t, body = render_notebook_fragment(page.notebook, only=UNIT_SHEET_SECTIONS)
-        title = t or page.title
+    title = page.enhet or page.title
     ch = book.chapter_of(page)
     return (
         _environment()
@@ -633,7 +706,10 @@ def unit_print_html(book: Book, page: Page, *, cache: dict | None = None) -> str
         .render(
             book=book,
             title=title,
-            body=Markup(body),
+            underrubrik=book.label("kvalitetsdialog", "underrubrik").format(
+                lasar_text=lasar_text(book.lasar)
+            ),
+            body=kvalitetsdialog_html(book, page, cache=cache),
             css=_css(),
             L=_labels(book),
             skolform_namn=ch.name if ch else "",
@@ -641,6 +717,9 @@ def unit_print_html(book: Book, page: Page, *, cache: dict | None = None) -> str
         )
     )
 
+
+#: A unit's sheet is at most this many pages.
+UNIT_MAX_PAGES = 2
 
 #: Printable area of A4 with the unit margins, in CSS px (96 per inch).
 _UNIT_WIDTH_PX = round((210 - 24) / 25.4 * 96)
@@ -650,15 +729,16 @@ _UNIT_HEIGHT_PX = round((297 - 26) / 25.4 * 96)
 def render_unit_pdf(
     book: Book, page: Page, path: Path, *, printer: Printer, cache: dict | None = None
 ) -> Path:
-    """Print one unit's sheet, scaled down until it fits on one A4 page."""
+    """Print one unit's kvalitetsdialog sheet on at most :data:`UNIT_MAX_PAGES` A4 pages (scaled
+    down when it is longer)."""
     html_text = unit_print_html(book, page, cache=cache)
     header, footer = _header_footer(book, page.enhet or page.title, side=_UNIT_MARGIN["left"])
     height = printer.content_height(html_text, _UNIT_WIDTH_PX)
-    scale = min(1.0, (_UNIT_HEIGHT_PX * 0.97) / max(height, 1.0))
+    scale = min(1.0, (UNIT_MAX_PAGES * _UNIT_HEIGHT_PX * 0.9) / max(height, 1.0))
     data = b""
     for _ in range(8):
         data = printer.pdf(html_text, header=header, footer=footer, margin=_UNIT_MARGIN, scale=scale)
-        if page_count(data) <= 1 or scale <= 0.1:
+        if page_count(data) <= UNIT_MAX_PAGES or scale <= 0.1:
             break
         scale = max(0.1, scale * 0.88)
     data = normalize_pdf(data)
