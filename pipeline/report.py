@@ -429,6 +429,9 @@ class PreparedReport:
     ej_publicerat: pd.DataFrame
     timings: dict[str, float]
     t0: float
+    #: built with the demo's (fictitious) params: its written assessment and development areas
+    #: are about Exempelkommun, never shown in a report for a real municipality
+    demo_params: bool = False
 
 
 def prepare_report(
@@ -537,7 +540,7 @@ def prepare_report(
     return PreparedReport(
         year=year, paths=paths, data_dir=data_dir, kommun=kommun, raw=raw, params=params, outputs=outputs,
         units=units, jobs=jobs, build_dir=build_dir, target=target, skydd=skydd,
-        ej_publicerat=result.ej_publicerat, timings=timings, t0=t0,
+        ej_publicerat=result.ej_publicerat, timings=timings, t0=t0, demo_params=demo_params,
     )  # fmt: skip
 
 
@@ -642,7 +645,7 @@ def finish_report(
             jamforelser=outputs.get("jamforelser"),
             # the demo's written assessment and development areas are about Exempelkommun: not
             # shown in a report for a real municipality built with the demo params
-            params_dir=None if kommun is not None and demo_params else paths.params,
+            params_dir=None if prep.kommun is not None and prep.demo_params else paths.params,
             pdf=pdf,
             forbidden_names=names,
             forbidden_ids=ids,
@@ -704,6 +707,8 @@ def _overview_only_forms(ind: pd.DataFrame, year: int) -> tuple[str, ...]:
 def _ledger_kwargs(prep: PreparedReport) -> dict:
     """The method page's list of what was read but not published or could not be placed."""
     return {"ej_publicerat": prep.ej_publicerat}
+
+
 def period_folders(paths: ProjectPaths) -> list[str]:
     """The period ids of ``params/perioder.yml`` (the sub-folders of ``reports/<YEAR>/`` that hold
     period reports); none when the file is missing."""

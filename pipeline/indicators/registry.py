@@ -125,6 +125,7 @@ class Indicator:
     def compute_function(self) -> Callable:
         """The function named by ``berakning`` (imported on first use)."""
         return resolve_function(self.berakning, source=self.id)
+
     period: str = "lasarsslut"
 
     @property
