@@ -99,6 +99,7 @@ class CountryResult:
 def national_paths(paths: ProjectPaths, data_dir: Path | None) -> ProjectPaths:
     """The paths of the national ingest: ``data/processed/<data>-alla/`` (never the demo's folder)."""
     nat = paths.for_source(data_dir, None)
+    assert paths.raw is not None and paths.processed is not None  # set by ProjectPaths.__post_init__
     if nat.source is None:  # the default raw folder: its national read still gets a folder of its own
         name = f"{_slug(Path(paths.raw).resolve().name)}-alla"
         nat = dataclasses.replace(paths, processed=paths.processed / name, source=name)
@@ -223,6 +224,7 @@ def build_country(
     paths = paths or ProjectPaths()
     raw = ensure_raw_data(paths, data_dir)
     nat = national_paths(paths, data_dir)
+    assert nat.processed is not None and paths.params is not None and paths.reports is not None
     params = resolve_params(paths, None)
     ctx = ReadContext(
         kolumnmappning=dict(params.kolumnmappning), kommunkod=None, jamforelsegrupp=(),
@@ -260,6 +262,7 @@ def build_country(
                 advance("country.prepare")
                 continue
             kpaths = paths.for_source(data_dir, entry.kommunkod)
+            assert kpaths.processed is not None
             sub = write_kommun_subset(
                 nat.processed,
                 kpaths.processed,

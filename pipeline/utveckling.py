@@ -176,7 +176,7 @@ def _where(raw: Any, loc: tuple) -> str:
     """``omraden[1] (id 'gr-studiero'), key 'status'`` for a pydantic error location."""
     if not loc:
         return "the file"
-    parts = []
+    parts: list[str] = []
     node = raw
     for i, p in enumerate(loc):
         if isinstance(p, int):
@@ -347,7 +347,7 @@ def follow_up(
     out = []
     for area in previous:
         post = posts.get(area.id)
-        item = dict(
+        item: dict[str, Any] = dict(
             omrade=area,
             status=post.status if post else area.status,
             status_uppdaterad=post is not None,

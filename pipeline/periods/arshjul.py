@@ -105,7 +105,8 @@ def _escape(text: str) -> str:
 
 def _fold(line: str) -> str:
     """RFC 5545 3.1: lines longer than 75 octets folded (CRLF + space), never inside a character."""
-    out, cur = [], b""
+    out: list[bytes] = []
+    cur = b""
     for ch in line:
         b = ch.encode("utf-8")
         if len(cur) + len(b) > (75 if not out else 74):

@@ -44,6 +44,7 @@ def write_dialog_templates(year: int, period_id: str, *, paths: ProjectPaths | N
     from pipeline.periods.forskola import write_templates
 
     paths = paths or ProjectPaths()
+    assert paths.params is not None  # set by ProjectPaths.__post_init__
     load_perioder(paths.params).get(period_id)  # a loud error on an unknown period
     ind = full.indicators(paths)["indikatorer"]
     units = full.units_of_year(ind, year, full._register(paths))

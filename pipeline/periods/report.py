@@ -23,7 +23,7 @@ import pandas as pd
 
 from pipeline.atomic import staged_directory
 from pipeline.errors import ConfigError
-from pipeline.indicators.registry import IndicatorRegistry, load_indicator_registry
+from pipeline.indicators.registry import Indicator, IndicatorRegistry, load_indicator_registry
 from pipeline.paths import ProjectPaths
 from pipeline.periods.config import Period, Perioder, load_perioder
 from pipeline.periods.engine import exists_in, period_indicators
@@ -184,6 +184,7 @@ def dialog_questions(
     """
     out: list[str] = []
     known = {i.id: i for i in registry.indicators}
+    i: Indicator | None
     c = (
         ch[(ch["skolenhetskod"] == kod) & (ch["grupp"] == "samtliga") & (ch["niva"] == "enhet")]
         if len(ch)
@@ -256,6 +257,7 @@ def _areas(paths: ProjectPaths, year: int, form: str, codes: set[str], L: _Label
     that concern ``form`` (or one of its units, or the huvudman with this form), with status now."""
     from pipeline.utveckling import areas_path, read_areas_file
 
+    assert paths.params is not None  # set by ProjectPaths.__post_init__
     prev_path = areas_path(paths.params, year - 1)
     if not prev_path.exists():
         return []
@@ -302,6 +304,7 @@ def _units(tables: dict[str, pd.DataFrame], ind: pd.DataFrame, year: int) -> pd.
 def _analysis(paths: ProjectPaths, year: int, pid: str, form: str):
     from pipeline.publishing.analyses import parse_analysis, render_markdown
 
+    assert paths.params is not None  # set by ProjectPaths.__post_init__
     p = paths.params / "analyser" / str(year) / pid / f"{form}.md"
     if not p.exists():
         return None
@@ -325,6 +328,7 @@ def build_period_report(
 
     full._source_date_epoch()
     paths = (paths or ProjectPaths()).for_source(data_dir, kommun)
+    assert paths.params is not None and paths.processed is not None  # set by ProjectPaths.__post_init__
     perioder = load_perioder(paths.params)
     period = perioder.get(period_id)
     log(f"[1/4] Reading raw data for {period.namn} {lasar_text(year)} ...")
@@ -409,6 +413,7 @@ def write_period_site(
     from pipeline.periods.arshjul import arshjul_context, ics_text
     from pipeline.periods.forskola import AREAS, load_evidence
 
+    assert paths.params is not None  # set by ProjectPaths.__post_init__
     L = _Labels(params.labels)
     env = _env()
     threshold = params.installningar.undertryck_min_antal
