@@ -53,6 +53,7 @@ def test_registry_invariants():
                 "antal_avser": "elever",
                 "berakning": "pipeline.indicators.published.published_rows",
                 "statistik": "andel",
+                "period": "lasarsslut",
             },
             "skolform",
         ),
@@ -69,6 +70,7 @@ def test_registry_invariants():
                 "antal_avser": "elever",
                 "berakning": "pipeline.indicators.published.published_rows",
                 "statistik": "andel",
+                "period": "lasarsslut",
             },
             "kvalitetsomrade",
         ),
@@ -85,6 +87,7 @@ def test_registry_invariants():
                 "antal_avser": "elever",
                 "berakning": "pipeline.indicators.published.published_rows",
                 "statistik": "andel",
+                "period": "lasarsslut",
             },
             "enhet",
         ),
@@ -101,6 +104,7 @@ def test_registry_invariants():
                 "antal_avser": "elever",
                 "berakning": "pipeline.indicators.published.published_rows",
                 "statistik": "andel",
+                "period": "lasarsslut",
             },
             "riktning",
         ),
@@ -117,6 +121,7 @@ def test_registry_invariants():
                 "antal_avser": "elever",
                 "berakning": "pipeline.indicators.published.published_rows",
                 "statistik": "andel",
+                "period": "lasarsslut",
                 "farg": "röd",
             },
             "unknown key",
@@ -141,6 +146,7 @@ def test_duplicate_ids_rejected():
         "antal_avser": "elever",
         "berakning": "pipeline.indicators.published.published_rows",
         "statistik": "andel",
+        "period": "lasarsslut",
     }
     with pytest.raises(ConfigError, match="unique"):
         parse_indicator_registry({"indikatorer": [e, e]})

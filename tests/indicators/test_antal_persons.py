@@ -13,7 +13,7 @@ from tests.indicators.helpers import UNIT_A, cell, installningar, pupils, regist
 
 ENTRY = {"id": "x", "label": "l", "definition": "d", "skolform": ["GR"], "kvalitetsomrade": "kunskapsresultat",
          "enhet": "procent", "riktning": "hogre_battre", "kalla": "k",
-         "berakning": "pipeline.indicators.published.published_rows", "statistik": "andel"}  # fmt: skip
+         "berakning": "pipeline.indicators.published.published_rows", "statistik": "andel", "period": "lasarsslut"}  # fmt: skip
 
 
 def four_pupils_twelve_results():
