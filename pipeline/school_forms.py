@@ -67,6 +67,10 @@ class SchoolForm:
     register_sheets
         The sheets of Skolverket's skolenhetsregister workbook that list units of this form, in
         the order they are read (the first sheet wins for a unit listed in two).
+    own_evidence
+        True when each unit documents its quality work with barnintervjuer and observations per
+        läroplan area (förskola, Lpfö 18: :mod:`pipeline.periods.forskola`), shown on its
+        kvalitetsdialog sheet and in the årshjul.
     """
 
     code: str
@@ -78,6 +82,7 @@ class SchoolForm:
     own_unit_code: bool = False
     aliases: tuple[str, ...] = ()
     register_sheets: tuple[str, ...] = ()
+    own_evidence: bool = False
 
     @property
     def indicators(self) -> tuple[str, ...]:
@@ -97,6 +102,7 @@ _FORMS: tuple[SchoolForm, ...] = (
         tables=("skolenheter", "fs_personal", "enkat", "avvikelser"),
         own_unit_code=True,
         aliases=("forskola",),
+        own_evidence=True,
     ),
     SchoolForm(
         code="GR",
@@ -158,6 +164,11 @@ def get_school_form(code: str) -> SchoolForm:
 def school_form_codes() -> tuple[str, ...]:
     """All codes, in report order (FS, GR, GY, VUX)."""
     return tuple(SCHOOL_FORMS)
+
+
+def evidence_forms() -> tuple[str, ...]:
+    """Codes of the forms whose units write their own evidence file (:attr:`SchoolForm.own_evidence`)."""
+    return tuple(f.code for f in _FORMS if f.own_evidence)
 
 
 def alias_table() -> dict[str, str]:

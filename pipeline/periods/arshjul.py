@@ -15,7 +15,7 @@ import pandas as pd
 
 from pipeline.periods.config import Perioder, day_in_lasar
 from pipeline.publishing.format import format_date
-from pipeline.school_forms import SCHOOL_FORMS, get_school_form
+from pipeline.school_forms import SCHOOL_FORMS, evidence_forms, get_school_form
 
 #: The DTSTAMP of every event: fixed, so the file is byte-identical when rebuilt.
 DTSTAMP = "20240101T000000Z"
@@ -58,7 +58,7 @@ def arshjul_context(paths: Any, year: int, perioder: Perioder, units: pd.DataFra
                 "uid": f"namnd-{p.id}",
             }
         )
-    for u in units[units["skolform"] == "FS"].itertuples(index=False):
+    for u in units[units["skolform"].isin(evidence_forms())].itertuples(index=False):
         done = (params_dir / "analyser" / str(year) / "forskola" / f"{u.skolenhetskod}.yml").exists()
         rows.append(
             {

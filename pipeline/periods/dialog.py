@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.paths import ProjectPaths
+from pipeline.school_forms import evidence_forms
 
 
 def dialog_template(year: int, period_id: str, skolform: str, kod: str, enhet: str) -> str:
@@ -57,5 +58,5 @@ def write_dialog_templates(year: int, period_id: str, *, paths: ProjectPaths | N
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(dialog_template(year, period_id, u.skolform, u.skolenhetskod, u.enhet), encoding="utf-8")
         written.append(p)
-    fs = sorted(units[units["skolform"] == "FS"]["skolenhetskod"])
+    fs = sorted(units[units["skolform"].isin(evidence_forms())]["skolenhetskod"])
     return written + write_templates(paths.params, year, fs)

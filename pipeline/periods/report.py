@@ -461,7 +461,7 @@ def write_period_site(
             )
             per_unit.append({"kod": u.skolenhetskod, "enhet": u.enhet, "rows": {r["id"]: r for r in urows}})
             evidence = None
-            if code == "FS":
+            if form.own_evidence:
                 ev = load_evidence(paths.params, year, u.skolenhetskod)
                 evidence = (
                     [
@@ -481,7 +481,7 @@ def write_period_site(
                     "kod": u.skolenhetskod,
                     "enhet": u.enhet,
                     "skolform": form.name,
-                    "fs": code == "FS",
+                    "fs": form.own_evidence,
                     "rows": [
                         {
                             **r,
