@@ -459,6 +459,7 @@ def _print_parts(book: Book, cache: dict) -> list[dict]:
         )
     method = env.get_template("_method_body.html.j2").render(
         L=L,
+        E=lambda k: book.label("ej_publicerat", k),  # the ledger's texts, as on the site
         m=_method_view(book),
         konf_text=format_value(book.method.konfidensniva * 100, "", 0),
         alfa_text=format_value(book.method.signifikansniva, "", 2),
