@@ -35,7 +35,7 @@ from pipeline.paths import REPO_ROOT, ProjectPaths
 from pipeline.publishing.format import format_number, is_missing, lasar_text
 
 #: The processed tables a page reads (``indikatorer`` is required).
-TABLES = ("indikatorer", "forandringar", "va_enheter", "jamforelser", "skolenheter")
+TABLES = ("indikatorer", "forandringar", "va_enheter", "jamforelser", "skolenheter", "enhetsbrott")
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,8 @@ class PageContext:
     analyses: bool = True
     #: Indexes and derived lookups, shared by every context over the same loaded files.
     memo: dict = field(default_factory=dict, compare=False, repr=False)
+    #: Breaks in a unit's series (code, name, huvudman; :mod:`pipeline.ingest.enhetsregister`).
+    enhetsbrott: pd.DataFrame | None = None
 
     # ------------------------------------------------------------------ labels
     def label(self, *keys: str, **fill: object) -> str:
@@ -349,6 +351,7 @@ def load_context(processed_dir: str | Path, params_dir: str | Path) -> PageConte
         processed_dir=processed,
         analyses=loaded.analyses,
         memo=loaded.memo,
+        enhetsbrott=frames["enhetsbrott"],
     )
 
 

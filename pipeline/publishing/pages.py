@@ -473,6 +473,12 @@ def _area_section(
             sid=sid,
             notes=notes,
         )
+        note = _breaks_note(ctx, skolform=skolform, skolenhetskod=skolenhetskod, lasar=lasar)
+        if note:  # the break in the unit's series, in the trend table's note
+            figs = [
+                replace(f, table_html=join([f.table_html, note])) if f.id.endswith("-trend") else f
+                for f in figs
+            ]
     if area == "maluppfyllelse":
         after.append(
             _targets_table(
@@ -492,6 +498,28 @@ def _area_section(
         data=data,
         sentences=tuple(sentences),
         footnotes=tuple(t for _, _, t in note_items(notes, texts)),
+    )
+
+
+def _breaks_note(ctx: PageContext, *, skolform: str, skolenhetskod: str, lasar: int) -> Markup | None:
+    """The breaks in a unit's series up to ``lasar`` (a code, name or huvudman change), in words."""
+    df = ctx.enhetsbrott
+    if not skolenhetskod or df is None or df.empty:
+        return None
+    rows = df[df["skolenhetskod"].eq(skolenhetskod) & df["skolform"].eq(skolform) & df["lasar"].le(lasar)]
+    if rows.empty:
+        return None
+    parts = [
+        fill(
+            ctx.label("enhetsbyten", r.slag),
+            lasar_text=ctx.lasar_text(int(r.lasar)),
+            fran=r.fran if r.slag != "huvudman" else _lower_first(r.fran),
+            till=r.till if r.slag != "huvudman" else _lower_first(r.till),
+        )
+        for r in rows.itertuples()
+    ]
+    return M.p(
+        join([ctx.label("enhetsbyten", "inledning"), " ", join(parts, "; "), "."]), cls="tidsseriebrott"
     )
 
 
