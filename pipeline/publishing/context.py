@@ -81,7 +81,15 @@ class PageContext:
         return self.label("kvalitetsomraden", area)
 
     def group_label(self, grupp: str) -> str:
-        """Swedish name of a group (falls back to the code)."""
+        """Swedish name of a group: ``grupper`` of labels.yml; a Skolenkäten respondent group
+        (``respondent:elever_ak5``, ``konsidentitet:annan``) from ``respondentgrupper``, and a
+        combined group (``respondent:vardnadshavare|flickor``) as its parts (falls back to the code)."""
+        if "|" in grupp:
+            head, *rest = (self.group_label(g) for g in grupp.split("|"))
+            return self.label("respondentgrupper", "del", grupp=head, del_=", ".join(_lower(r) for r in rest))
+        kind, _, key = grupp.partition(":")
+        if key and kind in ("respondent", "konsidentitet"):
+            return self.params.label("respondentgrupper", kind, key, default=grupp)
         return self.params.label("grupper", grupp, default=grupp)
 
     def unit_word(self, ind: Indicator, *, change: bool = False) -> str:
@@ -414,3 +422,8 @@ def load_indikatorer(processed_dir: str | Path) -> pd.DataFrame:
     df = _read(Path(processed_dir).resolve() / "indikatorer.parquet", required=True)
     assert df is not None
     return df
+
+
+def _lower(text: str) -> str:
+    """A group name inside a longer name: 'Flickor' -> 'flickor' (a name such as 'Elever i ...' too)."""
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text

@@ -547,7 +547,9 @@ def _groups_table(
     shown = [i for i in inds if i.id in groups]
     if not shown:
         return Markup("")
-    cols = sorted({"samtliga"} | set().union(*groups.values()), key=_group_order)
+    # the groups of the area's own indicators (a survey's respondent groups are not columns of the
+    # knowledge-results table)
+    cols = sorted({"samtliga"} | set().union(*(groups[i.id] for i in shown)), key=_group_order)
     rows = [
         [i.label] + [value_html(sl.rows.get((niva, kod, i.id, g)), i, notes) for g in cols] for i in shown
     ]
