@@ -474,9 +474,15 @@ def _area_section(
             notes=notes,
         )
         note = _breaks_note(ctx, skolform=skolform, skolenhetskod=skolenhetskod, lasar=lasar)
-        if note:  # the break in the unit's series, in the trend table's note
+        if note:  # the break in the unit's series: under the trend figure and in its table's note
             figs = [
-                replace(f, table_html=join([f.table_html, note])) if f.id.endswith("-trend") else f
+                replace(
+                    f,
+                    caption=f"{f.caption} {note}",
+                    table_html=join([f.table_html, M.p(note, cls="tidsseriebrott")]),
+                )
+                if f.id.endswith("-trend")
+                else f
                 for f in figs
             ]
     if area == "maluppfyllelse":
@@ -501,8 +507,9 @@ def _area_section(
     )
 
 
-def _breaks_note(ctx: PageContext, *, skolform: str, skolenhetskod: str, lasar: int) -> Markup | None:
-    """The breaks in a unit's series up to ``lasar`` (a code, name or huvudman change), in words."""
+def _breaks_note(ctx: PageContext, *, skolform: str, skolenhetskod: str, lasar: int) -> str | None:
+    """The breaks in a unit's series up to ``lasar`` (a code, name or huvudman change), in words
+    (plain text: the templates escape it)."""
     df = ctx.enhetsbrott
     if not skolenhetskod or df is None or df.empty:
         return None
@@ -510,17 +517,16 @@ def _breaks_note(ctx: PageContext, *, skolform: str, skolenhetskod: str, lasar: 
     if rows.empty:
         return None
     parts = [
-        fill(
-            ctx.label("enhetsbyten", r.slag),
+        ctx.label(
+            "enhetsbyten",
+            r.slag,
             lasar_text=ctx.lasar_text(int(r.lasar)),
             fran=r.fran if r.slag != "huvudman" else _lower_first(r.fran),
             till=r.till if r.slag != "huvudman" else _lower_first(r.till),
         )
         for r in rows.itertuples()
     ]
-    return M.p(
-        join([ctx.label("enhetsbyten", "inledning"), " ", join(parts, "; "), "."]), cls="tidsseriebrott"
-    )
+    return f"{ctx.label('enhetsbyten', 'inledning')} {'; '.join(parts)}."
 
 
 def _group_order(grupp: str) -> tuple[int, str]:

@@ -192,13 +192,38 @@ def test_the_unit_page_note_names_each_break_in_swedish(followed):
         label=lambda *k, **f: params.label(*k).format(**f) if f else params.label(*k),
         lasar_text=lambda y: f"{y - 1}/{str(y)[2:]}",
     )
-    note = str(_breaks_note(ctx, skolform="GR", skolenhetskod="91000012", lasar=2025))
+    note = _breaks_note(ctx, skolform="GR", skolenhetskod="91000012", lasar=2025)
     assert note == (
-        '<p class="tidsseriebrott">Brott i tidsserien, jämför åren före och efter med försiktighet: '
+        "Brott i tidsserien, jämför åren före och efter med försiktighet: "
         "från 2023/24 har enheten skolenhetskoden 91000012 (tidigare 91000011), åren före visas under "
         "den nya koden; från 2023/24 heter enheten Ekbacksskolan (tidigare Ekbackens skola); "
-        "från 2024/25 är huvudmannen enskild (tidigare kommunal).</p>"
+        "från 2024/25 är huvudmannen enskild (tidigare kommunal)."
     )
     # a page of 2023/24 does not yet name the 2024/25 change; a unit without breaks has no note
     assert "2024/25" not in str(_breaks_note(ctx, skolform="GR", skolenhetskod="91000012", lasar=2024))
     assert _breaks_note(ctx, skolform="GR", skolenhetskod="91000021", lasar=2025) is None
+
+
+def test_the_unit_page_shows_the_break_under_its_trend_figure(tmp_path):
+    from pipeline.publishing.context import clear_cache
+    from pipeline.publishing.pages import unit_page
+    from tests.publishing.fakedata import write_fake_project
+
+    processed, params = write_fake_project(tmp_path)
+    breaks = [("99992002", "GR", 2023, "namn", "Björkbackens skola", "Björkskolan")]
+    pd.DataFrame(breaks, columns=["skolenhetskod", "skolform", "lasar", "slag", "fran", "till"]).to_parquet(
+        processed / "enhetsbrott.parquet", index=False
+    )
+    clear_cache()
+    page = unit_page(
+        skolform="GR", skolenhetskod="99992002", lasar=2024, processed_dir=processed, params_dir=params
+    )
+    html = str(page.sektion("kunskapsresultat").html)
+    said = "från 2022/23 heter enheten Björkskolan (tidigare Björkbackens skola)"
+    # visible under the figure (its caption) and in the figure's data table
+    assert html.count(said) == 2
+    other = unit_page(
+        skolform="GR", skolenhetskod="99992005", lasar=2024, processed_dir=processed, params_dir=params
+    )
+    assert "Brott i tidsserien" not in str(other.sektion("kunskapsresultat").html)
+    clear_cache()
