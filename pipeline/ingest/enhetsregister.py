@@ -164,21 +164,19 @@ def unit_register(
     back = {}
     for b in byten:  # the year ranges an old code covers, for tidigare_kod
         back.setdefault(successor_map(byten)[b.fran], []).append(b)
-    recs = []
     latest = rows.groupby("skolform")["lasar"].max().to_dict()
-    for (kod, form, lasar), g in rows.groupby(["skolenhetskod", "skolform", "lasar"], sort=True):
-        recs.append(
-            {
-                "skolenhetskod": kod,
-                "skolform": form,
-                "lasar": int(lasar),
-                "enhet": _mode(g["enhet"]),
-                "typ_av_huvudman": _mode(g["typ_av_huvudman"]),
-                "huvudman": None,
-                "tidigare_kod": _earlier_code(kod, int(lasar), byten),
-            }
-        )
-    reg = pd.DataFrame.from_records(recs, columns=cols[:7])
+    keys = ["skolenhetskod", "skolform", "lasar"]
+    reg = rows[keys].drop_duplicates().sort_values(keys, kind="mergesort").reset_index(drop=True)
+    reg["lasar"] = reg["lasar"].astype(int)
+    for col in ("enhet", "typ_av_huvudman"):
+        reg = reg.merge(_modes(rows, keys, col), on=keys, how="left")
+    reg["huvudman"] = None
+    succ = set(successor_map(byten).values())
+    reg["tidigare_kod"] = [
+        _earlier_code(k, int(y), byten) if k in succ else None
+        for k, y in zip(reg["skolenhetskod"], reg["lasar"], strict=True)
+    ]
+    reg = reg[cols[:7]]
     first = reg.groupby(["skolenhetskod", "skolform"])["lasar"].transform("min")
     last = reg.groupby(["skolenhetskod", "skolform"])["lasar"].transform("max")
     reg["oppnad"] = pd.array(first, dtype="Int64")
@@ -209,14 +207,15 @@ def _v(x: object) -> str | None:
     return None if x is None or x is pd.NA or (isinstance(x, float) and pd.isna(x)) else str(x)
 
 
-def _mode(s: pd.Series) -> str | None:
-    s = s.dropna().astype(str)
-    s = s[s.str.strip() != ""]
-    if s.empty:
-        return None
-    counts = s.value_counts()
-    top = counts[counts == counts.max()].index
-    return sorted(top)[0]
+def _modes(rows: pd.DataFrame, keys: list[str], col: str) -> pd.DataFrame:
+    """Per ``keys``: the value of ``col`` most rows carry (ties: the first in sorted order)."""
+    s = rows[[*keys, col]].dropna(subset=[col])
+    s = s[s[col].astype(str).str.strip() != ""]
+    cnt = s.groupby([*keys, col], sort=True).size().reset_index(name="_n")
+    cnt = cnt.sort_values([*keys, "_n", col], ascending=[True] * len(keys) + [False, True], kind="mergesort")
+    out = cnt.drop_duplicates(keys)[[*keys, col]]
+    out["lasar"] = out["lasar"].astype(int)
+    return out
 
 
 def _earlier_code(kod: str, lasar: int, byten: tuple[EnhetsByte, ...]) -> str | None:
@@ -239,17 +238,22 @@ def trend_breaks(register: pd.DataFrame, byten: tuple[EnhetsByte, ...] = ()) -> 
     when the unit has rows on both sides), ``namn`` or ``huvudman`` (the type changed between two
     consecutive läsår of the register), with the läsår of the first year after the break and the
     values before (``fran``) and after (``till``)."""
+    reg = register.sort_values(["skolenhetskod", "skolform", "lasar"], kind="mergesort").reset_index(
+        drop=True
+    )
+    same = reg["skolenhetskod"].eq(reg["skolenhetskod"].shift()) & reg["skolform"].eq(reg["skolform"].shift())
     out = []
-    for (kod, form), g in register.sort_values("lasar").groupby(["skolenhetskod", "skolform"], sort=True):
-        years = g.to_dict("records")
-        for prev, cur in zip(years, years[1:], strict=False):
-            a, b = _v(prev["tidigare_kod"]), _v(cur["tidigare_kod"])
-            if a != b:
-                out.append((kod, form, int(cur["lasar"]), "kod", a or kod, b or kod))
-            for slag, col in (("namn", "enhet"), ("huvudman", "typ_av_huvudman")):
-                a, b = _v(prev[col]), _v(cur[col])
-                if a and b and a != b:
-                    out.append((kod, form, int(cur["lasar"]), slag, a, b))
+    for slag, col in (("kod", "tidigare_kod"), ("namn", "enhet"), ("huvudman", "typ_av_huvudman")):
+        now = pd.Series([_v(x) for x in reg[col]], index=reg.index, dtype="object")
+        before = now.shift()
+        if slag == "kod":  # the code a year was published under: its own when tidigare_kod is empty
+            now, before = now.fillna(reg["skolenhetskod"]), before.fillna(reg["skolenhetskod"])
+            changed = same & now.ne(before)
+        else:
+            changed = same & now.notna() & before.notna() & now.ne(before)
+        for k in reg.index[changed]:
+            out.append((reg.at[k, "skolenhetskod"], reg.at[k, "skolform"], int(reg.at[k, "lasar"]), slag,
+                        before[k], now[k]))  # fmt: skip
     df = pd.DataFrame(out, columns=BREAK_COLUMNS)
     df["_o"] = df["slag"].map(SLAG.index)
     df = df.sort_values(["skolenhetskod", "skolform", "lasar", "_o"], kind="mergesort")

@@ -227,3 +227,19 @@ def test_the_unit_page_shows_the_break_under_its_trend_figure(tmp_path):
     )
     assert "Brott i tidsserien" not in str(other.sektion("kunskapsresultat").html)
     clear_cache()
+
+
+def test_a_kommun_of_a_country_run_gets_the_register_of_its_own_units(tmp_path, followed):
+    from pipeline.ingest.subset import _carry_unit_register
+
+    national, stage = tmp_path / "national", tmp_path / "stage"
+    national.mkdir()
+    stage.mkdir()
+    followed["enhetsregister"].to_parquet(national / "enhetsregister.parquet", index=False)
+    followed["enhetsbrott"].to_parquet(national / "enhetsbrott.parquet", index=False)
+    # a kommun whose tables hold Björkskolan and Ekbacksskolan, not Lönnskolan
+    sub = {"skolenheter": pd.DataFrame({"skolenhetskod": ["91000012", "91000021"]})}
+    _carry_unit_register(national, stage, sub)
+    reg = pd.read_parquet(stage / "enhetsregister.parquet")
+    assert sorted(set(reg["skolenhetskod"])) == ["91000012", "91000021"] and len(reg) == 8
+    assert len(pd.read_parquet(stage / "enhetsbrott.parquet")) == 3
