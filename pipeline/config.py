@@ -133,6 +133,8 @@ class Params(_Model):
     mal: tuple[Mal, ...] = ()
     labels: dict[str, Any] = {}
     kolumnmappning: dict[str, dict[str, str]] = {}
+    #: Unit code changes (``params/enhetsbyten.yml``, :mod:`pipeline.ingest.enhetsregister`).
+    enhetsbyten: tuple[Any, ...] = ()
     params_hash: str = ""
 
     def label(self, *keys: str, default: str | None = None) -> str:
@@ -372,6 +374,9 @@ def load_params(paths: ProjectPaths | None = None, *, kommun: str | None = None)
                 f"{p}, key {extra[0]!r}: unknown key; remove it or check its spelling (expected only 'mal')."
             )
         data["mal"] = raw.get("mal", []) if isinstance(raw, dict) else raw
+    from pipeline.ingest.enhetsregister import load_enhetsbyten
+
+    data["enhetsbyten"] = load_enhetsbyten(folder)
     data["params_hash"] = _hash_dir(folder)
     try:
         params = Params(**data)

@@ -228,7 +228,7 @@ def build_country(
     params = resolve_params(paths, None)
     ctx = ReadContext(
         kolumnmappning=dict(params.kolumnmappning), kommunkod=None, jamforelsegrupp=(),
-        installningar=params.installningar,
+        installningar=params.installningar, enhetsbyten=tuple(params.enhetsbyten),
     )  # fmt: skip
     log(f"[1/4] Reading raw data once for every kommun ({data_dir or paths.raw}) ...")
     with bar("ingest.file", len(list_raw_files(raw)[0]), "reading raw files", "file"):

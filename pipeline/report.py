@@ -69,6 +69,7 @@ def read_context(params: Params) -> ReadContext:
         kommunkod=params.huvudman.kommunkod,
         jamforelsegrupp=tuple(params.huvudman.jamforelsegrupp),
         installningar=params.installningar,
+        enhetsbyten=tuple(params.enhetsbyten),
     )
 
 

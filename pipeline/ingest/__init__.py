@@ -18,6 +18,13 @@ import pandas as pd
 
 from pipeline.atomic import staged_directory, write_bytes_atomic
 from pipeline.errors import DataValidationError, PipelineError, UnknownSourceError
+from pipeline.ingest.enhetsregister import (
+    BREAKS_TABLE,
+    REGISTER_TABLE,
+    follow_code_changes,
+    trend_breaks,
+    unit_register,
+)
 from pipeline.ingest.ledger import (
     LEDGER_KEY,
     ORSAKER,
@@ -178,6 +185,8 @@ def read_all(
             for c in conflicts
         )  # fmt: skip
         ledgers.extend(led.frame().assign(fil=rel, kalla=result.files.get(rel, "")) for rel, led in dropped)
+        # a unit whose code changed: its history joined under the new code (params/enhetsbyten.yml)
+        parts["publicerad"][0], _ = follow_code_changes(merged, ctx.enhetsbyten)
     ledgers = [f for f in ledgers if not f.empty]
     if ledgers:
         result.ej_publicerat = ledger_frame(pd.concat(ledgers, ignore_index=True).to_dict("records"))
@@ -202,6 +211,10 @@ def read_all(
             continue
         out[name] = sort_table(name, df)
         result.rows[name] = len(df)
+    if "publicerad" in out and not messages:
+        # the unit register across years and the breaks in each unit's series (for the unit pages)
+        out[REGISTER_TABLE] = unit_register(out["publicerad"], out.get("skolenheter"), ctx.enhetsbyten)
+        out[BREAKS_TABLE] = trend_breaks(out[REGISTER_TABLE], ctx.enhetsbyten)
     if "skolenheter" in out and not messages:  # a file that failed would make every code look unknown
         strays = check_unit_codes(out["skolenheter"], origins, raw)
         messages.extend(m for m, _ in strays)
@@ -371,7 +384,12 @@ def run_ingest(
     key = {
         "inputs": {p.relative_to(raw).as_posix(): file_sha256(p) for p in data_files},
         "code": _code_hash(),
-        "context": {"kolumnmappning": ctx.kolumnmappning, "kommunkod": ctx.kommunkod, "salt": ctx.salt},
+        "context": {
+            "kolumnmappning": ctx.kolumnmappning,
+            "kommunkod": ctx.kommunkod,
+            "salt": ctx.salt,
+            "enhetsbyten": [b.model_dump() for b in ctx.enhetsbyten],
+        },
         "raw": str(raw.resolve()),
         "skip_unknown": skip_unknown,
     }

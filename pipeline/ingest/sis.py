@@ -42,11 +42,6 @@ from pipeline.errors import DataValidationError
 from pipeline.ingest.sources import ReadContext, Sniff, Source, register
 from pipeline.school_forms import alias_table, get_school_form
 
-#: National programme codes of the gymnasieskola (an inriktning suffix, NANAT, is cut to NA).
-GY_PROGRAM: tuple[str, ...] = (
-    "BA", "BF", "EE", "EK", "ES", "FT", "HA", "HT", "HU", "IN", "NA", "NB", "RL", "SA", "TE", "VF", "VO",
-)  # fmt: skip
-
 #: Skolenkäten's answer options and their score on the 0-10 scale; "Vet ej" is not scored.
 ENKAT_SVAR: dict[str, float | None] = {
     "stammerheltochhallet": 10.0,
@@ -733,11 +728,26 @@ def _amne(value: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1)
+def _gy_programmes() -> tuple[frozenset[str], dict[str, str]]:
+    """The national programme codes and every name they have had (folded) → code, from
+    ``params/gymnasieprogram.yml``: a renamed or new programme (HA → FS, HV) is known once it is
+    in that table, never through a list in this module."""
+    from pipeline.ingest.program import code_of_name, programmes
+
+    return frozenset(programmes()), {fold(name): kod for name, kod in code_of_name().items()}
+
+
 def _program(value: str) -> str | None:
+    """A programme cell → its national code (an inriktning suffix, NANAT, is cut to NA; a full
+    programme name, current or earlier, gives its code) or an IM* code; None if it is neither."""
+    codes, by_name = _gy_programmes()
+    if fold(value) in by_name:
+        return by_name[fold(value)]
     s = re.sub(r"\s.*$", "", value.strip().upper())
     if s.startswith("IM") and re.fullmatch(r"IM[A-Z]{1,4}", s):
         return s
-    if len(s) >= 2 and s[:2] in GY_PROGRAM and re.fullmatch(r"[A-Z0-9]{2,8}", s):
+    if len(s) >= 2 and s[:2] in codes and re.fullmatch(r"[A-Z0-9]{2,8}", s):
         return s[:2]
     return None
 

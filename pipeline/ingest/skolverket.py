@@ -24,6 +24,9 @@ Families (source names):
 * ``skolverket_gy_avgangselever``: Gymnasieskola - Avgångselever (skolenhet × program)
 * ``skolverket_jamforelse_over_tid``: Grundskola - Jämförelse av betygsresultat över tid (XLSX,
   ten läsår in wide columns, one sheet per Typ av huvudman)
+* ``skolverket_amnesbetyg_over_tid``: Grundskola - Jämförelse av ämnesbetyg över tid (CSV or XLSX,
+  läsår in wide columns; the ``Uppgift`` column's values are subject names, the measure and the
+  årskurs are named in the preamble), see :func:`read_amnesbetyg`
 """
 
 from __future__ import annotations
@@ -378,6 +381,14 @@ JAMFORELSE_UPPGIFT: dict[str, Rule] = {
 }
 
 
+AMNESBETYG_TITLE = re.compile(r"^Grundskolan? - Jämförelse av ämnesbetyg över tid")
+#: The measure of the Jämförelse av ämnesbetyg report (a preamble line) → indikator per årskurs.
+AMNESBETYG_MATT: dict[str, str] = {
+    "Andel (%) elever med lägst betyget E": "amne_lagst_e",
+    "Genomsnittlig betygspoäng": "amne_betygspoang",
+}
+
+
 # ---------------------------------------------------------------------------- the engine
 def _kalla(table: SokTable) -> str:
     return f"Skolverket: {table.title}"
@@ -718,6 +729,95 @@ def read_jamforelse(path: Path, sheets: tuple[str, ...], ctx: ReadContext) -> di
     return {"publicerad": publicerad_frame(records)}
 
 
+def read_amnesbetyg(table: SokTable, ctx: ReadContext) -> list[dict]:
+    """One sheet (or the CSV) of *Grundskola - Jämförelse av ämnesbetyg över tid* → publicerad records.
+
+    Layout (Sök statistik, like its sibling *Jämförelse av betygsresultat över tid*): preamble
+    lines with the title, ``Typ av huvudman: …``, ``Valt läsår: …``, ``Årskurs: 9`` (or 6) and the
+    measure (one of :data:`AMNESBETYG_MATT`); a header ``Kommun; Kommun-kod (or Kommunkod); Län;
+    Läns-kod; Uppgift; 2024/25; 2023/24; …`` with one column per läsår; one row per kommun and
+    subject, the subject's name in ``Uppgift``. Each cell → ``ak<årskurs>_<measure>`` with grupp
+    ``amne:<code>``; ``..``/``.`` markers and the decimal comma as in every Skolverket export.
+    """
+    fc = FailureCollector(table.path)
+    cols = table.columns
+    typ, arskurs, matt = table.sheet or "Samtliga", None, None
+    for line in table.preamble:
+        m = re.match(r"^Typ av huvudman:\s*(.+)$", line)
+        if m:
+            typ = m.group(1).strip()
+        m = re.search(r"[Åå]rskurs:?\s*(6|9)\b", line)
+        if m and arskurs is None:
+            arskurs = int(m.group(1))
+        matt = matt or AMNESBETYG_MATT.get(norm_header(line))
+    where = table.where(table.header_row)
+    if arskurs is None:
+        fc.add(where, None, " | ".join(table.preamble), "a preamble line 'Årskurs: 9' (or 6)")
+    if matt is None:
+        fc.add(
+            where,
+            None,
+            " | ".join(table.preamble),
+            f"a preamble line naming the measure, one of {sorted(AMNESBETYG_MATT)}",
+        )
+    code_col = next((c for c in ("Kommunkod", "Kommun-kod") if c in cols), None)
+    for need in ("Kommun", "Uppgift"):
+        if need not in cols:
+            fc.add(where, need, None, f"a header column {need!r}")
+    if code_col is None:
+        fc.add(where, "Kommun-kod", None, "a header column 'Kommun-kod' (or 'Kommunkod')")
+    year_cols = {j: lasar_from_period(c) for j, c in enumerate(cols) if "/" in c and lasar_from_period(c)}
+    if not year_cols:
+        fc.add(where, None, cols, "läsår columns such as '2024/25'")
+    fc.raise_if_any("Download the report again from Skolverket's 'Sök statistik' without editing it.")
+    ik, iu, iname = cols.index(code_col), cols.index("Uppgift"), cols.index("Kommun")
+    ih = cols.index("Typ av huvudman") if "Typ av huvudman" in cols else None
+    kalla = f"Skolverket: {table.title} ({typ})" if ih is None else f"Skolverket: {table.title}"
+    records: list[dict] = []
+    for rowno, cells in table.rows:
+        kommunkod = clean_code(cells[ik], 4)
+        name = norm_header(cells[iname])
+        row_typ = norm_header(cells[ih]) if ih is not None else typ
+        niva = kommun_level(kommunkod, row_typ, ctx, kommun_name=name)
+        if niva is None:
+            continue
+        amne = AMNEN.get(norm_header(cells[iu]))
+        if amne is None:
+            fc.add(
+                table.where(rowno, iu),
+                "Uppgift",
+                cells[iu],
+                f"a subject name among {sorted(AMNEN)}",
+                row=rowno,
+            )
+            continue
+        for j, lasar in year_cols.items():
+            try:
+                varde, markering = parse_value(cells[j])
+            except ValueFormatError as exc:
+                fc.add(table.where(rowno, j), cols[j], cells[j], str(exc), row=rowno)
+                continue
+            records.append(
+                {
+                    "lasar": lasar,
+                    "skolform": "GR",
+                    "niva": niva,
+                    "kommunkod": kommunkod,
+                    "skolenhetskod": "",
+                    "enhet": "Riket" if niva == "riket" else name,
+                    "typ_av_huvudman": row_typ,
+                    "indikator": f"ak{arskurs}_{matt}",
+                    "grupp": f"amne:{amne}",
+                    "varde": varde,
+                    "antal": None,
+                    "markering": markering,
+                    "kalla": kalla,
+                }
+            )
+    fc.raise_if_any("Download the report again from Skolverket's 'Sök statistik' without editing it.")
+    return records
+
+
 # --------------------------------------------------------------------------- recognition
 @lru_cache(maxsize=256)
 def _xlsx_title_cached(path: str, mtime: float) -> tuple[tuple[str, ...], str]:
@@ -856,5 +956,31 @@ register(
         "Skolverket: Grundskola - Jämförelse av betygsresultat över tid (XLSX, läsår in columns, one sheet per Typ av huvudman)",
         _detect_jamforelse,
         _read_jamforelse,
+    )
+)
+
+
+def _detect_amnesbetyg(s: Sniff) -> bool:
+    if _is_skolverket_xlsx(s):
+        return any(AMNESBETYG_TITLE.match(t) for t in _xlsx_texts(s.path))
+    return bool(s.head and AMNESBETYG_TITLE.match(title_of_head(s.head)))
+
+
+def _read_amnesbetyg(path: Path, ctx: ReadContext) -> dict[str, pd.DataFrame]:
+    path = Path(path)
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        sheets, _ = _xlsx_title(path)
+        tables = [read_sok_sheet(path, x) for x in sheets if not x.startswith("Rapportbeskrivning")]
+    else:
+        tables = [read_sok_csv(path)]
+    return {"publicerad": publicerad_frame([r for t in tables for r in read_amnesbetyg(t, ctx)])}
+
+
+register(
+    Source(
+        "skolverket_amnesbetyg_over_tid",
+        "Skolverket: Grundskola - Jämförelse av ämnesbetyg över tid (CSV/XLSX, läsår in columns, subjects in 'Uppgift')",
+        _detect_amnesbetyg,
+        _read_amnesbetyg,
     )
 )

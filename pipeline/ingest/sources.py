@@ -67,6 +67,8 @@ class ReadContext:
     jamforelsegrupp: tuple[str, ...] = ()
     #: ``params.installningar`` (plausibility bounds of the SIS readers); ``None``: the defaults.
     installningar: Any = field(default=None, compare=False)
+    #: Unit code changes to follow (``params/enhetsbyten.yml``; :mod:`pipeline.ingest.enhetsregister`).
+    enhetsbyten: tuple = ()
     #: The pseudonym key (HMAC); ``None``: the huvudman's key file (see :mod:`pipeline.ingest.pseudonym`).
     nyckel: bytes | None = field(default=None, repr=False, compare=False)
 

@@ -126,7 +126,27 @@ def write_kommun_subset(
         for name, df in sub.items():
             df.to_parquet(stage / f"{name}.parquet", index=False)
         led.to_parquet(stage / LEDGER_FILE, index=False)
+        _carry_unit_register(national, stage, sub)
         (stage / INGEST_STAMP).write_text(
             json.dumps({"key": key, "files": result.files, "rows": result.rows}, indent=1, sort_keys=True)
         )
     return result
+
+
+def _carry_unit_register(national: Path, stage: Path, sub: dict[str, pd.DataFrame]) -> None:
+    """The national unit register and its breaks (:mod:`pipeline.ingest.enhetsregister`), cut to
+    the units of the kommun's tables (for the unit pages' notes)."""
+    from pipeline.ingest.enhetsregister import BREAKS_TABLE, REGISTER_TABLE
+
+    codes: set[str] = set()
+    for name in ("publicerad", "skolenheter"):
+        df = sub.get(name)
+        if df is not None and "skolenhetskod" in df.columns:
+            codes |= set(df["skolenhetskod"].dropna().astype(str))
+    for name in (REGISTER_TABLE, BREAKS_TABLE):
+        p = national / f"{name}.parquet"
+        if p.exists():
+            df = pd.read_parquet(p)
+            df[df["skolenhetskod"].isin(codes)].reset_index(drop=True).to_parquet(
+                stage / f"{name}.parquet", index=False
+            )

@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from pipeline.publishing import format as fmt
 from pipeline.publishing.analyses import HUVUDMAN_HEADINGS, load_assessment, render_markdown
+from pipeline.publishing.format import lower_first
 from pipeline.publishing.render import render
 from pipeline.publishing.wording import change_sentence, unit_word
 from pipeline.school_forms import get_school_form
@@ -344,7 +345,7 @@ def unit_questions(
             ind = registry.get(r["indikator"])
             _, text = change_sentence(label, r, ind)
             q = label("kvalitetsdialog", "fraga_forandring").format(
-                indikator=_lower(ind.kort or ind.label), text=text
+                indikator=lower_first(ind.kort or ind.label), text=text
             )
             found.setdefault(str(r["skolenhetskod"]), []).append((order(ind.id), 0, q))
     if jamforelser is not None and not jamforelser.empty:
@@ -357,7 +358,7 @@ def unit_questions(
             if r["indikator"] not in {i.id for i in registry.indicators}:
                 continue
             ind = registry.get(r["indikator"])
-            name = _lower(ind.kort or ind.label)
+            name = lower_first(ind.kort or ind.label)
             if r["jamfor_med"] == "mal" and r.get("bedomning") == "ej_uppnatt":
                 q = label("kvalitetsdialog", "fraga_mal").format(
                     indikator=name,
@@ -378,10 +379,6 @@ def unit_questions(
                 )
                 found.setdefault(str(r["skolenhetskod"]), []).append((order(ind.id), 2, q))
     return {k: tuple(q for _, _, q in sorted(v)[:MAX_QUESTIONS]) for k, v in sorted(found.items())}
-
-
-def _lower(text: str) -> str:
-    return text if len(text) > 1 and text[1].isupper() else text[:1].lower() + text[1:]
 
 
 def build_board(

@@ -167,6 +167,8 @@ class MethodAppendix:
     #: What was read but not published and what could not be placed (the ingest's ledger,
     #: ``ej_publicerat.parquet``), one row per file or source and reason; None: no ledger given.
     ej_publicerat: Table | None = None
+    #: Its texts (``labels.yml: ej_publicerat``: rubrik, inledning, tabell_caption, inga).
+    ej_publicerat_text: Mapping[str, str] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -595,6 +597,10 @@ def build_method(
         va_calibration_caption=_va_word(labels, "tabell_caption") if va_table else "",
         va_model_text=_va_model_text(va_modell, labels, lasar, float(installningar.signifikansniva)),
         ej_publicerat=ledger_table(ej_publicerat, labels),
+        ej_publicerat_text={
+            k: str(((labels or {}).get("ej_publicerat") or {}).get(k, ""))
+            for k in ("rubrik", "inledning", "tabell_caption", "inga")
+        },
     )
 
 

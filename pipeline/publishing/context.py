@@ -35,7 +35,7 @@ from pipeline.paths import REPO_ROOT, ProjectPaths
 from pipeline.publishing.format import format_number, is_missing, lasar_text
 
 #: The processed tables a page reads (``indikatorer`` is required).
-TABLES = ("indikatorer", "forandringar", "va_enheter", "jamforelser", "skolenheter")
+TABLES = ("indikatorer", "forandringar", "va_enheter", "jamforelser", "skolenheter", "enhetsbrott")
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,8 @@ class PageContext:
     analyses: bool = True
     #: Indexes and derived lookups, shared by every context over the same loaded files.
     memo: dict = field(default_factory=dict, compare=False, repr=False)
+    #: Breaks in a unit's series (code, name, huvudman; :mod:`pipeline.ingest.enhetsregister`).
+    enhetsbrott: pd.DataFrame | None = None
 
     # ------------------------------------------------------------------ labels
     def label(self, *keys: str, **fill: object) -> str:
@@ -81,8 +83,9 @@ class PageContext:
     def group_label(self, grupp: str) -> str:
         """Swedish name of a group: ``grupper`` in ``labels.yml``; ``amne:EN`` -> ``Engelska``,
         ``arskurs:9`` -> ``Årskurs 9``, ``amne:EN|flickor`` -> ``Engelska, flickor`` (from
-        ``diagram.grupp_prefix``, ``diagram.amnen``, ``diagram.grupp_koder``). A code no label
-        names is an error: a reader never sees a raw code."""
+        ``diagram.grupp_prefix``, ``diagram.amnen``, ``diagram.grupp_koder``); a Skolenkäten
+        respondent group (``respondent:elever_ak5``, ``konsidentitet:annan``) from
+        ``respondentgrupper``. A code no label names is an error: a reader never sees a raw code."""
         return group_label(self.params, grupp)
 
     def unit_word(self, ind: Indicator, *, change: bool = False) -> str:
@@ -266,6 +269,10 @@ def group_label(params: Params, grupp: str) -> str:
         return ", ".join(parts)
     if ":" in grupp:
         prefix, kod = grupp.split(":", 1)
+        if prefix in ("respondent", "konsidentitet"):
+            respondent = params.label("respondentgrupper", prefix, kod, default="")
+            if respondent:
+                return respondent
         template = params.label("diagram", "grupp_prefix", prefix, default="")
         namn = params.label("diagram", "amnen", kod, default="") if prefix == "amne" else ""
         namn = namn or params.label("diagram", "grupp_koder", kod, default="")
@@ -404,6 +411,7 @@ def load_context(processed_dir: str | Path, params_dir: str | Path) -> PageConte
         processed_dir=processed,
         analyses=loaded.analyses,
         memo=loaded.memo,
+        enhetsbrott=frames["enhetsbrott"],
     )
 
 

@@ -27,7 +27,7 @@ from matplotlib.ticker import Formatter, MaxNLocator  # noqa: E402
 
 from pipeline.indicators.registry import Indicator  # noqa: E402
 from pipeline.publishing.context import PageContext  # noqa: E402
-from pipeline.publishing.format import exact, format_number  # noqa: E402
+from pipeline.publishing.format import exact, format_number, lower_first  # noqa: E402
 from pipeline.publishing.render import M  # noqa: E402
 from pipeline.publishing.tables import Notes, html_table, interval_html, value_html  # noqa: E402
 from pipeline.publishing.views import FigureView  # noqa: E402
@@ -868,7 +868,7 @@ def _va_position_figure(
         alt = ctx.label(
             "figur",
             "va_position_alt",
-            bedomning=_lower_first(ctx.label("figur", "va_bedomning", mine[0]["bed"])),
+            bedomning=lower_first(ctx.label("figur", "va_bedomning", mine[0]["bed"])),
             residual=format_number(mine[0]["residual"], 1, sign=True),
             **fill,
         )
@@ -899,10 +899,6 @@ def _va_position_figure(
         antal=len(records),
     )
     return _va_result(ctx, fig_id, svg, alt, caption, ctx.label("figur", "fordelning_rubrik"), rows)
-
-
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:]
 
 
 def _va_gids(bars, point_gid: str) -> None:
@@ -1108,7 +1104,7 @@ def gap_figure(
         "gap_caption" if len(drawn) == 2 else "gap_caption_en_grupp",
         indikator=ind.label,
         enhet=name,
-        grupp=_lower_first(ctx.group_label(drawn[0])),
+        grupp=lower_first(ctx.group_label(drawn[0])),
     )
     table = html_table(
         caption=caption,

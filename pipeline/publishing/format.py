@@ -227,3 +227,11 @@ def exact(value: object) -> str:
     except (TypeError, ValueError):
         return str(value)
     return "" if math.isnan(x) else repr(x)
+
+
+def lower_first(text: str) -> str:
+    """Lower-case the first letter of a name used inside a sentence ('Flickor' -> 'flickor'), but
+    leave acronyms and codes ('GBP', 'NA') as they are."""
+    if len(text) > 1 and text[1].isupper():
+        return text
+    return text[:1].lower() + text[1:]

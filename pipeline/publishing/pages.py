@@ -39,7 +39,7 @@ from pipeline.indicators.registry import Indicator
 from pipeline.publishing import figures
 from pipeline.publishing.analyses import HEADINGS, load_analysis, render_markdown
 from pipeline.publishing.context import PageContext, Slice, load_context
-from pipeline.publishing.format import exact, format_number, is_missing, round_value
+from pipeline.publishing.format import exact, format_number, is_missing, lower_first, round_value
 from pipeline.publishing.render import M, fill, join
 from pipeline.publishing.tables import (
     Notes,
@@ -339,18 +339,11 @@ def _comparisons(
     )
 
 
-def _lower_first(text: str) -> str:
-    """Lower-case the first letter for use inside a sentence, but leave acronyms (``GBP``, ``NA``)."""
-    if len(text) > 1 and text[1].isupper():
-        return text
-    return text[:1].lower() + text[1:]
-
-
 def _no_data(ctx: PageContext, area: str, name: str, lasar: int) -> Markup:
     text = ctx.label(
         "sida",
         "inga_uppgifter",
-        omrade=_lower_first(ctx.area_label(area)),
+        omrade=lower_first(ctx.area_label(area)),
         enhet=name,
         lasar_text=ctx.lasar_text(lasar),
     )
@@ -363,7 +356,7 @@ def _targets_table(
     form = get_school_form(skolform)
     mals = [m for m in ctx.params.mal if m.skolform == skolform]
     if not mals:
-        return M.p(ctx.label("sida", "inga_mal", skolform=_lower_first(form.name)))
+        return M.p(ctx.label("sida", "inga_mal", skolform=lower_first(form.name)))
     rows = []
     for mal in mals:
         try:
@@ -387,7 +380,7 @@ def _targets_table(
             ]
         )
     if not rows:
-        return M.p(ctx.label("diagram", "inga_mal_enhet", skolform=_lower_first(form.name), enhet=name))
+        return M.p(ctx.label("diagram", "inga_mal_enhet", skolform=lower_first(form.name), enhet=name))
     caption = (
         ctx.label("tabell", "caption_mal", skolform=form.name, lasar_text=ctx.lasar_text(lasar))
         + f" ({name})"
@@ -486,7 +479,7 @@ def _area_section(
                         "saknade_indikatorer",
                         enhet=name,
                         lasar_text=ctx.lasar_text(lasar),
-                        lista="; ".join(_lower_first(i.kort or i.label) for i in missing),
+                        lista="; ".join(lower_first(i.kort or i.label) for i in missing),
                     )
                 )
             )
@@ -520,6 +513,18 @@ def _area_section(
             sid=sid,
             notes=notes,
         )
+        note = _breaks_note(ctx, skolform=skolform, skolenhetskod=skolenhetskod, lasar=lasar)
+        if note:  # the break in the unit's series: under the trend figure and in its table's note
+            figs = [
+                replace(
+                    f,
+                    caption=f"{f.caption} {note}",
+                    table_html=join([f.table_html, M.p(note, cls="tidsseriebrott")]),
+                )
+                if f.id.endswith("-trend")
+                else f
+                for f in figs
+            ]
     if area == "maluppfyllelse":
         after.append(
             _targets_table(
@@ -570,6 +575,28 @@ def _applicable_missing(
     return out
 
 
+def _breaks_note(ctx: PageContext, *, skolform: str, skolenhetskod: str, lasar: int) -> str | None:
+    """The breaks in a unit's series up to ``lasar`` (a code, name or huvudman change), in words
+    (plain text: the templates escape it)."""
+    df = ctx.enhetsbrott
+    if not skolenhetskod or df is None or df.empty:
+        return None
+    rows = df[df["skolenhetskod"].eq(skolenhetskod) & df["skolform"].eq(skolform) & df["lasar"].le(lasar)]
+    if rows.empty:
+        return None
+    parts = [
+        ctx.label(
+            "enhetsbyten",
+            r.slag,
+            lasar_text=ctx.lasar_text(int(r.lasar)),
+            fran=r.fran if r.slag != "huvudman" else lower_first(r.fran),
+            till=r.till if r.slag != "huvudman" else lower_first(r.till),
+        )
+        for r in rows.itertuples()
+    ]
+    return f"{ctx.label('enhetsbyten', 'inledning')} {'; '.join(parts)}."
+
+
 def _group_order(grupp: str) -> tuple[int, str]:
     return ({"samtliga": 0, "flickor": 1, "pojkar": 2}.get(grupp, 3), grupp)
 
@@ -594,7 +621,9 @@ def _groups_table(
     shown = [i for i in inds if i.id in groups]
     if not shown:
         return Markup("")
-    cols = sorted({"samtliga"} | set().union(*groups.values()), key=_group_order)
+    # the groups of the area's own indicators (a survey's respondent groups are not columns of the
+    # knowledge-results table)
+    cols = sorted({"samtliga"} | set().union(*(groups[i.id] for i in shown)), key=_group_order)
     rows = [
         [i.label] + [value_html(sl.rows.get((niva, kod, i.id, g)), i, notes) for g in cols] for i in shown
     ]
@@ -1009,7 +1038,7 @@ def unit_page(
         )
     name = ctx.unit_name(form.code, skolenhetskod)
     title = ctx.label(
-        "sida", "unit_title", enhet=name, skolform=_lower_first(form.name), lasar=ctx.lasar_text(int(lasar))
+        "sida", "unit_title", enhet=name, skolform=lower_first(form.name), lasar=ctx.lasar_text(int(lasar))
     )
     return _build(
         ctx,

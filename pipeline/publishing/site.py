@@ -170,9 +170,6 @@ def _context(book: Book, page: Page, title: str, pdf_href: str | None) -> dict[s
     def L(key: str, default: str) -> str:  # noqa: N802 - reads like a label lookup in templates
         return book.label("publicering", key, default=default)
 
-    def E(key: str) -> str:  # noqa: N802 - the ledger's texts (labels.yml: ej_publicerat)
-        return book.label("ej_publicerat", key)
-
     return {
         "book": book,
         "page": page,
@@ -188,7 +185,6 @@ def _context(book: Book, page: Page, title: str, pdf_href: str | None) -> dict[s
         "fiktiv": book.fiktiv,
         "lasar_text": lasar_text(book.lasar),
         "L": L,
-        "E": E,
     }
 
 

@@ -556,3 +556,38 @@ def test_every_shape_of_a_personnummer_gives_the_same_pseudonym(birth, serial):
     full = birth.strftime("%Y%m%d") + tail
     shapes = [full, f"{full[:8]}-{tail}", f"{full[2:8]}-{tail}", full[2:]]
     assert {normalise_personnummer(s, 2024) for s in shapes} == {full}
+
+
+# ------------------------------------------------------- programmes from params/gymnasieprogram.yml
+
+STUDIEVAG_NYA = """Personnummer;Skolenhetskod;Program;Startläsår;Slutläsår;Utfall;Meritvärde åk 9
+20070520-9823;99993001;HA;2021;2024;Yrkesexamen;
+20070520-9930;99993001;FS;2023;;Pågående;
+20080115-9807;99993002;HVFRI;2023;;Pågående;201,0
+20080115-9815;99993002;Försäljnings- och serviceprogrammet;2024;;Pågående;
+"""
+
+
+def test_renamed_and_new_programmes_are_known_from_the_params_table(tmp_path):
+    """Hand-made: HA's last pupil beside FS (its successor from 2022/23), Hantverksprogrammet with
+    an inriktning suffix (HVFRI -> HV) and FS written out by name. Every code comes from
+    params/gymnasieprogram.yml; the expected codes are the table's rows for these names."""
+    out = read(tmp_path, STUDIEVAG_NYA)["gy_studievag"]
+    assert list(out["program"]) == ["HA", "FS", "HV", "FS"]
+    err = rejects(tmp_path, STUDIEVAG_NYA.replace(";HVFRI;", ";XQ;"))
+    assert "row 4, column 'Program'" in str(err) and "is not a programme code" in str(err)
+
+
+def test_the_reader_knows_exactly_the_codes_of_the_params_table():
+    from pipeline.ingest import sis
+    from pipeline.ingest.program import programmes
+
+    codes, by_name = sis._gy_programmes()
+    assert codes == set(programmes())
+    # 19 codes in the table (18 Gy11 programmes + FS), none of them hard-coded in the reader
+    assert len(codes) == 19 and {"FS", "HV", "HA"} <= codes
+    assert "GY_PROGRAM" not in vars(sis)
+    assert by_name["handelsochadministrationsprogrammet"] == "HA"
+    assert sis._program("Hantverksprogrammet") == "HV"
+    assert sis._program("IMYRK") == "IMYRK"
+    assert sis._program("Okänt programmet") is None
