@@ -407,7 +407,7 @@ def write_period_site(
 ) -> list[str]:
     """Write every file of the period folder into ``stage``; returns their relative paths."""
     from pipeline.periods.arshjul import arshjul_context, ics_text
-    from pipeline.periods.forskola import AREAS, load_evidence
+    from pipeline.periods.forskola import evidence_rows
 
     L = _Labels(params.labels)
     env = _env()
@@ -457,18 +457,8 @@ def write_period_site(
             per_unit.append({"kod": u.skolenhetskod, "enhet": u.enhet, "rows": {r["id"]: r for r in urows}})
             evidence = None
             if code == "FS":
-                ev = load_evidence(paths.params, year, u.skolenhetskod)
-                evidence = (
-                    [
-                        {
-                            "omrade": L(f"forskola_omraden.{a}"),
-                            "barnintervjuer": getattr(ev, a).barnintervjuer,
-                            "observationer": getattr(ev, a).observationer,
-                        }
-                        for a in AREAS
-                    ]
-                    if ev
-                    else None
+                evidence = evidence_rows(
+                    paths.params, year, u.skolenhetskod, lambda a: L(f"forskola_omraden.{a}")
                 )
             mal = _mal_of(params, code)
             sheets.append(
