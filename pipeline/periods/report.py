@@ -24,6 +24,7 @@ import pandas as pd
 from pipeline.atomic import staged_directory
 from pipeline.errors import ConfigError
 from pipeline.indicators.registry import IndicatorRegistry, load_indicator_registry
+from pipeline.killpoints import checkpoint
 from pipeline.paths import ProjectPaths
 from pipeline.periods.config import Period, Perioder, load_perioder
 from pipeline.periods.engine import exists_in, period_indicators
@@ -382,6 +383,7 @@ def build_period_report(
         assert_no_leaks(
             scan_published(stage, forbidden_names=names, forbidden_ids=ids, allowed_names=allowed)
         )
+        checkpoint("period.swap")
     return PeriodResult(year=year, period=period_id, report_dir=target, files=files)
 
 
