@@ -51,7 +51,7 @@ carry = code=$$?; \
 	exit $$code
 
 .PHONY: report
-report: report-start $(STAMP) browser ## Build the quality report for YEAR (PERIOD=2: one period's verksamhetsanalyser)
+report: report-start $(STAMP) browser node_modules ## Build the quality report for YEAR (PERIOD=2: one period's verksamhetsanalyser)
 	@$(PY) -m pipeline $(if $(ROOT),--root "$(ROOT)") report $(YEAR) $(REPORT_ARGS); $(call carry,report)
 
 .PHONY: data

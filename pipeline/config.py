@@ -481,14 +481,14 @@ def check_written_analyses(folder: Path) -> None:
     if not root.is_dir():
         return
     from pipeline.errors import AnalysisFileError
-    from pipeline.publishing.analyses import load_analysis
+    from pipeline.publishing.analyses import load_written
 
     problems = []
     for md in sorted(root.glob("*/*.md")):
         if not md.parent.name.isdigit():
             continue
         try:
-            load_analysis(folder, int(md.parent.name), md.stem)
+            load_written(folder, int(md.parent.name), md.stem)
         except AnalysisFileError as exc:
             problems.append(str(exc))
     if problems:

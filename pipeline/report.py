@@ -400,6 +400,7 @@ def build_report(
     t = time.perf_counter()
     skydd = disclosure_audit(ind, params)
     timings["disclosure_audit"] = time.perf_counter() - t
+    demo_params = bool(params.huvudman.fiktiv)
     if kommun is not None:
         tables = load_tables(paths.processed)
         params = params.model_copy(
@@ -524,6 +525,10 @@ def build_report(
             va_modell=outputs.get("va_modell"),
             va_metod=outputs.get("va_metod"),
             va_kalibrering=_va_calibration(paths),
+            jamforelser=outputs.get("jamforelser"),
+            # the demo's written assessment and development areas are about Exempelkommun: not
+            # shown in a report for a real municipality built with the demo params
+            params_dir=None if kommun is not None and demo_params else paths.params,
             pdf=pdf,
             forbidden_names=names,
             forbidden_ids=ids,

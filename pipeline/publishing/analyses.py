@@ -1,7 +1,11 @@
 """Written analyses: one Markdown file per unit and per school form and läsår.
 
 Where: ``params/analyser/<YEAR>/<skolenhetskod>.md`` for a unit, ``params/analyser/<YEAR>/<skolform>.md``
-(``GR.md``) for a school form's overview. Each file has exactly these headings, in this order::
+(``GR.md``) for a school form's overview, and ``params/analyser/<YEAR>/huvudman.md`` for the
+huvudman's written assessment (headings ``## Sammanfattning``, ``## Bedömning`` (per school form
+and quality area: start a paragraph with **bold** names), ``## Prioriterade utvecklingsområden``;
+it opens the start page, the board PDF and the presentation). A unit's or school form's file has
+exactly these headings, in this order::
 
     ## Resultat
     (what the numbers show)
@@ -47,7 +51,13 @@ HEADINGS: tuple[tuple[str, str], ...] = (
     ("analys", "Analys"),
     ("utvecklingsomraden", "Utvecklingsområden"),
 )
-_BY_TEXT = {text.casefold(): key for key, text in HEADINGS}
+#: The huvudman's written assessment (``params/analyser/<YEAR>/huvudman.md``): its fixed headings.
+HUVUDMAN = "huvudman"
+HUVUDMAN_HEADINGS: tuple[tuple[str, str], ...] = (
+    ("sammanfattning", "Sammanfattning"),
+    ("bedomning", "Bedömning"),
+    ("prioriterade", "Prioriterade utvecklingsområden"),
+)
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*#*[ \t]*$")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
@@ -101,21 +111,28 @@ def analysis_path(params_dir: str | Path, lasar: int, kod: str) -> Path:
     return Path(params_dir) / "analyser" / str(int(lasar)) / f"{kod}.md"
 
 
-def template_text() -> str:
-    """The empty template: the three headings."""
-    return "\n\n".join(f"## {text}\n" for _, text in HEADINGS)
+def headings_for(kod: str) -> tuple[tuple[str, str], ...]:
+    """The fixed headings of a file: the huvudman's assessment or a unit's/school form's analysis."""
+    return HUVUDMAN_HEADINGS if kod == HUVUDMAN else HEADINGS
 
 
-def _fix_hint() -> str:
+def template_text(kod: str = "") -> str:
+    """The empty template: the fixed headings."""
+    return "\n\n".join(f"## {text}\n" for _, text in headings_for(kod))
+
+
+def _fix_hint(headings: tuple[tuple[str, str], ...] = HEADINGS) -> str:
     return (
         "The file must have exactly the headings "
-        + ", ".join(f"'## {t}'" for _, t in HEADINGS)
+        + ", ".join(f"'## {t}'" for _, t in headings)
         + ", in that order."
     )
 
 
-def parse_analysis(text: str, path: str | Path) -> Analysis:
-    """Split an analysis file into its fixed sections.
+def parse_sections(
+    text: str, path: str | Path, headings: tuple[tuple[str, str], ...] = HEADINGS
+) -> dict[str, str]:
+    """Split a written file into its fixed sections (``{key: markdown}``, in heading order).
 
     Raises
     ------
@@ -124,6 +141,7 @@ def parse_analysis(text: str, path: str | Path) -> Analysis:
         missing, or the headings out of order; the message names file and line and says how to fix.
     """
     path = Path(path)
+    by_text = {t.casefold(): k for k, t in headings}
     parts: dict[str, list[str]] = {}
     order: list[str] = []
     heading_line: dict[str, int] = {}
@@ -136,7 +154,7 @@ def parse_analysis(text: str, path: str | Path) -> Analysis:
         m = None if in_fence else _ATX.match(line)
         if m:
             level, title = len(m.group(1)), (m.group(2) or "").strip()
-            key = _BY_TEXT.get(title.casefold())
+            key = by_text.get(title.casefold())
             if level != 2 or key is None:
                 if key is not None:
                     fix = f"write it as '## {title}' (two #)"
@@ -145,7 +163,7 @@ def parse_analysis(text: str, path: str | Path) -> Analysis:
                 else:
                     fix = "remove it; use **bold** text instead of a sub-heading"
                 raise AnalysisFileError(
-                    f"{path}, line {n}: unknown heading {line.strip()!r}; {fix}. {_fix_hint()}"
+                    f"{path}, line {n}: unknown heading {line.strip()!r}; {fix}. {_fix_hint(headings)}"
                 )
             if key in parts:
                 raise AnalysisFileError(
@@ -165,33 +183,60 @@ def parse_analysis(text: str, path: str | Path) -> Analysis:
         ):
             raise AnalysisFileError(
                 f"{path}, line {n}: a line of '{line.strip()[:3]}' right under text turns that text into a "
-                f"heading, which is not allowed; remove the line or put an empty line before it. {_fix_hint()}"
+                f"heading, which is not allowed; remove the line or put an empty line before it. {_fix_hint(headings)}"
             )
         if current is None:
             if line.strip():
                 raise AnalysisFileError(
-                    f"{path}, line {n}: text before the first heading; move it under '## Resultat', "
-                    f"'## Analys' or '## Utvecklingsområden'. {_fix_hint()}"
+                    f"{path}, line {n}: text before the first heading; move it under "
+                    + " or ".join(f"'## {t}'" for _, t in headings)
+                    + f". {_fix_hint(headings)}"
                 )
             continue
         parts[current].append(line)
-    missing = [text for key, text in HEADINGS if key not in parts]
+    missing = [text for key, text in headings if key not in parts]
     if missing:
         raise AnalysisFileError(
             f"{path}, line {len(lines) + 1}: heading(s) missing: "
             + ", ".join(f"'## {t}'" for t in missing)
-            + f"; add them with their text. {_fix_hint()}"
+            + f"; add them with their text. {_fix_hint(headings)}"
         )
-    expected = [key for key, _ in HEADINGS]
+    expected = [key for key, _ in headings]
     if order != expected:
         first = next(k for k, e in zip(order, expected, strict=True) if k != e)
         raise AnalysisFileError(
             f"{path}, line {heading_line[first]}: the headings are in the order "
-            f"{[dict(HEADINGS)[k] for k in order]}; put them in the order "
-            + ", ".join(f"'## {t}'" for _, t in HEADINGS)
-            + f" (move each heading with its text). {_fix_hint()}"
+            f"{[dict(headings)[k] for k in order]}; put them in the order "
+            + ", ".join(f"'## {t}'" for _, t in headings)
+            + f" (move each heading with its text). {_fix_hint(headings)}"
         )
-    return Analysis(path, *("\n".join(parts[k]).strip() for k in expected))
+    return {k: "\n".join(parts[k]).strip() for k in expected}
+
+
+def parse_analysis(text: str, path: str | Path) -> Analysis:
+    """Split a unit's or school form's analysis file into its fixed sections
+    (:func:`parse_sections` with :data:`HEADINGS`)."""
+    parts = parse_sections(text, path, HEADINGS)
+    return Analysis(Path(path), *(parts[k] for k, _ in HEADINGS))
+
+
+def load_assessment(params_dir: str | Path, lasar: int) -> dict[str, str] | None:
+    """The huvudman's written assessment of ``lasar`` (``{key: markdown}`` by
+    :data:`HUVUDMAN_HEADINGS`), or ``None`` when there is no file.
+
+    Raises
+    ------
+    AnalysisFileError
+        The file is malformed or not UTF-8.
+    """
+    path = analysis_path(params_dir, lasar, HUVUDMAN)
+    if not path.exists():
+        return None
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise AnalysisFileError(f"{path}: not UTF-8 text; save it as UTF-8 and run again.") from None
+    return parse_sections(text, path, HUVUDMAN_HEADINGS)
 
 
 def load_analysis(params_dir: str | Path, lasar: int, kod: str) -> Analysis | None:
@@ -202,6 +247,8 @@ def load_analysis(params_dir: str | Path, lasar: int, kod: str) -> Analysis | No
     AnalysisFileError
         The file is malformed or not UTF-8.
     """
+    if kod == HUVUDMAN:
+        raise ValueError("the huvudman's assessment is read with load_assessment()")
     path = analysis_path(params_dir, lasar, kod)
     if not path.exists():
         return None
@@ -210,6 +257,14 @@ def load_analysis(params_dir: str | Path, lasar: int, kod: str) -> Analysis | No
     except UnicodeDecodeError:
         raise AnalysisFileError(f"{path}: not UTF-8 text; save it as UTF-8 and run again.") from None
     return parse_analysis(text, path)
+
+
+def load_written(params_dir: str | Path, lasar: int, kod: str) -> dict[str, str] | None:
+    """Any written file (unit, school form or the huvudman's assessment) as ``{key: markdown}``."""
+    if kod == HUVUDMAN:
+        return load_assessment(params_dir, lasar)
+    analysis = load_analysis(params_dir, lasar, kod)
+    return None if analysis is None else {k: analysis.text(k) for k, _ in HEADINGS}
 
 
 #: Tags and attributes the rendered Markdown may contain (an allow-list; everything else is escaped).
@@ -313,6 +368,8 @@ def render_markdown(text: str) -> str:
 
 
 def _what_to_write(kod: str, names: dict[str, str] | None = None) -> str:
+    if kod == HUVUDMAN:
+        return "the huvudman's assessment (sammanfattning, bedömning per skolform and kvalitetsområde, prioriterade utvecklingsområden)"
     if kod in SCHOOL_FORMS:
         return f"the analysis of the school form {SCHOOL_FORMS[kod].name} as a whole"
     name = (names or {}).get(kod)
@@ -327,7 +384,11 @@ def _codes(units: Iterable[str] | pd.DataFrame) -> tuple[list[str], dict[str, st
     form in it needs one.
     """
     if isinstance(units, pd.DataFrame):
-        codes = {str(c) for c in units["skolenhetskod"] if str(c)} | {str(f) for f in units["skolform"]}
+        codes = (
+            {str(c) for c in units["skolenhetskod"] if str(c)}
+            | {str(f) for f in units["skolform"]}
+            | ({HUVUDMAN} if len(units) else set())
+        )
         names = {}
         if "enhet" in units.columns:
             names = {str(c): str(n) for c, n in zip(units["skolenhetskod"], units["enhet"], strict=True)}
@@ -369,18 +430,19 @@ def check_analyses(params_dir: str | Path, lasar: int, units: Iterable[str] | pd
                     lasar,
                     "saknas",
                     f"{path}: missing. Write {_what_to_write(kod, names)} there under the headings "
-                    "'## Resultat', '## Analys' and '## Utvecklingsområden' "
+                    + ", ".join(f"'## {t}'" for _, t in headings_for(kod))
+                    + " "
                     f"(`make analyses YEAR={lasar}` writes an empty template).",
                 )
             )
             continue
         try:
-            analysis = load_analysis(params_dir, lasar, kod)
+            texts = load_written(params_dir, lasar, kod)
         except AnalysisFileError as exc:
             problems.append(Problem(path, kod, lasar, "felaktig", str(exc)))
             continue
-        assert analysis is not None
-        empty = [text for key, text in HEADINGS if not analysis.text(key)]
+        assert texts is not None
+        empty = [text for key, text in headings_for(kod) if not texts[key]]
         if empty:
             problems.append(
                 Problem(
@@ -412,6 +474,6 @@ def write_templates(params_dir: str | Path, lasar: int, units: Iterable[str] | p
         if path.exists():
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(template_text(), encoding="utf-8")
+        path.write_text(template_text(kod), encoding="utf-8")
         written.append(path)
     return written

@@ -196,8 +196,13 @@ class Book:
     method_page: Page
     method: MethodAppendix
     key_figures: tuple[KeyFigure, ...] = ()
+    #: Up to three key figures per school form (the presentation's slide per school form).
+    form_key_figures: tuple[KeyFigure, ...] = ()
     fiktiv: bool = False
     labels: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    #: The huvudman-level part: written assessment, its numbers, development areas
+    #: (:class:`pipeline.publishing.board.Board`).
+    board: Any = field(default=None, compare=False, hash=False)
 
     def pages(self) -> Iterator[Page]:
         """Every page in reading order: start, each chapter and its units, the appendix."""
@@ -318,11 +323,13 @@ def compute_key_figures(
     skolformer: Sequence[str],
     registry: Any,
     forandringar: pd.DataFrame | None = None,
+    per_form: int = 1,
 ) -> tuple[KeyFigure, ...]:
     """The start page's key figures: per school form, its main indicator at huvudman level.
 
     The main indicator is the first indicator of the school form (registry order) that has a
-    huvudman-level ``samtliga`` row in ``lasar``. The previous value, the change and
+    huvudman-level ``samtliga`` row in ``lasar``; ``per_form`` > 1 gives that many (the
+    presentation's slide per school form). The previous value, the change and
     ``signifikant`` are read from the ``forandringar`` table (its one-year row), never recomputed
     here; without such a row the key figure has no change, and where no test was possible
     ``signifikant`` is ``None`` (the page then does not call the difference a change).
@@ -334,6 +341,7 @@ def compute_key_figures(
     for code in skolformer:
         form = get_school_form(code)
         sub = df[df["skolform"] == code]
+        found = 0
         for ind in registry.for_skolform(code):
             rows = sub[sub["indikator"] == ind.id]
             now = rows[rows["lasar"] == lasar]
@@ -364,7 +372,9 @@ def compute_key_figures(
                     undertryckt=bool(row.get("undertryckt", False)),
                 )
             )
-            break
+            found += 1
+            if found >= per_form:
+                break
     return tuple(out)
 
 
@@ -548,6 +558,8 @@ def build_book(
     registry: Any = None,
     va_metod: pd.DataFrame | None = None,
     va_kalibrering: pd.DataFrame | None = None,
+    jamforelser: pd.DataFrame | None = None,
+    params_dir: str | Path | None = None,
 ) -> Book:
     """Build the book manifest from the report year, the params and the notebook jobs.
 
@@ -570,6 +582,11 @@ def build_book(
         Input file hashes, params hash, code version, ... for the appendix.
     registry
         The indicator registry (``load_indicator_registry()`` by default).
+    jamforelser
+        Optional comparison table (the units furthest from the board's targets).
+    params_dir
+        The ``params/`` folder whose huvudman assessment (``analyser/<YEAR>/huvudman.md``) and
+        development areas (``utvecklingsomraden/``) the book shows; ``None``: none (the pages say so).
 
     Raises
     ------
@@ -642,6 +659,34 @@ def build_book(
         href=METHOD_FILE,
     )
     forms = tuple(ch.skolform for ch in chapters)
+    from pipeline.publishing.board import build_board
+
+    def label(*keys: str, default: str | None = None) -> str:
+        for source in (labels, fmt.default_labels()):
+            node: Any = source
+            for k in keys:
+                if not isinstance(node, Mapping) or k not in node:
+                    break
+                node = node[k]
+            else:
+                return str(node)
+        if default is not None:
+            return default
+        raise ConfigError(f"params/labels.yml: no text at {'.'.join(keys)!r}; add it under that key.")
+
+    board = build_board(
+        params_dir=params_dir,
+        lasar=int(lasar),
+        huvudman=huvudman,
+        skolformer=forms,
+        label=label,
+        registry=registry,
+        indikatorer=indikatorer,
+        forandringar=forandringar,
+        jamforelser=jamforelser,
+        unit_names={u.skolenhetskod: u.enhet for ch in chapters for u in ch.units},
+        has_targets=bool(getattr(params, "mal", ())),
+    )
     return Book(
         lasar=int(lasar),
         huvudman=huvudman,
@@ -663,8 +708,17 @@ def build_book(
         key_figures=compute_key_figures(
             indikatorer, lasar=lasar, skolformer=forms, registry=registry, forandringar=forandringar
         ),
+        form_key_figures=compute_key_figures(
+            indikatorer,
+            lasar=lasar,
+            skolformer=forms,
+            registry=registry,
+            forandringar=forandringar,
+            per_form=3,
+        ),
         fiktiv=bool(getattr(params.huvudman, "fiktiv", False)),
         labels=labels,
+        board=board,
     )
 
 

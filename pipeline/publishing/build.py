@@ -8,6 +8,7 @@ report folder (the orchestrator's staging copy of ``reports/<YEAR>``)::
     site/data/kvalitetsrapport-<YEAR>.pdf   a copy of the report PDF, linked from every page
     kvalitetsrapport-<YEAR>.pdf         the huvudman report (pipeline.publishing.pdf)
     enheter/<skolenhetskod>.pdf         one page per unit
+    presentation.html, presentation-filer/  the slides (pipeline.publishing.presentation)
     quarto/...                          the Quarto book project (pipeline.publishing.quarto)
 
 and finally runs the leak scanner over every file it wrote plus the executed notebooks under
@@ -39,12 +40,15 @@ def publish(
     va_modell: pd.DataFrame | None = None,
     va_metod: pd.DataFrame | None = None,
     va_kalibrering: pd.DataFrame | None = None,
+    jamforelser: pd.DataFrame | None = None,
+    params_dir: Path | None = None,
     pdf: bool = True,
     unit_pdfs: bool = True,
     quarto: bool = True,
     scan: bool = True,
     forbidden_names: Iterable[str] = (),
     forbidden_ids: Iterable[str] = (),
+    presentation: bool = True,
 ) -> list[Path]:
     """Publish the report of ``lasar`` into ``out_dir``.
 
@@ -64,10 +68,13 @@ def publish(
         The report folder to write into (a staging folder the orchestrator swaps in).
     provenance
         Input file hashes, params hash, code version ... (shown in the method appendix).
-    forandringar, va_modell
-        Optional change table and value-added model coefficients.
-    pdf, unit_pdfs, quarto
-        Turn the PDF report, the unit sheets and the Quarto project on or off.
+    forandringar, va_modell, jamforelser
+        Optional change table, value-added model coefficients and comparison table.
+    params_dir
+        The ``params/`` folder of the written assessment and the development areas (``None``:
+        the report says none were written).
+    pdf, unit_pdfs, quarto, presentation
+        Turn the PDF report, the unit sheets, the Quarto project and the slides on or off.
     scan
         Run the leak scanner (with ``forbidden_names``/``forbidden_ids`` from the raw data).
 
@@ -94,6 +101,8 @@ def publish(
         provenance=provenance,
         va_metod=va_metod,
         va_kalibrering=va_kalibrering,
+        jamforelser=jamforelser,
+        params_dir=params_dir,
     )
     return publish_book(
         book,
@@ -105,6 +114,7 @@ def publish(
         scan=scan,
         forbidden_names=forbidden_names,
         forbidden_ids=forbidden_ids,
+        presentation=presentation,
     )
 
 
@@ -119,6 +129,7 @@ def publish_book(
     scan: bool = True,
     forbidden_names: Iterable[str] = (),
     forbidden_ids: Iterable[str] = (),
+    presentation: bool = True,
 ) -> list[Path]:
     """:func:`publish` for an already built :class:`Book`."""
     from pipeline.publishing.leak import assert_no_leaks, scan_published
@@ -142,6 +153,10 @@ def publish_book(
         copy = site_dir / "data" / pdf_name
         shutil.copyfile(out_dir / pdf_name, copy)
         written.append(copy)
+    if presentation:
+        from pipeline.publishing.presentation import render_presentation
+
+        written += render_presentation(book, out_dir, pdf_name=pdf_name if pdf else None)
     if quarto:
         qdir = out_dir / "quarto"
         written += write_quarto_project(book, qdir, downloads_dir=site_dir / "data")

@@ -717,7 +717,32 @@ def _observations_html(
     )
 
 
-def _analysis_section(ctx: PageContext, *, kod: str, lasar: int, name: str) -> Section:
+def page_board(ctx: PageContext, lasar: int):
+    """The huvudman-level data of the report year (development areas, assessment) for a page."""
+    from pipeline.publishing.board import build_board
+
+    names = {}
+    if ctx.indikatorer is not None and "enhet" in ctx.indikatorer.columns:
+        sel = ctx.indikatorer[ctx.indikatorer["niva"] == "enhet"][
+            ["skolenhetskod", "enhet"]
+        ].drop_duplicates()
+        names = {str(k): str(n) for k, n in zip(sel["skolenhetskod"], sel["enhet"], strict=True)}
+    return build_board(
+        params_dir=ctx.params_dir if ctx.analyses else None,
+        lasar=lasar,
+        huvudman=ctx.huvudman_namn,
+        skolformer=(),
+        label=ctx.params.label,
+        registry=ctx.registry,
+        indikatorer=ctx.indikatorer,
+        forandringar=ctx.forandringar,
+        unit_names=names,
+    )
+
+
+def _analysis_section(
+    ctx: PageContext, *, kod: str, lasar: int, name: str, skolform: str = "", skolenhetskod: str = ""
+) -> Section:
     sid = "analys"
     analysis = load_analysis(ctx.params_dir, lasar, kod) if ctx.analyses else None
     previous = load_analysis(ctx.params_dir, lasar - 1, kod) if ctx.analyses else None
@@ -741,6 +766,18 @@ def _analysis_section(ctx: PageContext, *, kod: str, lasar: int, name: str) -> S
         )
         parts.append(M.h3(ctx.label("analys", "uppfoljning"), f"{sid}-uppfoljning"))
         parts.append(M.div(html, "analys-text uppfoljning"))
+    if ctx.analyses and skolform:
+        from pipeline.publishing.board import areas_html
+
+        parts.append(
+            areas_html(
+                page_board(ctx, lasar),
+                level=3,
+                skolform=skolform,
+                skolenhetskod=skolenhetskod,
+                vem=name if skolenhetskod else get_school_form(skolform).name.lower(),
+            )
+        )
     return _section(sid, ctx.label("analys", "skriftlig_analys"), parts, has_data=analysis is not None)
 
 
@@ -794,7 +831,9 @@ def _build(
     sl = ctx.slice(form.code, lasar)
     sections = [
         _summary_section(ctx, sl, skolform=form.code, skolenhetskod=skolenhetskod, lasar=lasar, name=name),
-        _analysis_section(ctx, kod=analysis_kod, lasar=lasar, name=name),
+        _analysis_section(
+            ctx, kod=analysis_kod, lasar=lasar, name=name, skolform=form.code, skolenhetskod=skolenhetskod
+        ),
     ]
     for area in form.quality_areas:
         sections.append(

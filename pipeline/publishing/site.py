@@ -221,6 +221,7 @@ def render_page(
             }
             for k in book.key_figures
         ]
+        ctx.update(board_context(book))
         return env.get_template("start.html.j2").render(**ctx)
     if page.kind == "method":
         ctx = _context(book, page, page.title, pdf_href)
@@ -242,6 +243,38 @@ def render_page(
     ctx = _context(book, page, title or page.title, pdf_href)
     ctx["body"] = Markup(body)
     return env.get_template("layout.html.j2").render(**ctx)
+
+
+def board_context(book: Book, level: int = 3) -> dict[str, Any]:
+    """The huvudman-level parts of the start page and the PDF's opening (Markup from the views),
+    headings at ``h<level>`` (``siffror_html_3`` one level deeper)."""
+    from pipeline.publishing.board import areas_html, assessment_html, build_board, numbers_html
+
+    board = book.board
+    if board is None:  # a book built without the huvudman-level data: say so, never hide it
+        board = build_board(
+            params_dir=None,
+            lasar=book.lasar,
+            huvudman=book.huvudman,
+            skolformer=(),
+            label=book.label,
+            registry=_registry(),
+        )
+    return {
+        "bedomning_html": assessment_html(board, level=level),
+        "siffror_html": numbers_html(board, level=level),
+        "siffror_html_3": numbers_html(board, level=level + 1),
+        "utveckling_html": areas_html(board, level=level),
+        "rubrik_bedomning": book.label("bedomning", "rubrik"),
+        "rubrik_siffror": book.label("bedomning", "siffror_rubrik"),
+        "rubrik_utveckling": book.label("utveckling", "rubrik"),
+    }
+
+
+def _registry() -> Any:
+    from pipeline.indicators.registry import load_indicator_registry
+
+    return load_indicator_registry()
 
 
 def _method_view(m: Any) -> Any:
