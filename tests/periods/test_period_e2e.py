@@ -27,7 +27,11 @@ def period_build(tmp_path_factory):
 def test_three_school_forms_and_presentations(period_build: Path):
     for slug in ("forskola", "grundskola", "vuxenutbildning"):
         assert (period_build / f"{slug}.html").is_file()
-        assert (period_build / f"{slug}-presentation.html").is_file()
+        slides = (period_build / f"{slug}-presentation.html").read_text(encoding="utf-8")
+        # the report's one presentation module: reveal.js from the folder beside it, offline
+        assert '<script src="presentation-filer/reveal.js">' in slides and "http" not in slides
+        assert slides.count('<section class="bild') == 5
+    assert (period_build / "presentation-filer" / "reveal.js").is_file()
 
 
 def test_period_report_compares_period_to_period(period_build: Path):
