@@ -44,12 +44,16 @@ report-start:
 # GNU make exits 2 whenever a recipe fails, whatever the recipe's own code; the pipeline's code
 # (1 = a failed notebook or a leak, 2 = bad input or configuration) is printed on the last line,
 # and written to REPORT_EXIT_FILE when given: scripts/report uses it to exit with that code.
-.PHONY: report
-report: report-start $(STAMP) browser node_modules ## Build the quality report for YEAR (e.g. make report YEAR=2024)
-	@$(PY) -m pipeline $(if $(ROOT),--root "$(ROOT)") report $(YEAR) $(REPORT_ARGS); code=$$?; \
+# $(call carry,<target>): after the pipeline command in a recipe: write its code to REPORT_EXIT_FILE,
+# say it on stderr when it is not 0, and exit with it (scripts/report, scripts/dialog carry it out).
+carry = code=$$?; \
 	$(if $(REPORT_EXIT_FILE),echo $$code > "$(REPORT_EXIT_FILE)";) \
-	if [ $$code -ne 0 ]; then echo "make report: the pipeline exited with code $$code (1 = a notebook failed or a leak was found, 2 = bad input or configuration); make itself always exits 2 on a failure: scripts/report exits with the pipeline's code." >&2; fi; \
+	if [ $$code -ne 0 ]; then echo "make $(1): the pipeline exited with code $$code (1 = a notebook failed or a leak was found, 2 = bad input or configuration); make itself always exits 2 on a failure: scripts/$(1) exits with the pipeline's code." >&2; fi; \
 	exit $$code
+
+.PHONY: report
+report: report-start $(STAMP) browser node_modules ## Build the quality report for YEAR (PERIOD=2: one period's verksamhetsanalyser)
+	@$(PY) -m pipeline $(if $(ROOT),--root "$(ROOT)") report $(YEAR) $(REPORT_ARGS); $(call carry,report)
 
 .PHONY: data
 data: $(STAMP) ## Write the demo data set (fictitious Exempelkommun) into data/raw/
@@ -61,7 +65,9 @@ analyses: $(STAMP) ## Write empty written-analysis templates for every unit of Y
 
 .PHONY: dialog
 dialog: $(STAMP) ## Write kvalitetsdialog templates (agreed actions -> development areas) for YEAR and PERIOD
-	@$(PY) -m pipeline dialog $(YEAR) --period "$(PERIOD)"
+	@$(if $(PERIOD),$(PY) -m pipeline $(if $(ROOT),--root "$(ROOT)") dialog $(YEAR) --period "$(PERIOD)",\
+	echo "make dialog: give the period, e.g. make dialog YEAR=$(YEAR) PERIOD=2 (the periods are in params/perioder.yml)" >&2; (exit 2)); \
+	$(call carry,dialog)
 
 .PHONY: test
 test: $(STAMP) browser node_modules ## Run the test suite

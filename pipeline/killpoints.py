@@ -6,7 +6,8 @@ With ``KVALITET_KILL_AT=<step>:<n>`` in the environment, the process sends itsel
 from the clock. Children (kernels, chromium) are not killed here; the test kills the process
 group afterwards, as an operating system would clean up after a lost terminal.
 
-Steps are listed in :data:`STEPS` (``tests/test_kill.py`` kills at each of them).
+Steps are listed in :data:`STEPS` (``tests/test_kill.py`` kills at each of them; the period
+report's in ``tests/periods/test_period_e2e.py``).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ STEPS: dict[str, str] = {
     "publish.manifest": "publishing: everything written and scanned, before the manifest",
     "swap.old_moved": "final swap: the old folder moved aside, the new one not yet in place",
     "swap.done": "final swap: the new folder in place, the old copy not yet removed",
+    "period.swap": "period report (PERIOD=...): staged and scanned, before its folder is swapped in",
 }
 
 _seen: dict[str, int] = {}

@@ -46,6 +46,25 @@ def test_scripts_report_exits_with_the_pipelines_code(tmp_path, code):
         assert f"the pipeline exited with code {code}" in res.stderr
 
 
+@pytest.mark.parametrize("code", [0, 2])
+def test_period_report_and_dialog_carry_the_pipelines_code(tmp_path, code):
+    # make report PERIOD=2 and make dialog PERIOD=2 (issue 14) through the same scripts
+    res = _run(["scripts/report", "PERIOD=2"], code, tmp_path)
+    assert res.returncode == code, res.stdout + res.stderr
+    assert (tmp_path / "args").read_text().split()[-4:] == ["report", str(YEAR), "--period", "2"]
+    res = _run(["scripts/dialog", "PERIOD=2"], code, tmp_path)
+    assert res.returncode == code, res.stdout + res.stderr
+    assert (tmp_path / "args").read_text().split() == ["-m", "pipeline", "dialog", str(YEAR), "--period", "2"]
+    if code:
+        assert f"make dialog: the pipeline exited with code {code}" in res.stderr
+
+
+def test_make_dialog_without_period_exits_2_naming_the_variable(tmp_path):
+    res = _run(["scripts/dialog"], 0, tmp_path)
+    assert res.returncode == 2 and "PERIOD=2" in res.stderr, res.stderr
+    assert not (tmp_path / "args").exists()  # the pipeline never ran
+
+
 def test_make_report_says_the_code_make_cannot_carry(tmp_path):
     res = _run(["make", "--no-print-directory", "report"], 1, tmp_path)
     assert res.returncode == 2  # GNU make's code for any failed recipe

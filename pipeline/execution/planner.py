@@ -13,7 +13,8 @@ Each :class:`Job` carries a content hash of everything its output depends on:
   every row of its school form, plus :data:`OVERVIEW_TABLES`; :data:`FORM_TABLES` are read by
   every page of a form as a whole;
 - the written analyses (every year's, as a page follows up last year's): for a unit
-  ``params_dir/analyser/*/<skolenhetskod>.md``; for an overview the form's own
+  ``params_dir/analyser/*/<skolenhetskod>.md`` (a förskola's also its barnintervjuer,
+  ``params_dir/analyser/*/forskola/<skolenhetskod>.yml``); for an overview the form's own
   ``params_dir/analyser/*/<skolform>.md`` and those of the form's units;
 - every other file directly in ``params_dir`` (labels.yml, huvudman.yml, ...) and the development
   areas ``params_dir/utvecklingsomraden/*.yml``;
@@ -130,6 +131,9 @@ def _analyses(params_dir: Path) -> dict[str, list[Path]]:
     folder = params_dir / "analyser"
     if folder.is_dir():
         for p in sorted(folder.glob("*/*.md")):
+            out.setdefault(p.stem, []).append(p)
+        # a förskola's barnintervjuer and observationer (shown on its unit page)
+        for p in sorted(folder.glob("*/forskola/*.yml")):
             out.setdefault(p.stem, []).append(p)
     return out
 

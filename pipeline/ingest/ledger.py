@@ -42,6 +42,7 @@ ORSAKER: dict[str, str] = {
     "annan_huvudman": "ej_publicerat",  # a unit run by another organiser (the register lists kommunala)
     "ersatt_av_nyare": "ej_publicerat",  # an older vintage of a value a newer file gives
     "dubblett": "ej_publicerat",  # the same value in two files: kept once
+    "hosttermin": "ej_publicerat",  # autumn rows (HT2023) of a file without a termin column: period reports only
     "enhet_utan_kommun": "ej_placerat",  # a unit no file or register places in a kommun
     "okand_fil": "ej_placerat",  # a file no reader recognises, left out with --skip-unknown
 }

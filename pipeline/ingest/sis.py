@@ -39,6 +39,7 @@ import pandas as pd
 
 from pipeline.amnen import AMNEN
 from pipeline.errors import DataValidationError
+from pipeline.ingest.ledger import LEDGER_KEY, SIDE_KEYS, Ledger
 from pipeline.ingest.sources import ReadContext, Sniff, Source, register
 from pipeline.school_forms import alias_table, get_school_form
 
@@ -641,9 +642,17 @@ def _split_termin(
     ``VT2024`` in a file without a termin column (the spring termin closes the läsår)."""
     has = termin.notna()
     full = ~has
+    tables = {}
     if "termin" not in df.columns:
         full = full | termin.eq("VT").fillna(False).astype(bool)
-    return {name: out[full], f"{name}_termin": out[has].assign(termin=termin[has])}
+        # an HT row of a file without a termin column counted in the full year before periods
+        # existed; it is autumn data (slutbetyg are the spring grades), so it is said aloud
+        autumn = termin.eq("HT").fillna(False).astype(bool)
+        if autumn.any():
+            ledger = Ledger()
+            ledger.add("hosttermin", int(autumn.sum()), sorted(set(df.loc[autumn, "lasar"].str.strip())))
+            tables[LEDGER_KEY] = ledger.frame()
+    return {name: out[full], f"{name}_termin": out[has].assign(termin=termin[has]), **tables}
 
 
 def _number(value: str) -> float | None:
@@ -1548,6 +1557,9 @@ def read_sis(path: Path, ctx: ReadContext, kind: str | None = None) -> dict[str,
 
     out = {}
     for name, frame in tables.items():
+        if name in SIDE_KEYS:
+            out[name] = frame
+            continue
         cols = list(CANONICAL_TABLES[name].to_schema().columns)
         out[name] = frame[cols].reset_index(drop=True)
     return out

@@ -90,6 +90,23 @@ def load_evidence(params_dir: Path, year: int, kod: str) -> ForskolaUnderlag | N
     return parse_evidence(read_yaml(path), str(path))
 
 
+def evidence_rows(params_dir: Path, year: int, kod: str, area_label) -> list[dict[str, str]] | None:
+    """The förskola's evidence as rows in Lpfö 18's order (``omrade`` from ``area_label(key)``,
+    ``barnintervjuer``, ``observationer``), or None when there is no file: what the period's
+    verksamhetsanalys and the full-year unit page show."""
+    ev = load_evidence(params_dir, year, kod)
+    if ev is None:
+        return None
+    return [
+        {
+            "omrade": area_label(a),
+            "barnintervjuer": getattr(ev, a).barnintervjuer,
+            "observationer": getattr(ev, a).observationer,
+        }
+        for a in AREAS
+    ]
+
+
 def write_templates(params_dir: Path, year: int, codes: list[str]) -> list[Path]:
     """Write the template for each förskola that has no file yet."""
     out = []

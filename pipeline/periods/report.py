@@ -20,15 +20,19 @@ from typing import Any
 
 import jinja2
 import pandas as pd
+from markupsafe import Markup
 
 from pipeline.atomic import staged_directory
 from pipeline.errors import ConfigError
-from pipeline.indicators.registry import Indicator, IndicatorRegistry, load_indicator_registry
+from pipeline.indicators.registry import IndicatorRegistry, load_indicator_registry
+from pipeline.killpoints import checkpoint
 from pipeline.paths import ProjectPaths
 from pipeline.periods.config import Period, Perioder, load_perioder
 from pipeline.periods.engine import exists_in, period_indicators
 from pipeline.progress import log
-from pipeline.publishing.format import format_change, format_interval, format_number, format_value, lasar_text
+from pipeline.publishing.board import unit_questions
+from pipeline.publishing.format import format_change, format_number, format_value, lasar_text
+from pipeline.publishing.presentation import ASSETS_NAME, Slide, SlideTable, build_presentation
 from pipeline.school_forms import SCHOOL_FORMS, get_school_form
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "publishing" / "templates" / "periods"
@@ -165,93 +169,6 @@ def form_rows(
     return rows, missing, any_before
 
 
-def dialog_questions(
-    ind: pd.DataFrame,
-    ch: pd.DataFrame,
-    jf: pd.DataFrame,
-    registry: IndicatorRegistry,
-    form: str,
-    kod: str,
-    year: int,
-    mal: dict[str, float],
-    L: _Labels,
-) -> list[str]:
-    """Questions for the kvalitetsdialog, generated only where something is significant:
-
-    - a change from the same period last year that is statistically significant;
-    - a target (``mal``) missed by more than chance: the whole confidence interval on the wrong side;
-    - a statistically significant difference from the huvudman's value.
-    """
-    out: list[str] = []
-    known = {i.id: i for i in registry.indicators}
-    i: Indicator | None
-    c = (
-        ch[(ch["skolenhetskod"] == kod) & (ch["grupp"] == "samtliga") & (ch["niva"] == "enhet")]
-        if len(ch)
-        else ch
-    )
-    for r in c.itertuples(index=False) if len(c) else ():
-        if not bool(r.signifikant) or r.indikator not in known:
-            continue
-        i = known[r.indikator]
-        kw = {
-            "indikator": (i.kort or i.label).lower() if i.kort else i.label,
-            "fran": format_value(r.varde_fran, enhet=i.enhet, decimals=i.decimaler),
-            "till": format_value(r.varde_till, enhet=i.enhet, decimals=i.decimaler),
-        }
-        key = {"forsamring": "fraga_forsamring", "forbattring": "fraga_forbattring"}.get(
-            r.riktning_bedomning, "fraga_forandring"
-        )
-        out.append(L(key, **kw))
-    u = ind[
-        (ind["skolenhetskod"] == kod)
-        & (ind["niva"] == "enhet")
-        & (ind["grupp"] == "samtliga")
-        & (ind["lasar"] == year)
-    ]
-    for r in u.itertuples(index=False):
-        i = known.get(r.indikator)
-        target = mal.get(r.indikator)
-        if i is None or target is None or r.undertryckt or pd.isna(r.ki_lag) or pd.isna(r.ki_hog):
-            continue
-        missed = (i.riktning == "hogre_battre" and r.ki_hog < target) or (
-            i.riktning == "lagre_battre" and r.ki_lag > target
-        )
-        if missed:
-            out.append(
-                L(
-                    "fraga_mal",
-                    indikator=i.kort or i.label,
-                    varde=format_value(r.varde, enhet=i.enhet, decimals=i.decimaler),
-                    mal=format_value(target, enhet=i.enhet, decimals=i.decimaler),
-                    intervall=format_interval(r.ki_lag, r.ki_hog, enhet=i.enhet, decimals=i.decimaler),
-                )
-            )
-    if jf is not None and len(jf):
-        j = jf[
-            (jf["skolenhetskod"] == kod)
-            & (jf["grupp"] == "samtliga")
-            & (jf["jamfor_med"] == "huvudman")
-            & jf["signifikant"].astype(bool)
-        ]
-        for r in j.itertuples(index=False):
-            i = known.get(r.indikator)
-            if i is None:
-                continue
-            out.append(
-                L(
-                    "fraga_huvudman",
-                    indikator=i.kort or i.label,
-                    varde=format_value(r.varde, enhet=i.enhet, decimals=i.decimaler),
-                    referens=format_value(r.referens_varde, enhet=i.enhet, decimals=i.decimaler),
-                )
-            )
-    return out
-
-
-# ------------------------------------------------------------------------------ areas
-
-
 def _areas(paths: ProjectPaths, year: int, form: str, codes: set[str], L: _Labels) -> list[dict]:
     """The development areas worked on during läsår ``year`` (decided in ``year - 1``'s report)
     that concern ``form`` (or one of its units, or the huvudman with this form), with status now."""
@@ -386,6 +303,7 @@ def build_period_report(
         assert_no_leaks(
             scan_published(stage, forbidden_names=names, forbidden_ids=ids, allowed_names=allowed)
         )
+        checkpoint("period.swap")
     return PeriodResult(year=year, period=period_id, report_dir=target, files=files)
 
 
@@ -411,7 +329,7 @@ def write_period_site(
 ) -> list[str]:
     """Write every file of the period folder into ``stage``; returns their relative paths."""
     from pipeline.periods.arshjul import arshjul_context, ics_text
-    from pipeline.periods.forskola import AREAS, load_evidence
+    from pipeline.periods.forskola import evidence_rows
 
     assert paths.params is not None  # set by ProjectPaths.__post_init__
     L = _Labels(params.labels)
@@ -439,6 +357,9 @@ def write_period_site(
 
     forms = []
     sheets = []
+    # the full report's kvalitetsdialog questions, on the period's tables (changes from the same
+    # period last year, differences and targets in the period): only where something is significant
+    questions = unit_questions(ch, jf, lasar=year, registry=registry, label=params.label)
     for code in SCHOOL_FORMS:
         form = get_school_form(code)
         fu = units[units["skolform"] == code]
@@ -462,18 +383,8 @@ def write_period_site(
             per_unit.append({"kod": u.skolenhetskod, "enhet": u.enhet, "rows": {r["id"]: r for r in urows}})
             evidence = None
             if form.own_evidence:
-                ev = load_evidence(paths.params, year, u.skolenhetskod)
-                evidence = (
-                    [
-                        {
-                            "omrade": L(f"forskola_omraden.{a}"),
-                            "barnintervjuer": getattr(ev, a).barnintervjuer,
-                            "observationer": getattr(ev, a).observationer,
-                        }
-                        for a in AREAS
-                    ]
-                    if ev
-                    else None
+                evidence = evidence_rows(
+                    paths.params, year, u.skolenhetskod, lambda a: L(f"forskola_omraden.{a}")
                 )
             mal = _mal_of(params, code)
             sheets.append(
@@ -496,7 +407,7 @@ def write_period_site(
                         for r in urows
                     ],
                     "missing": umissing,
-                    "fragor": dialog_questions(ind, ch, jf, registry, code, u.skolenhetskod, year, mal, L),
+                    "fragor": list(questions.get(u.skolenhetskod, ())),
                     "evidence": evidence,
                     "areas": [
                         a
@@ -521,7 +432,15 @@ def write_period_site(
             "evidence_units": [x for x in sheets if x["fs"] and x["kod"] in set(fu["skolenhetskod"])],
         }
         put(f"{form.slug}.html", env.get_template("verksamhetsanalys.html.j2").render(**ctx))
-        put(f"{form.slug}-presentation.html", env.get_template("presentation.html.j2").render(**ctx))
+        out = stage / f"{form.slug}-presentation.html"
+        for f in build_presentation(
+            period_slides(ctx, L),
+            L("titel_skolform", skolform=form.name, period=period.namn, lasar_text=lt),
+            out,
+            stage / ASSETS_NAME,
+            labels={"navigering": params.label("presentation", "navigering")},
+        ):
+            written.append(f.relative_to(stage).as_posix())
         forms.append({"form": form, "rows": len(rows), "analysis": ctx["analysis"] is not None})
 
     for s in sheets:
@@ -558,7 +477,72 @@ def write_period_site(
         "index.html",
         env.get_template("index.html.j2").render(**common, forms=forms, sheets=sheets),
     )
-    return sorted(written)
+    return sorted(set(written))
+
+
+def period_slides(ctx: dict[str, Any], L: _Labels) -> list[Slide]:
+    """A school form's slides for the period, from the same values as its verksamhetsanalys: the
+    title, the key figures against the same period last year, the significant changes, the written
+    analysis and the development areas with status (:mod:`pipeline.publishing.presentation`)."""
+    form, period, lt, lt0 = ctx["form"], ctx["period"], ctx["lasar_text"], ctx["lasar_fore"]
+    now = L("denna_period", period=period.id, lasar_text=lt)
+    before = L("samma_period_fore", period=period.id, lasar_text=lt0)
+    title = Slide(
+        kind="title",
+        title=L("titel_skolform", skolform=form.name, period=period.namn, lasar_text=lt),
+        lead=L("ingress", huvudman=ctx["huvudman"], fran=ctx["fran"], till=ctx["till"], lasar_fore=lt0),
+    )
+    rows = ctx["rows"]
+    missing = (L("saknas_text", lista=", ".join(ctx["missing"])),) if ctx["missing"] else ()
+    figures = Slide(
+        title=L("bild_nyckeltal"),
+        lead="" if rows else L("inga_uppgifter", skolform=form.name),
+        table=SlideTable(
+            L("resultat"),
+            (L("indikator"), now, before),
+            tuple((r["label"], r["nu"], r["fore"]) for r in rows),
+        )
+        if rows
+        else None,
+        notes=missing,
+        dense=len(rows) > MAX_SLIDE_ROWS,
+    )
+    sig = ctx["significant"]
+    changes = Slide(
+        title=L("bild_forandringar"),
+        lead="" if sig else L("inga_forandringar"),
+        table=SlideTable(
+            L("forandring"),
+            (L("indikator"), before, now, L("forandring")),
+            tuple((r["label"], r["fore"], r["nu"], r["forandring"]) for r in sig),
+        )
+        if sig
+        else None,
+    )
+    analysis, areas = ctx["analysis"], ctx["areas"]
+    text = Slide(
+        title=L("analys"),
+        lead=""
+        if analysis
+        else L("analys_saknas", lasar=ctx["year"], period_id=period.id, skolform=form.code),
+        body=Markup(analysis["analys"])
+        if analysis
+        else Markup(""),  # Markdown rendered by the analyses module
+        dense=True,
+    )
+    status = Slide(
+        title=L("utvecklingsomraden"),
+        lead="" if areas else L("inga_omraden", skolform=form.name, lasar_text=lt),
+        table=SlideTable(
+            L("utvecklingsomraden"),
+            (L("aktivitet"), L("status")),
+            tuple((a["aktivitet"], a["status"]) for a in areas),
+        )
+        if areas
+        else None,
+        dense=len(areas) > MAX_SLIDE_ROWS,
+    )
+    return [title, figures, changes, text, status]
 
 
 def _date(d: dt.date) -> str:

@@ -963,6 +963,33 @@ def _analysis_section(
     return _section(sid, ctx.label("analys", "skriftlig_analys"), parts, has_data=analysis is not None)
 
 
+def _forskola_section(ctx: PageContext, *, kod: str, lasar: int, name: str) -> Section:
+    """A förskola's barnintervjuer and observationer per läroplan area
+    (``params/analyser/<YEAR>/forskola/<kod>.yml``, :mod:`pipeline.periods.forskola`), shown after
+    the staffing figures and the vårdnadshavarenkät; said aloud when the file is missing."""
+    from pipeline.periods.forskola import evidence_rows
+
+    sid = "forskola-underlag"
+    rows = evidence_rows(ctx.params_dir, lasar, kod, lambda a: ctx.label("perioder", "forskola_omraden", a))
+    columns = [
+        ctx.label("perioder", "kolumn_omrade"),
+        ctx.label("perioder", "forskola_barnintervjuer"),
+        ctx.label("perioder", "forskola_observationer"),
+    ]
+    if rows is None:
+        parts = [M.p(ctx.label("perioder", "forskola_saknas", lasar=lasar, kod=kod), "analys-saknas")]
+        return _section(sid, ctx.label("perioder", "forskola_underlag"), parts, has_data=False)
+    empty = ctx.label("perioder", "forskola_tom")
+    table_rows = [[r["omrade"], r["barnintervjuer"] or empty, r["observationer"] or empty] for r in rows]
+    caption = ctx.label("perioder", "forskola_tabell", enhet=name, lasar_text=ctx.lasar_text(lasar))
+    parts = [
+        M.p(ctx.label("perioder", "forskola_intro")),
+        M.table(caption, columns, table_rows, "datatabell forskola-underlag", numeric_from=len(columns)),
+    ]
+    data = pd.DataFrame(table_rows, columns=columns)
+    return _section(sid, ctx.label("perioder", "forskola_underlag"), parts, data=data)
+
+
 # ----------------------------------------------------------------------------------- the pages
 def _kicker(ctx: PageContext, *, skolform: str, lasar: int) -> str:
     form = get_school_form(skolform)
@@ -996,6 +1023,8 @@ def _build(
                 ctx, sl, area=area, skolform=form.code, skolenhetskod=skolenhetskod, lasar=lasar, name=name
             )
         )
+    if form.code == "FS" and skolenhetskod and ctx.analyses:
+        sections.append(_forskola_section(ctx, kod=skolenhetskod, lasar=lasar, name=name))
     kicker = _kicker(ctx, skolform=form.code, lasar=lasar)
     return Page(title, form.code, skolenhetskod, lasar, kicker, tuple(sections))
 

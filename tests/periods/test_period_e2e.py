@@ -27,7 +27,11 @@ def period_build(tmp_path_factory):
 def test_three_school_forms_and_presentations(period_build: Path):
     for slug in ("forskola", "grundskola", "vuxenutbildning"):
         assert (period_build / f"{slug}.html").is_file()
-        assert (period_build / f"{slug}-presentation.html").is_file()
+        slides = (period_build / f"{slug}-presentation.html").read_text(encoding="utf-8")
+        # the report's one presentation module: reveal.js from the folder beside it, offline
+        assert '<script src="presentation-filer/reveal.js">' in slides and "http" not in slides
+        assert slides.count('<section class="bild') == 5
+    assert (period_build / "presentation-filer" / "reveal.js").is_file()
 
 
 def test_period_report_compares_period_to_period(period_build: Path):
@@ -64,3 +68,42 @@ def test_arshjul_and_calendar(period_build: Path):
     assert re.search(r"DTSTART;VALUE=DATE:20240310\r\n", ics)  # period 2's analyses due 10 March 2024
     html = (period_build / "arshjul.html").read_text(encoding="utf-8")
     assert "skriven" in html and "Utvecklingsområden som bytt status" in html
+
+
+def test_killed_period_build_leaves_no_staging_after_the_next_run(period_build: Path, tmp_path: Path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from pipeline.killpoints import ENV
+    from tests.e2e_support import cli, tree_digest
+
+    # a copy of the shared build's project (raw, processed tables cached, the period folder)
+    root = tmp_path / "proj"
+    shutil.copytree(period_build.parents[2], root, symlinks=True)
+    folder = root / "reports" / "2024" / "2"
+    before = tree_digest(folder)
+    args = [
+        sys.executable,
+        "-m",
+        "pipeline",
+        "--root",
+        str(root),
+        "report",
+        "2024",
+        "--period",
+        "2",
+        "--no-pdf",
+    ]
+    killed = subprocess.run(
+        args, cwd=REPO_ROOT, capture_output=True, env={**os.environ, ENV: "period.swap:1"}
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    # killed with everything staged: the staging folder is left, the published folder untouched
+    assert sorted(p.name for p in folder.parent.glob(".2.staging-*")), "the kill left no staging folder"
+    assert tree_digest(folder) == before
+    res = cli(root, "report", "2024", "--period", "2", "--no-pdf")
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert not list(folder.parent.glob(".2.*")), "a staging or old folder is left after the next run"
+    assert (folder / "grundskola.html").is_file()

@@ -38,8 +38,30 @@ def test_sis_termin_rows_go_to_the_termin_table(tmp_path):
     t = out["franvaro_termin"].sort_values("termin")
     assert list(t["termin"]) == ["HT", "VT"] and list(t["lasar"]) == [2024, 2024]
     assert list(t["franvaro_andel"]) == [0.04, 0.06]
-    # the full-year table keeps only the VT2024 row (as before this change), never the autumn's
+    # the full-year table keeps only the VT2024 row, never the autumn's (before periods existed
+    # this file was refused: two rows of one pupil in läsår 2024), and the autumn row is said aloud
     assert list(out["franvaro"]["franvaro_andel"]) == [0.06]
+    assert out["_ej_publicerat"][["orsak", "antal", "detalj"]].values.tolist() == [
+        ["hosttermin", 1, "HT2023"]
+    ]
+
+
+def test_full_year_tables_unchanged_by_termin_files(tmp_path):
+    # The demo's layout: a full-year grade file and, beside it, an autumn terminsbetyg file with a
+    # Termin column. Slutbetyg are the spring grades of åk 9: the full-year table is exactly the
+    # full-year file's rows (E1: BI=C; E2: BI=A), the autumn grades (E1: BI=F) only in betyg_termin.
+    full = (
+        "Läsår;Elev_id;Skolenhetskod;Årskurs;Ämne;Betyg\n2024;E1;99992002;9;BI;C\n2024;E2;99992002;9;BI;A\n"
+    )
+    autumn = "Läsår;Termin;Elev_id;Skolenhetskod;Årskurs;Ämne;Betyg\n2023/24;HT;E1;99992002;9;BI;F\n"
+    (tmp_path / "full.csv").write_text(full, encoding="utf-8")
+    (tmp_path / "ht.csv").write_text(autumn, encoding="utf-8")
+    ctx = ReadContext(kommunkod="9999")
+    a = read_sis(tmp_path / "full.csv", ctx, "betyg_gr")
+    b = read_sis(tmp_path / "ht.csv", ctx, "betyg_gr")
+    assert list(zip(a["betyg"]["elev_id"], a["betyg"]["betyg"], strict=True)) == [("E1", "C"), ("E2", "A")]
+    assert b["betyg"].empty and "_ej_publicerat" not in b  # an explicit termin: nothing to say
+    assert list(zip(b["betyg_termin"]["elev_id"], b["betyg_termin"]["termin"], strict=True)) == [("E1", "HT")]
 
 
 def test_explicit_termin_column_contradiction_is_an_error(tmp_path):

@@ -389,3 +389,52 @@ def test_missing_reference_is_explained(tmp_path):
     cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
     riket = cells[header.index("Riket") - 1]
     assert re.sub(r"<[^>]+>", "", riket) == "–" and "fotnot" not in riket
+
+
+def test_forskola_unit_page_shows_barnintervjuer_after_staffing_and_survey(project):
+    processed, params = project
+    kod = "99991001"
+    evidence = params / "analyser" / "2024" / "forskola" / f"{kod}.yml"
+    evidence.parent.mkdir(parents=True, exist_ok=True)
+    areas = ("normer_och_varden", "omsorg_utveckling_larande", "barns_inflytande", "forskola_och_hem")
+    text = "".join(f"{a}:\n  barnintervjuer: 'Barnen sa <{a}>'\n  observationer: ''\n" for a in areas)
+    evidence.write_text(
+        text + "overgang_och_samverkan:\n  barnintervjuer: ''\n  observationer: Sett vid besöket\n"
+    )
+    try:
+        clear_cache()
+        page = unit_page(
+            skolform="FS", skolenhetskod=kod, lasar=2024, processed_dir=processed, params_dir=params
+        )
+        ids = [s.id for s in page.sections]
+        # after the area sections that hold the staffing figures (maluppfyllelse) and the
+        # vårdnadshavarenkät (ansvar_inflytande)
+        assert ids[-1] == "forskola-underlag" and ids.index("omrade-maluppfyllelse") == len(ids) - 2
+        s = page.sections[-1]
+        assert s.title == "Barnintervjuer och observationer" and s.has_data
+        assert list(s.data["Område"]) == [
+            "Normer och värden", "Omsorg, utveckling och lärande", "Barns inflytande",
+            "Förskola och hem", "Övergång och samverkan",
+        ]  # fmt: skip
+        assert s.data.iloc[0].tolist() == [
+            "Normer och värden",
+            "Barnen sa <normer_och_varden>",
+            "Inget skrivet ännu",
+        ]
+        assert s.data.iloc[4].tolist() == ["Övergång och samverkan", "Inget skrivet ännu", "Sett vid besöket"]
+        assert "&lt;normer_och_varden&gt;" in str(s.before)  # autoescaped, through the table macro
+        # without a file (last year): said aloud, naming the file to write
+        before = unit_page(
+            skolform="FS", skolenhetskod=kod, lasar=2023, processed_dir=processed, params_dir=params
+        )
+        s0 = before.sections[-1]
+        assert s0.id == "forskola-underlag" and not s0.has_data
+        assert "params/analyser/2023/forskola/99991001.yml" in str(s0.before)
+        # a grundskola page has no such section
+        gr = unit_page(
+            skolform="GR", skolenhetskod=UNIT, lasar=2024, processed_dir=processed, params_dir=params
+        )
+        assert "forskola-underlag" not in [x.id for x in gr.sections]
+    finally:
+        evidence.unlink()
+        clear_cache()
