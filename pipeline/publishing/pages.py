@@ -1023,7 +1023,7 @@ def _build(
                 ctx, sl, area=area, skolform=form.code, skolenhetskod=skolenhetskod, lasar=lasar, name=name
             )
         )
-    if form.code == "FS" and skolenhetskod and ctx.analyses:
+    if form.own_evidence and skolenhetskod and ctx.analyses:
         sections.append(_forskola_section(ctx, kod=skolenhetskod, lasar=lasar, name=name))
     kicker = _kicker(ctx, skolform=form.code, lasar=lasar)
     return Page(title, form.code, skolenhetskod, lasar, kicker, tuple(sections))
