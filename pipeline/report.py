@@ -32,6 +32,7 @@ from pipeline.killpoints import checkpoint
 from pipeline.paths import REPO_ROOT, ProjectPaths
 from pipeline.progress import advance, bar, log, watch_folder
 from pipeline.school_forms import get_school_form
+from pipeline.stages import Stage, hash_files, hash_frames, stage_key
 
 _INDICATOR_STAMP = "_indikatorer.json"
 #: The folder of ``reports/<YEAR>/`` that holds the country's reports (``KOMMUN=all``).
@@ -149,15 +150,6 @@ def _huvudman_name(params: Params, tables: dict[str, pd.DataFrame], kommun: str 
     return f"Kommun {kommun}"
 
 
-def _hash_frames(tables: dict[str, pd.DataFrame]) -> str:
-    h = hashlib.sha256()
-    for name in sorted(tables):
-        h.update(name.encode())
-        h.update(pd.util.hash_pandas_object(tables[name], index=False).values.tobytes())
-        h.update(",".join(tables[name].columns).encode())
-    return h.hexdigest()
-
-
 def indicators(
     paths: ProjectPaths,
     *,
@@ -170,50 +162,51 @@ def indicators(
 ) -> dict[str, pd.DataFrame]:
     """Step 2: canonical tables → indicator outputs in ``data/processed/`` (cached by content).
 
-    ``ingested``: the processed tables are already there (a kommun of ``KOMMUN=all``): no raw file
-    is looked at.
+    Ingests first (step 1, skipped when nothing changed); ``quiet`` does not log what was left
+    out (the caller has just said so). ``ingested``: the processed tables are already there (a
+    kommun of ``KOMMUN=all``): no raw file is looked at. :func:`prepare_report` calls
+    :func:`indicator_stage` itself, after its own single ingest.
     """
+    paths = paths.for_source(data_dir, kommun)
+    params = resolve_params(paths, kommun)
+    if not ingested:
+        raw = ensure_raw_data(paths, data_dir)
+        result = _ingest(raw, paths, read_context(params), force=force, skip_unknown=skip_unknown)
+        if not quiet:
+            log_not_published(result)
+    return indicator_stage(paths, params, kommun=kommun, force=force)
+
+
+def indicator_stage(
+    paths: ProjectPaths, params: Params, *, kommun: str | None = None, force: bool = False
+) -> dict[str, pd.DataFrame]:
+    """The indicator outputs of the canonical tables in ``paths.processed`` (a :class:`Stage`:
+    recomputed only when the tables, the indicator code and registry, or the settings changed)."""
     from pipeline.indicators import build_indicator_outputs
 
-    paths = paths.for_source(data_dir, kommun)
-    if ingested:
-        pass
-    elif quiet:  # the caller has just ingested and said what was left out
-        params0 = resolve_params(paths, kommun)
-        run_ingest(
-            ensure_raw_data(paths, data_dir), paths.processed, read_context(params0), force=force,
-            skip_unknown=skip_unknown,
-        )  # fmt: skip
-    else:
-        ingest(paths, data_dir=data_dir, kommun=kommun, force=force, skip_unknown=skip_unknown)
-    params = resolve_params(paths, kommun)
     tables = load_tables(paths.processed)
     namn = _huvudman_name(params, tables, kommun)
-    code = hashlib.sha256()
-    for p in sorted((REPO_ROOT / "pipeline" / "indicators").rglob("*.py")):
-        code.update(p.read_bytes())
-    for p in sorted((REPO_ROOT / "params").glob("indikatorer*.yml")):
-        code.update(p.read_bytes())
-    key = hashlib.sha256(
-        json.dumps(
-            {
-                "tables": _hash_frames(tables),
-                "code": code.hexdigest(),
-                "namn": namn,
-                "kommunkod": params.huvudman.kommunkod,
-                "installningar": params.installningar.model_dump(),
-                "mal": [m.model_dump() for m in params.mal],
-                "jamforelsegrupp_namn": params.huvudman.jamforelsegrupp_namn,
-            },
-            sort_keys=True,
-        ).encode()
-    ).hexdigest()
-    stamp = paths.processed / _INDICATOR_STAMP
-    old = json.loads(stamp.read_text()) if stamp.exists() else {}
-    names = old.get("outputs", [])
-    if not force and old.get("key") == key and names:
-        if all((paths.processed / f"{n}.parquet").exists() for n in names):
-            return {n: pd.read_parquet(paths.processed / f"{n}.parquet") for n in names}
+    key = stage_key(
+        {
+            "tables": hash_frames(tables),
+            "code": hash_files(
+                [
+                    *sorted((REPO_ROOT / "pipeline" / "indicators").rglob("*.py")),
+                    *sorted((REPO_ROOT / "params").glob("indikatorer*.yml")),
+                ]
+            ),
+            "namn": namn,
+            "kommunkod": params.huvudman.kommunkod,
+            "installningar": params.installningar.model_dump(),
+            "mal": [m.model_dump() for m in params.mal],
+            "jamforelsegrupp_namn": params.huvudman.jamforelsegrupp_namn,
+        }
+    )
+    stage = Stage(paths.processed, _INDICATOR_STAMP)
+    if not force:
+        cached = stage.cached(key)
+        if cached is not None:
+            return cached
     outputs = build_indicator_outputs(
         tables,
         huvudman_namn=namn,
@@ -222,13 +215,7 @@ def indicators(
         mal=params.mal,
         jamforelsegrupp_namn=params.huvudman.jamforelsegrupp_namn,
     )
-    stamp.unlink(missing_ok=True)  # a kill while writing must not leave a stamp over stale files
-    for name, df in outputs.items():
-        tmp = paths.processed / f".{name}.parquet.tmp"
-        df.to_parquet(tmp, index=False)
-        os.replace(tmp, paths.processed / f"{name}.parquet")
-        checkpoint("indicators.write")
-    write_bytes_atomic(stamp, json.dumps({"key": key, "outputs": sorted(outputs)}).encode())
+    stage.record(key, outputs, on_write=lambda: checkpoint("indicators.write"))
     return outputs
 
 
@@ -477,10 +464,7 @@ def prepare_report(
     if ingested is None:
         log("[2/5] Computing indicators ...")
     t = time.perf_counter()
-    outputs = indicators(
-        paths, data_dir=data_dir, kommun=kommun, quiet=True, skip_unknown=skip_unknown,
-        ingested=ingested is not None,
-    )  # fmt: skip
+    outputs = indicator_stage(paths, params, kommun=kommun)  # ingested once, above (or by the caller)
     ind = outputs["indikatorer"]
     _check_year(ind, year)
     timings["indicators"] = time.perf_counter() - t
