@@ -55,3 +55,23 @@ def test_stage_records_and_skips_by_key(tmp_path):
     (tmp_path / "ut.parquet").unlink()  # an output gone: recompute
     assert stage.cached(key) is None
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_the_build_key_hashes_what_the_start_and_method_pages_declare():
+    from pipeline import report
+    from pipeline.execution import RunSummary
+
+    outputs = {
+        "indikatorer": pd.DataFrame({"x": [1]}),
+        "va_modell": pd.DataFrame({"koef": [0.5]}),
+        "va_enheter": pd.DataFrame({"va": [1.0]}),
+    }
+    # declared by the start or the method page (PAGE_INPUTS); va_enheter only by notebook pages
+    assert set(report._generated_page_tables(outputs)) == {"indikatorer", "va_modell"}
+
+    def key(**changed):
+        return report._build_key([], RunSummary(), {**outputs, **changed}, {"code_version": "x"}, pdf=False)
+
+    assert key() == key()
+    assert key(va_modell=pd.DataFrame({"koef": [0.6]})) != key()
+    assert key(va_enheter=pd.DataFrame({"va": [2.0]})) == key()  # in the job keys, not here
