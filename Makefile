@@ -45,7 +45,7 @@ report-start:
 # (1 = a failed notebook or a leak, 2 = bad input or configuration) is printed on the last line,
 # and written to REPORT_EXIT_FILE when given: scripts/report uses it to exit with that code.
 .PHONY: report
-report: report-start $(STAMP) browser ## Build the quality report for YEAR (e.g. make report YEAR=2024)
+report: report-start $(STAMP) browser node_modules ## Build the quality report for YEAR (e.g. make report YEAR=2024)
 	@$(PY) -m pipeline $(if $(ROOT),--root "$(ROOT)") report $(YEAR) $(REPORT_ARGS); code=$$?; \
 	$(if $(REPORT_EXIT_FILE),echo $$code > "$(REPORT_EXIT_FILE)";) \
 	if [ $$code -ne 0 ]; then echo "make report: the pipeline exited with code $$code (1 = a notebook failed or a leak was found, 2 = bad input or configuration); make itself always exits 2 on a failure: scripts/report exits with the pipeline's code." >&2; fi; \

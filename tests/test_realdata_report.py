@@ -246,3 +246,14 @@ def test_markers_of_the_source_are_kept(build: Path, realdata: Path):
             encoding="utf-8"
         )
         assert "~100" in page, r["Skola"]
+
+
+def test_no_raw_codes_and_no_figure_defects_on_the_real_data_site(build: Path):
+    # the same checks as on the demo site (tests/publishing/test_raw_codes.py, test_figures_svg.py)
+    from tests.publishing.test_figures_svg import figure_problems
+    from tests.publishing.test_raw_codes import published_groups, raw_codes_on_pages
+
+    site = _site(build)
+    assert raw_codes_on_pages(site, published_groups(site)) == []
+    _n, problems = figure_problems(site)
+    assert problems == []

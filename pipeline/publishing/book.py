@@ -237,6 +237,8 @@ class Book:
     method_page: Page
     method: MethodAppendix
     key_figures: tuple[KeyFigure, ...] = ()
+    #: Up to three key figures per school form (the presentation's slide per school form).
+    form_key_figures: tuple[KeyFigure, ...] = ()
     fiktiv: bool = False
     labels: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
     #: The huvudman-level part: written assessment, its numbers, development areas
@@ -406,11 +408,13 @@ def compute_key_figures(
     skolformer: Sequence[str],
     registry: Any,
     forandringar: pd.DataFrame | None = None,
+    per_form: int = 1,
 ) -> tuple[KeyFigure, ...]:
     """The start page's key figures: per school form, its main indicator at huvudman level.
 
     The main indicator is the first indicator of the school form (registry order) that has a
-    huvudman-level ``samtliga`` row in ``lasar``. The previous value, the change and
+    huvudman-level ``samtliga`` row in ``lasar``; ``per_form`` > 1 gives that many (the
+    presentation's slide per school form). The previous value, the change and
     ``signifikant`` are read from the ``forandringar`` table (its one-year row), never recomputed
     here; without such a row the key figure has no change, and where no test was possible
     ``signifikant`` is ``None`` (the page then does not call the difference a change).
@@ -422,6 +426,7 @@ def compute_key_figures(
     for code in skolformer:
         form = get_school_form(code)
         sub = df[df["skolform"] == code]
+        found = 0
         for ind in registry.for_skolform(code):
             rows = sub[sub["indikator"] == ind.id]
             now = rows[rows["lasar"] == lasar]
@@ -452,7 +457,9 @@ def compute_key_figures(
                     undertryckt=bool(row.get("undertryckt", False)),
                 )
             )
-            break
+            found += 1
+            if found >= per_form:
+                break
     return tuple(out)
 
 
@@ -825,6 +832,14 @@ def build_book(
         ),
         key_figures=compute_key_figures(
             indikatorer, lasar=lasar, skolformer=forms, registry=registry, forandringar=forandringar
+        ),
+        form_key_figures=compute_key_figures(
+            indikatorer,
+            lasar=lasar,
+            skolformer=forms,
+            registry=registry,
+            forandringar=forandringar,
+            per_form=3,
         ),
         fiktiv=bool(getattr(params.huvudman, "fiktiv", False)),
         labels=labels,

@@ -8,6 +8,7 @@ report folder (the orchestrator's staging copy of ``reports/<YEAR>``)::
     site/data/kvalitetsrapport-<YEAR>.pdf   a copy of the report PDF, linked from every page
     kvalitetsrapport-<YEAR>.pdf         the huvudman report (pipeline.publishing.pdf)
     enheter/<skolenhetskod>.pdf         one page per unit
+    presentation.html, presentation-filer/  the slides (pipeline.publishing.presentation)
     quarto/...                          the Quarto book project (pipeline.publishing.quarto)
 
 and finally runs the leak scanner over every file it wrote plus the executed notebooks under
@@ -48,6 +49,7 @@ def publish(
     forbidden_names: Iterable[str] = (),
     forbidden_ids: Iterable[str] = (),
     ej_publicerat: pd.DataFrame | None = None,
+    presentation: bool = True,
 ) -> list[Path]:
     """Publish the report of ``lasar`` into ``out_dir``.
 
@@ -71,8 +73,8 @@ def publish(
     params_dir
         The ``params/`` folder of the written assessment and the development areas (``None``:
         the report says none were written).
-    pdf, unit_pdfs, quarto
-        Turn the PDF report, the unit sheets and the Quarto project on or off.
+    pdf, unit_pdfs, quarto, presentation
+        Turn the PDF report, the unit sheets, the Quarto project and the slides on or off.
     scan
         Run the leak scanner (with ``forbidden_names``/``forbidden_ids`` from the raw data).
     ej_publicerat
@@ -116,6 +118,7 @@ def publish(
         scan=scan,
         forbidden_names=forbidden_names,
         forbidden_ids=forbidden_ids,
+        presentation=presentation,
     )
 
 
@@ -130,6 +133,7 @@ def publish_book(
     scan: bool = True,
     forbidden_names: Iterable[str] = (),
     forbidden_ids: Iterable[str] = (),
+    presentation: bool = True,
 ) -> list[Path]:
     """:func:`publish` for an already built :class:`Book`."""
     from pipeline.publishing.leak import assert_no_leaks, scan_published
@@ -153,6 +157,10 @@ def publish_book(
         copy = site_dir / "data" / pdf_name
         shutil.copyfile(out_dir / pdf_name, copy)
         written.append(copy)
+    if presentation:
+        from pipeline.publishing.presentation import render_presentation
+
+        written += render_presentation(book, out_dir, pdf_name=pdf_name if pdf else None)
     if quarto:
         qdir = out_dir / "quarto"
         written += write_quarto_project(book, qdir, downloads_dir=site_dir / "data")

@@ -50,7 +50,7 @@ DPI = 100
 #: 17 px at the natural 600 px on a desktop).
 WIDTH, HEIGHT = 6.0, 3.6
 TREND_HEIGHT = 4.4
-FONT_SIZE = 12
+FONT_SIZE = 13
 _RC = {
     "font.family": "sans-serif",  # DejaVu Sans first; the SVG names the fallbacks for readers without it
     "font.size": FONT_SIZE,
@@ -65,6 +65,9 @@ _RC = {
     "grid.linewidth": 0.6,
     "svg.hashsalt": "kvalitetsrapport",
 }
+# The report's style for every text of a figure, including what is added after the axes are made
+# (legends, axis labels take their size when they are created, not from the figure's context).
+matplotlib.rcParams.update(_RC)
 
 
 #: A rendered figure (see :class:`pipeline.publishing.views.FigureView`).
@@ -96,14 +99,29 @@ def render_svg(fig: plt.Figure) -> bytes:
     return buf.getvalue()
 
 
-def _adjust_rows(fig: plt.Figure, labels: Sequence[str], *, right: float = 0.97) -> None:
+#: Unit names on a row axis are wrapped at this many characters (a phone shows the figure at
+#: about 350 px: a long name on one line would take half of it).
+ROW_LABEL_WRAP = 24
+
+
+def _adjust_rows(fig: plt.Figure, ax: plt.Axes, *, right: float = 0.97, legend_rows: int = 1) -> None:
     """Fixed margins for a plot with one labelled row per unit (cheaper than tight_layout and
-    stable): the left margin grows with the longest label."""
-    longest = max((len(label) for label in labels), default=10)
-    left = min(0.55, 0.04 + 0.0105 * longest)
+    stable): long unit names are wrapped onto two lines, and the left margin grows with the
+    longest line (at the figure's font size and width)."""
+    import textwrap
+
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    wrapped = [textwrap.fill(label, ROW_LABEL_WRAP, break_long_words=False) for label in labels]
+    ax.set_yticklabels(wrapped)
+    longest = max((len(line) for w in wrapped for line in w.split("\n")), default=10)
+    char_width = 0.56 * FONT_SIZE / 72  # inches per character of DejaVu Sans, roughly
+    left = min(0.5, 0.03 + longest * char_width / fig.get_figwidth())
     height = fig.get_figheight()
     fig.subplots_adjust(
-        left=left, right=right, bottom=min(0.45, 0.55 / height), top=1 - min(0.3, 0.4 / height)
+        left=left,
+        right=right,
+        bottom=min(0.45, 0.7 / height),
+        top=1 - min(0.45, (0.15 + 0.3 * legend_rows) / height),
     )
 
 
@@ -290,7 +308,7 @@ def trend_figure(
                 gid="serie-intervall",
             )
             drawn.append("intervall")
-            plotted += list(ci["ki_hog"])
+            plotted += list(ci["ki_lag"]) + list(ci["ki_hog"])
     if mal is not None:
         colour, _m, ls = STYLE["mal"]
         ax.axhline(
@@ -369,12 +387,13 @@ def trend_figure(
         for niva, _code, _name in levels:
             hit = by_year[niva].get(y)
             cells.append(value_html(hit, ind, notes) if hit is not None else "–")
-        cells.append(interval_html(by_year[subject_niva].get(y), ind))
+        if "intervall" in drawn:
+            cells.append(interval_html(by_year[subject_niva].get(y), ind))
         rows.append(cells)
     columns = [
         ctx.label("tabell", "lasar"),
         *[name for _, _, name in levels],
-        ctx.label("tabell", "intervall"),
+        *([ctx.label("tabell", "intervall")] if "intervall" in drawn else []),
     ]
     names = {niva: name for niva, _code, name in levels}
     caption = _caption(
@@ -462,7 +481,7 @@ def caterpillar_figure(
             highlight=highlight,
         )
 
-    fig, ax = _new_figure(height=max(2.4, 0.45 * len(shown) + 1.2))
+    fig, ax = _new_figure(height=max(2.6, 0.55 * len(shown) + 1.3))
     ys = list(range(len(shown)))
     lo = (shown["varde"] - shown["ki_lag"]).fillna(0).clip(lower=0)
     hi = (shown["ki_hog"] - shown["varde"]).fillna(0).clip(lower=0)
@@ -497,7 +516,7 @@ def caterpillar_figure(
     _set_value_axis(ax.xaxis, ind, nbins=5)
     ax.set_xlabel(ind.kort or ind.label)
     ax.set_ylim(-0.6, len(ys) - 0.4)
-    _adjust_rows(fig, labels)
+    _adjust_rows(fig, ax)
     _mark_axis_break(ax)
     svg = render_svg(fig)
 
@@ -927,7 +946,7 @@ def va_figure(
             ctx, records=records, skolform=skolform, lasar=lasar, fig_id=fig_id, highlight=highlight
         )
 
-    fig, ax = _new_figure(height=max(2.4, 0.45 * len(records) + 1.2))
+    fig, ax = _new_figure(height=max(2.6, 0.55 * len(records) + 1.3))
     shapes = _VA_SHAPES
     for i, rec in enumerate(records):
         marker, colour = shapes[rec["bed"]]
@@ -961,11 +980,11 @@ def va_figure(
             linestyle="none",
             label=ctx.label("figur", "va_bedomning", bed),
         )
-    fig.legend(loc="upper center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False)
+    fig.legend(loc="upper center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
     _set_value_axis(ax.xaxis, None)
     ax.set_xlabel(ctx.label("figur", "va_axel"))
     ax.set_ylim(-0.6, len(records) - 0.4)
-    _adjust_rows(fig, [t.get_text() for t in ax.get_yticklabels()])
+    _adjust_rows(fig, ax, legend_rows=2)
     svg = render_svg(fig)
 
     counts = {k: sum(r["bed"] == k for r in records) for k in shapes}

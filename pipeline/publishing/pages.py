@@ -240,8 +240,17 @@ def _indicator_table(
         rec[columns[-1]] = mal.varde if mal else None
         rows.append(cells)
         records.append(rec)
+    data = pd.DataFrame.from_records(records)
+    has_interval = any(
+        r is not None and not is_missing(r.get("ki_lag"))
+        for r in (sl.rows.get((niva, kod, i.id, "samtliga")) for i in inds)
+    )
+    if not has_interval:  # published values carry no interval: no column of dashes
+        columns = [c for k, c in enumerate(columns) if k != 2]
+        rows = [[c for k, c in enumerate(r) if k != 2] for r in rows]
+        data = data.drop(columns=[c for c in data.columns if c.startswith(ctx.label("tabell", "intervall"))])
     table = html_table(caption=caption, columns=columns, rows=rows)
-    return join([table, _missing_references(ctx, levels, lasar=lasar)]), pd.DataFrame.from_records(records)
+    return join([table, _missing_references(ctx, levels, lasar=lasar)]), data
 
 
 def _shown(row: Mapping | None) -> bool:

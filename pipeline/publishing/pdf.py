@@ -3,19 +3,16 @@
 Both are printed with Debian's headless Chromium through playwright (``page.pdf``), offline:
 every request that is not ``data:`` or ``about:`` is aborted.
 
-- ``reports/<YEAR>/kvalitetsrapport-<YEAR>.pdf``: a print version of the book in one HTML
-  document (title page, table of contents with page numbers, summary, the chapters with their
-  units, the method appendix), A4, "Sida X av Y" in the footer, figures included, PDF bookmarks
-  from the headings. The book is printed in chunks (the front matter, the summary, each chapter
-  overview, groups of unit pages, the method appendix; every chunk starts on a new page anyway),
-  so a huvudman with hundreds of units never has to fit in one Chromium document. The chunks are
-  joined with pypdf; the page of every heading comes from each chunk's outline plus its offset,
-  the table of contents is printed last with those numbers, the bookmarks are rebuilt over the
-  joined file, and the header and "Sida X av Y" footer are printed once over all pages (an overlay
-  of empty pages) and merged onto them.
-- ``reports/<YEAR>/enheter/<skolenhetskod>.pdf``: the unit's key figures and written analysis
-  (the page's ``sammanfattning`` and ``analys`` sections) scaled so they fit one A4 page, for the
-  kvalitetsdialog.
+- ``reports/<YEAR>/kvalitetsrapport-<YEAR>.pdf``: the print version of the book as ONE HTML
+  document (title page, table of contents with page numbers, the huvudman's assessment, the
+  development areas, a chapter per school form, the appendix of kvalitetsdialog sheets, the
+  method), A4, "Sida X av Y" in the footer, printed by Chromium as one tagged PDF
+  (``tagged=True``: structure tree, ``/Lang sv``, the title, the figures' alt text) with bookmarks
+  from the headings (``outline=True``). The contents' page numbers are read from a first print's
+  bookmarks and the book is printed again with them. Nothing is joined afterwards, so the tags
+  Chromium writes are kept.
+- ``reports/<YEAR>/enheter/<skolenhetskod>.pdf``: the unit's kvalitetsdialog sheet (the same
+  sheet as in the appendix) on at most two A4 pages, scaled down when it is longer.
 
 Chromium stamps the print time into a PDF; the two time stamps are replaced in place by
 ``SOURCE_DATE_EPOCH`` (or 2000-01-01), so rebuilds are byte-identical. One browser prints every
@@ -459,6 +456,7 @@ def _print_parts(book: Book, cache: dict) -> list[dict]:
         )
     method = env.get_template("_method_body.html.j2").render(
         L=L,
+        E=lambda k: book.label("ej_publicerat", k),  # the ledger's texts, as on the site
         m=_method_view(book),
         konf_text=format_value(book.method.konfidensniva * 100, "", 0),
         alfa_text=format_value(book.method.signifikansniva, "", 2),
@@ -517,32 +515,6 @@ def book_print_html(
     return _render_print(book, parts, _toc(parts, page_numbers), front=True)
 
 
-#: A chunk of the print book holds at most this many unit pages, or this much HTML, so a
-#: huvudman with hundreds of units prints as many modest Chromium documents.
-CHUNK_UNITS = 20
-CHUNK_BYTES = 8_000_000
-
-
-def _chunks(parts: list[dict]) -> list[list[dict]]:
-    """Split the parts where a new page starts anyway: before every level-1 part, and between
-    unit pages (each starts on a new page in print.css) when a chunk is full."""
-    chunks: list[list[dict]] = []
-    size = 0
-    for p in parts:
-        n = len(p["body"])
-        cur = chunks[-1] if chunks else None
-        full = cur is not None and (
-            sum(q["kind"] == "unit" for q in cur) >= CHUNK_UNITS or size + n > CHUNK_BYTES
-        )
-        if cur is None or p["level"] == 1 or full:
-            chunks.append([p])
-            size = n
-        else:
-            cur.append(p)
-            size += n
-    return chunks
-
-
 def _method_view(book: Book) -> Any:
     from pipeline.publishing.site import _method_view as mv
 
@@ -563,135 +535,67 @@ def _header_footer(book: Book, title: str, side: str = "16mm") -> tuple[str, str
     return header, footer
 
 
-def _match_outline(parts_order: list[tuple[str, str]], outline: list[tuple[int, str, int]]) -> dict[str, int]:
-    """Map each part's key to the page of its heading: the outline entries, matched in order."""
+def _match_outline(parts: list[dict], outline: list[tuple[int, str, int]]) -> dict[str, int]:
+    """Map each part's key to the page of its heading: the outline entries at the part's depth
+    (a level-1 part is a top bookmark, a unit one level below) matched by title, in order."""
     found: dict[str, int] = {}
     i = 0
-    for key, title in parts_order:
-        want = " ".join(title.split())
+    for p in parts:
+        want = (p["level"] - 1, " ".join(p["title"].split()))
         for j in range(i, len(outline)):
-            if outline[j][1] == want:
-                found[key] = outline[j][2]
+            if (outline[j][0], outline[j][1]) == want:
+                found[p["key"]] = outline[j][2]
                 i = j + 1
                 break
     return found
 
 
-def _chunk_base_depth(chunk: list[dict]) -> int:
-    """Outline depth of the chunk's top headings in the whole book (a chunk of unit pages has
-    its unit titles at depth 1, under their chapter)."""
-    return chunk[0]["level"] - 1
-
-
-def _blank_pages_html(n: int) -> str:
-    pages = '<div style="break-after: page;">&#8203;</div>' * (n - 1) + "<div>&#8203;</div>"
-    return f'<!DOCTYPE html><html lang="sv"><head><meta charset="utf-8"></head><body style="margin:0">{pages}</body></html>'
+#: At most this many prints of the book to settle the contents' page numbers (normally 2: the
+#: numbers are read from the first print's bookmarks; the contents keep their length).
+PRINT_PASSES = 4
 
 
 def render_book_pdf(book: Book, path: Path, *, printer: Printer, cache: dict | None = None) -> Path:
-    """Print the huvudman report to ``path`` (in chunks; see the module docstring)."""
-    from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import NameObject, TextStringObject
+    """Print the huvudman report to ``path`` as ONE Chromium document (tagged, bookmarks).
 
+    The contents' page numbers come from the bookmarks of a first print (every part's heading is
+    a bookmark); the book is printed again with them, until the bookmarks' pages no longer
+    change. Chromium's tagged output (structure tree, ``/Lang`` from ``<html lang="sv">``, the
+    title from ``<title>``, alt text of every figure) is kept as printed: nothing is joined or
+    rewritten, only the two time stamps are fixed (:func:`normalize_pdf`).
+    """
     cache = {} if cache is None else cache
     parts = _print_parts(book, cache)
     header, footer = _header_footer(book, book.title)
     title = f"{book.title} – {book.huvudman}"
-
-    # 1. the body chunks, without header and footer
-    printed: list[tuple[list[dict], bytes]] = []
-    for i, chunk in enumerate(_chunks(parts)):
-        html_text = _render_print(book, chunk, [], front=False)
-        printed.append(
-            (
-                chunk,
-                printer.pdf(
-                    html_text,
-                    header=None,
-                    footer=None,
-                    margin=_MARGIN,
-                    what=f"part {i + 1} of {title!r} ({chunk[0]['title']})",
-                ),
-            )
-        )
-
-    # 2. the front matter (title page, contents): page numbers need its length, which the
-    #    numbers rarely change; print until it is stable
-    front_pages = page_count(
-        printer.pdf(
-            _render_print(book, [], _toc(parts, None), front=True),
-            header=None,
-            footer=None,
+    numbers: dict[str, int] | None = None
+    data = b""
+    for attempt in range(PRINT_PASSES):
+        html_text = _render_print(book, parts, _toc(parts, numbers), front=True)
+        data = printer.pdf(
+            html_text,
+            header=header,
+            footer=footer,
             margin=_MARGIN,
-            what="the table of contents",
+            what=f"{title!r} (print {attempt + 1})",
         )
-    )
-    for _ in range(3):
-        numbers: dict[str, int] = {}
-        outline: list[tuple[int, str, int]] = []
-        offset = front_pages
-        with _quiet_pypdf():
-            for chunk, data in printed:
-                reader = PdfReader(io.BytesIO(data))
-                entries = _walk_outline(reader)
-                base = _chunk_base_depth(chunk)
-                outline += [(base + d, t, offset + pno) for d, t, pno in entries]
-                local = _match_outline([(p["key"], p["title"]) for p in chunk], entries)
-                for p in chunk:
-                    numbers[p["key"]] = offset + local.get(p["key"], 1)
-                offset += len(reader.pages)
-        front = printer.pdf(
-            _render_print(book, [], _toc(parts, numbers), front=True),
-            header=None,
-            footer=None,
-            margin=_MARGIN,
-            what="the table of contents",
-        )
-        if page_count(front) == front_pages:
-            break
-        front_pages = page_count(front)
-    total = offset
-
-    # 3. join; header and "Sida X av Y" from an overlay of empty pages printed once
-    overlay = printer.pdf(
-        _blank_pages_html(total), header=header, footer=footer, margin=_MARGIN, what="the page numbers"
-    )
-    with _quiet_pypdf():
-        writer = PdfWriter()
-        front_reader = PdfReader(io.BytesIO(front))
-        front_outline = _walk_outline(front_reader)
-        for data in [front] + [d for _, d in printed]:
-            for pg in PdfReader(io.BytesIO(data)).pages:
-                writer.add_page(pg)
-        over = PdfReader(io.BytesIO(overlay))
-        if len(over.pages) != total:
+        found = _match_outline(parts, outline_pages(data))
+        missing = [p["title"] for p in parts if p["key"] not in found]
+        if missing:
             raise PdfError(
-                f"The page-number overlay has {len(over.pages)} pages, the report {total}; run again."
+                f"The printed report has no bookmark for {missing[0]!r} ({len(missing)} part(s) in "
+                "all): its contents cannot be numbered. Check that every part has its heading."
             )
-        for pg, ov in zip(writer.pages, over.pages, strict=True):
-            pg.merge_page(ov)
-        parents: list[Any] = []
-        for depth, text, pno in front_outline + outline:
-            del parents[depth:]
-            parent = parents[-1] if parents else None
-            item = writer.add_outline_item(text, pno - 1, parent=parent)
-            parents.append(item)
-        stamp = "D:" + source_date().strftime("%Y%m%d%H%M%S") + "+00'00'"
-        writer.add_metadata(
-            {
-                "/Title": title,
-                "/Creator": "Chromium",
-                "/Producer": "pypdf",
-                "/CreationDate": stamp,
-                "/ModDate": stamp,
-            }
+        if found == numbers:
+            break
+        numbers = found
+    else:
+        raise PdfError(
+            f"The contents' page numbers of {title!r} did not settle in {PRINT_PASSES} prints; run again."
         )
-        writer._root_object[NameObject("/Lang")] = TextStringObject("sv")
-        buf = io.BytesIO()
-        writer.write(buf)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_published(path, buf.getvalue())
+    write_published(path, normalize_pdf(data))
     return path
 
 

@@ -282,6 +282,7 @@ def _method_qmd(book: Book) -> str:
         .get_template("_method_body.html.j2")
         .render(
             L=lambda k, d: book.label("publicering", k, default=d),
+            E=lambda k: book.label("ej_publicerat", k),  # the ledger's texts, as on the site
             m=_method_view(book.method),
             konf_text=format_value(book.method.konfidensniva * 100, "", 0),
             alfa_text=format_value(book.method.signifikansniva, "", 2),

@@ -285,6 +285,28 @@ class SectionParts:
     figures: tuple[Markup, ...]
 
 
+def _figure_view(meta: Mapping[str, Any], data: Mapping[str, Any]) -> FigureView:
+    return FigureView(
+        id=str(meta["id"]),
+        svg=_text(data.get("image/svg+xml", "")).encode("utf-8"),
+        alt=str(meta.get("alt", "")),
+        caption=str(meta.get("caption", "")),
+        table_html=Markup(meta.get("tabell", "")),
+        summary=str(meta.get("summary", "")),
+    )
+
+
+def figures_from_outputs(outputs: Iterable[Mapping[str, Any]]) -> list[tuple[str, FigureView]]:
+    """A notebook's published figures in order, each as ``(section id, FigureView)`` (for views
+    that show a figure outside its page, e.g. the presentation's slide per school form)."""
+    found = []
+    for out in outputs:
+        meta = (out.get("metadata") or {}).get(META)
+        if isinstance(meta, Mapping) and meta.get("del") == "figur":
+            found.append((str(meta.get("sektion", "")), _figure_view(meta, out.get("data") or {})))
+    return found
+
+
 def sections_from_outputs(outputs: Iterable[Mapping[str, Any]]) -> dict[str, SectionParts]:
     """A notebook's published sections by id, each without its ``h2`` (the caller sets the level
     of its own headings; the pieces inside use ``h3``). Text pieces and figures are kept apart."""
@@ -302,17 +324,7 @@ def sections_from_outputs(outputs: Iterable[Mapping[str, Any]]) -> dict[str, Sec
         elif part in ("text", "slut"):
             sec["text"].append(Markup(_text(data.get("text/html", ""))))
         elif part == "figur":
-            svg = _text(data.get("image/svg+xml", "")).encode("utf-8")
-            sec["figures"].append(
-                FigureView(
-                    id=str(meta["id"]),
-                    svg=svg,
-                    alt=str(meta.get("alt", "")),
-                    caption=str(meta.get("caption", "")),
-                    table_html=Markup(meta.get("tabell", "")),
-                    summary=str(meta.get("summary", "")),
-                ).to_html()
-            )
+            sec["figures"].append(_figure_view(meta, data).to_html())
     return {
         sid: SectionParts(sid, s["title"], join(s["text"]), tuple(s["figures"])) for sid, s in found.items()
     }

@@ -133,8 +133,8 @@ def test_swedish_format_and_markers(gr_page, project):
     assert hidden and all(t == "–" and a["data-varde"] == "" for a, t in hidden)
     assert "Uppgiften visas inte eftersom den bygger på färre än 10 elever." in shtml
     assert 'href="#omrade-kunskapsresultat-fotnot-undertryckt"' in shtml
-    # riket's national test 2024 is 'saknas' in the fake data
-    assert "Uppgift saknas." in html
+    # riket's national test 2024 is 'saknas' in the fake data: a plain dash, no footnote on the
+    # comparison cell (test_missing_reference_is_explained)
     values = [t for a, t in _numbers(html) if a.get("data-kolumn") == "varde"]
     assert any(re.fullmatch(r"\d{1,3},\d", v) for v in values)
     assert any(v.endswith("\u00a0%") for v in values)
@@ -228,7 +228,7 @@ def test_figures_are_accessible_and_deterministic(gr_page, project):
         # font every reader has a fallback for
         assert b"<dc:date>" not in svg and b"Matplotlib v" not in svg and b"<script" not in svg
         assert b'href="http' not in svg and b"<text" in svg and b"sans-serif" in svg
-        assert int(alt.group(3)) == 700  # 7 inches at 100 px per inch
+        assert int(alt.group(3)) == 600  # 6 inches at 100 px per inch (text sized for phones)
     trend = next(f for f in figs if 'id="omrade-kunskapsresultat-trend"' in f)
     assert "Genomsnittligt meritvärde (17 ämnen) för Björkskolan var" in trend and "Riket låg på" in trend
     assert "Det lokala målet är 235,0\u00a0poäng." in trend
@@ -379,5 +379,13 @@ def test_missing_reference_is_explained(tmp_path):
         processed_dir=processed,
         params_dir=REPO_ROOT / "params",
     )
-    sec = {s.id: s for s in page.sections}["omrade-trygghet_studiero"].html
-    assert 'href="#omrade-trygghet_studiero-fotnot-saknas"' in sec and "Uppgift saknas." in sec
+    sec = str({s.id: s for s in page.sections}["omrade-trygghet_studiero"].html)
+    # the other indicators of the area have a riket value, so the column stays; trygghet's riket
+    # cell is a plain dash without a footnote link (a link on every empty comparison cell was noise)
+    table = sec[: sec.index("</table>")]
+    header = re.findall(r'<th scope="col"[^>]*>([^<]*)</th>', table)
+    assert "Riket" in header
+    row = next(r for r in table.split("<tr>") if 'data-indikator="trygghet"' in r)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
+    riket = cells[header.index("Riket") - 1]
+    assert re.sub(r"<[^>]+>", "", riket) == "–" and "fotnot" not in riket

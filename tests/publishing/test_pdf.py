@@ -137,3 +137,47 @@ def test_unit_sheet_keeps_key_figures_and_analysis():
     assert "kunskapsresultat" not in html
     # a page without those sections is printed whole
     assert "<h2>x</h2>" in str(page_from_outputs([out("x")], only=("analys",)).html)
+
+
+def _struct_alts(reader: PdfReader) -> list[str]:
+    """The /Alt of every /Figure element of the PDF's structure tree."""
+    from pypdf.generic import ArrayObject, DictionaryObject
+
+    alts: list[str] = []
+
+    def walk(node) -> None:
+        node = node.get_object() if hasattr(node, "get_object") else node
+        if isinstance(node, ArrayObject):
+            for k in node:
+                walk(k)
+        elif isinstance(node, DictionaryObject):
+            if node.get("/S") == "/Figure" and node.get("/Alt"):
+                alts.append(str(node["/Alt"]))
+            if "/K" in node:
+                walk(node["/K"])
+
+    walk(reader.trailer["/Root"]["/StructTreeRoot"])
+    return alts
+
+
+def test_pdfs_are_tagged_with_language_title_outline_and_alt_text(printed):
+    """What the README promises: Chromium's tagged output is kept (the book is one document,
+    nothing joined afterwards), in Swedish, with its title, bookmarks and the figures' alt text."""
+    import shutil
+    import subprocess
+
+    _, tmp, files = printed
+    book_pdf = tmp / "report/kvalitetsrapport-2024.pdf"
+    for f in files:
+        reader = PdfReader(f)
+        root = reader.trailer["/Root"]
+        assert "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"], f
+        assert root["/Lang"] == "sv", f
+        assert reader.metadata["/Title"], f
+        if shutil.which("pdfinfo"):
+            info = subprocess.run(["pdfinfo", str(f)], capture_output=True, text=True, check=True).stdout
+            assert "Tagged:          yes" in info, f
+    reader = PdfReader(book_pdf)
+    assert len(outline_pages(book_pdf.read_bytes())) > 10
+    # the stand-in's trend figure keeps its alt text in the structure tree
+    assert "Meritvärdet har ökat sedan 2020 för Exempelkommun." in _struct_alts(reader)

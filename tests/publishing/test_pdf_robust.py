@@ -55,16 +55,23 @@ def test_browser_failure_is_a_pdf_error_naming_what_was_printed():
 
 
 @pytest.mark.browser
-def test_book_in_one_unit_chunks_keeps_page_numbers_and_toc(tmp_path, monkeypatch):
-    """Every unit page printed as its own Chromium document: numbers and contents still right."""
+def test_book_is_one_tagged_document_with_numbered_contents(tmp_path):
+    """The book printed as one Chromium document: tagged, language and title set, "Sida X av Y"
+    on every page, and the contents name the page of every part's bookmark (read from a first
+    print); a second print is byte-identical."""
     _need_chromium()
-    monkeypatch.setattr(pdfmod, "CHUNK_UNITS", 1)
     book, _ = make_book(tmp_path)
     with open_printer() as printer:
         out = render_book_pdf(book, tmp_path / "r.pdf", printer=printer)
+        again = render_book_pdf(book, tmp_path / "r2.pdf", printer=printer)
     data = out.read_bytes()
+    assert again.read_bytes() == data
     n = page_count(data)
     reader = PdfReader(io.BytesIO(data))
+    root = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"]  # tagged
+    assert root["/Lang"] == "sv"
+    assert reader.metadata["/Title"] == "Kvalitetsrapport 2024 – Exempelkommun"
     for i, p in enumerate(reader.pages, start=1):
         text = p.extract_text() or ""
         assert f"Sida {i} av {n}" in text
@@ -81,4 +88,3 @@ def test_book_in_one_unit_chunks_keeps_page_numbers_and_toc(tmp_path, monkeypatc
         assert depth == part["level"] - 1, title
         assert f"{title} {page}" in toc, title
         assert title in (reader.pages[page - 1].extract_text() or ""), title
-    assert PdfReader(out).metadata["/Title"] == "Kvalitetsrapport 2024 – Exempelkommun"

@@ -80,7 +80,12 @@ def test_book_method_appendix(tmp_path):
     ids = {d.id for d in m.definitions}
     assert "meritvarde_17" in ids and "barn_per_arsarbetare" in ids
     assert "examen_3ar" not in ids  # GY is not in this book
-    assert m.va_model is not None and m.va_model.rows[0][-2:] == ("12,25", "0,75")
+    # one row per term in the model's order, worded, coefficient and standard error with two
+    # decimals; the stand-in model has no p-value, so "Statistiskt säkerställd" is "–"
+    assert m.va_model is not None
+    flicka = next(r for r in m.va_model.rows if r[1] == "Flicka")
+    assert flicka[2:5] == ("12,25", "0,75", "–")
+    assert [r[1] for r in m.va_model.rows] == ["Konstant", "Flicka"]
     assert ("params_hash", "f" * 64) in m.provenance
     assert ("input_hashes / data/raw/betyg.csv", "0" * 64) in m.provenance
 
