@@ -32,7 +32,6 @@ the kommunal huvudman's and riket's values, the method page and the downloads; t
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import time
 from dataclasses import dataclass, field
@@ -48,6 +47,7 @@ from pipeline.ingest.sources import ReadContext, list_raw_files
 from pipeline.killpoints import checkpoint
 from pipeline.paths import REPO_ROOT, ProjectPaths, _slug
 from pipeline.progress import advance, bar, log
+from pipeline.stages import Stamp, hash_tree, stage_key
 
 #: ``--kommun`` value for every kommun in the files.
 ALL = "all"
@@ -147,40 +147,29 @@ def pick(kommuner: pd.DataFrame, wanted: str | None, limit: int | None) -> pd.Da
     return kommuner.reset_index(drop=True)
 
 
-def _tree_hash(h, base: Path, *, skip_hidden: bool = True) -> None:
-    if not base.is_dir():
-        return
-    for p in sorted(base.rglob("*")):
-        rel = p.relative_to(base)
-        if not p.is_file() or "__pycache__" in rel.parts or p.suffix in {".pyc", ".pyo"}:
-            continue
-        if skip_hidden and any(part.startswith(".") for part in rel.parts):
-            continue
-        h.update(rel.as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
-
-
 def country_key(national_key: str, params_dir: Path, year: int, flags: dict) -> str:
     """What every kommun's report depends on besides its kommunkod (see the module docstring)."""
-    h = hashlib.sha256()
-    h.update(json.dumps({"national": national_key, "year": year, "flags": flags}, sort_keys=True).encode())
-    _tree_hash(h, REPO_ROOT / "pipeline")
-    _tree_hash(h, REPO_ROOT / "notebooks")
-    _tree_hash(h, Path(params_dir))
-    return h.hexdigest()
+    return stage_key(
+        {
+            "national": national_key,
+            "year": year,
+            "flags": flags,
+            "pipeline": hash_tree(REPO_ROOT / "pipeline"),
+            "notebooks": hash_tree(REPO_ROOT / "notebooks"),
+            "params": hash_tree(Path(params_dir)),
+        }
+    )
 
 
 def _kommun_key(key: str, kommunkod: str) -> str:
-    return hashlib.sha256(f"{key}:{kommunkod}".encode()).hexdigest()
+    return stage_key({"country": key, "kommun": kommunkod})
 
 
 def _recorded_key(target: Path) -> str | None:
-    manifest = target / "manifest.json"
+    """The ``country_key`` of the complete report in ``target``, or None."""
     if not (target / "site" / "index.html").exists():
         return None
-    try:
-        return json.loads(manifest.read_text()).get("country_key")
-    except (OSError, json.JSONDecodeError):
-        return None
+    return Stamp(target / "manifest.json", field="country_key").key()
 
 
 def _units_recorded(target: Path) -> int:

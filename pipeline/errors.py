@@ -7,6 +7,9 @@ it. The CLI maps them to exit codes: 2 for bad input or configuration, 1 for a f
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 EXIT_OK = 0
 EXIT_FAILED_JOB = 1
 EXIT_BAD_INPUT = 2
@@ -60,8 +63,9 @@ class NotebookRunError(PipelineError):
 
     exit_code = EXIT_FAILED_JOB
 
-    def __init__(self, message: str, failures: list[dict] | None = None) -> None:
+    def __init__(self, message: str, failures: Sequence[Any] | None = None) -> None:
         super().__init__(message)
+        #: the failed jobs' results (:class:`pipeline.execution.JobResult`)
         self.failures = list(failures or [])
 
 

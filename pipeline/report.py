@@ -11,7 +11,6 @@ into the staging folder), so a rebuild re-executes only the jobs whose inputs ch
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import shutil
@@ -20,6 +19,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -31,7 +31,11 @@ from pipeline.ingest.sources import ReadContext, list_raw_files
 from pipeline.killpoints import checkpoint
 from pipeline.paths import REPO_ROOT, ProjectPaths
 from pipeline.progress import advance, bar, log, watch_folder
-from pipeline.school_forms import get_school_form
+from pipeline.school_forms import PAGE_INPUTS, get_school_form
+from pipeline.stages import Stage, Stamp, hash_files, hash_frames, stage_key
+
+if TYPE_CHECKING:
+    from pipeline.execution import Job, JobResult, RunSummary
 
 _INDICATOR_STAMP = "_indikatorer.json"
 #: The folder of ``reports/<YEAR>/`` that holds the country's reports (``KOMMUN=all``).
@@ -51,10 +55,7 @@ def code_version() -> str:
         ).stdout.strip()
         return sha
     except (OSError, subprocess.CalledProcessError):
-        h = hashlib.sha256()
-        for p in sorted((REPO_ROOT / "pipeline").rglob("*.py")):
-            h.update(p.read_bytes())
-        return "src-" + h.hexdigest()[:16]
+        return "src-" + hash_files(sorted((REPO_ROOT / "pipeline").rglob("*.py")))[:16]
 
 
 def resolve_params(paths: ProjectPaths, kommun: str | None) -> Params:
@@ -150,15 +151,6 @@ def _huvudman_name(params: Params, tables: dict[str, pd.DataFrame], kommun: str 
     return f"Kommun {kommun}"
 
 
-def _hash_frames(tables: dict[str, pd.DataFrame]) -> str:
-    h = hashlib.sha256()
-    for name in sorted(tables):
-        h.update(name.encode())
-        h.update(pd.util.hash_pandas_object(tables[name], index=False).values.tobytes())
-        h.update(",".join(tables[name].columns).encode())
-    return h.hexdigest()
-
-
 def indicators(
     paths: ProjectPaths,
     *,
@@ -171,50 +163,51 @@ def indicators(
 ) -> dict[str, pd.DataFrame]:
     """Step 2: canonical tables → indicator outputs in ``data/processed/`` (cached by content).
 
-    ``ingested``: the processed tables are already there (a kommun of ``KOMMUN=all``): no raw file
-    is looked at.
+    Ingests first (step 1, skipped when nothing changed); ``quiet`` does not log what was left
+    out (the caller has just said so). ``ingested``: the processed tables are already there (a
+    kommun of ``KOMMUN=all``): no raw file is looked at. :func:`prepare_report` calls
+    :func:`indicator_stage` itself, after its own single ingest.
     """
+    paths = paths.for_source(data_dir, kommun)
+    params = resolve_params(paths, kommun)
+    if not ingested:
+        raw = ensure_raw_data(paths, data_dir)
+        result = _ingest(raw, paths, read_context(params), force=force, skip_unknown=skip_unknown)
+        if not quiet:
+            log_not_published(result)
+    return indicator_stage(paths, params, kommun=kommun, force=force)
+
+
+def indicator_stage(
+    paths: ProjectPaths, params: Params, *, kommun: str | None = None, force: bool = False
+) -> dict[str, pd.DataFrame]:
+    """The indicator outputs of the canonical tables in ``paths.processed`` (a :class:`Stage`:
+    recomputed only when the tables, the indicator code and registry, or the settings changed)."""
     from pipeline.indicators import build_indicator_outputs
 
-    paths = paths.for_source(data_dir, kommun)
-    if ingested:
-        pass
-    elif quiet:  # the caller has just ingested and said what was left out
-        params0 = resolve_params(paths, kommun)
-        run_ingest(
-            ensure_raw_data(paths, data_dir), paths.processed, read_context(params0), force=force,
-            skip_unknown=skip_unknown,
-        )  # fmt: skip
-    else:
-        ingest(paths, data_dir=data_dir, kommun=kommun, force=force, skip_unknown=skip_unknown)
-    params = resolve_params(paths, kommun)
     tables = load_tables(paths.processed)
     namn = _huvudman_name(params, tables, kommun)
-    code = hashlib.sha256()
-    for p in sorted((REPO_ROOT / "pipeline" / "indicators").rglob("*.py")):
-        code.update(p.read_bytes())
-    for p in sorted((REPO_ROOT / "params").glob("indikatorer*.yml")):
-        code.update(p.read_bytes())
-    key = hashlib.sha256(
-        json.dumps(
-            {
-                "tables": _hash_frames(tables),
-                "code": code.hexdigest(),
-                "namn": namn,
-                "kommunkod": params.huvudman.kommunkod,
-                "installningar": params.installningar.model_dump(),
-                "mal": [m.model_dump() for m in params.mal],
-                "jamforelsegrupp_namn": params.huvudman.jamforelsegrupp_namn,
-            },
-            sort_keys=True,
-        ).encode()
-    ).hexdigest()
-    stamp = paths.processed / _INDICATOR_STAMP
-    old = json.loads(stamp.read_text()) if stamp.exists() else {}
-    names = old.get("outputs", [])
-    if not force and old.get("key") == key and names:
-        if all((paths.processed / f"{n}.parquet").exists() for n in names):
-            return {n: pd.read_parquet(paths.processed / f"{n}.parquet") for n in names}
+    key = stage_key(
+        {
+            "tables": hash_frames(tables),
+            "code": hash_files(
+                [
+                    *sorted((REPO_ROOT / "pipeline" / "indicators").rglob("*.py")),
+                    *sorted((REPO_ROOT / "params").glob("indikatorer*.yml")),
+                ]
+            ),
+            "namn": namn,
+            "kommunkod": params.huvudman.kommunkod,
+            "installningar": params.installningar.model_dump(),
+            "mal": [m.model_dump() for m in params.mal],
+            "jamforelsegrupp_namn": params.huvudman.jamforelsegrupp_namn,
+        }
+    )
+    stage = Stage(paths.processed, _INDICATOR_STAMP)
+    if not force:
+        cached = stage.cached(key)
+        if cached is not None:
+            return cached
     outputs = build_indicator_outputs(
         tables,
         huvudman_namn=namn,
@@ -223,13 +216,7 @@ def indicators(
         mal=params.mal,
         jamforelsegrupp_namn=params.huvudman.jamforelsegrupp_namn,
     )
-    stamp.unlink(missing_ok=True)  # a kill while writing must not leave a stamp over stale files
-    for name, df in outputs.items():
-        tmp = paths.processed / f".{name}.parquet.tmp"
-        df.to_parquet(tmp, index=False)
-        os.replace(tmp, paths.processed / f"{name}.parquet")
-        checkpoint("indicators.write")
-    write_bytes_atomic(stamp, json.dumps({"key": key, "outputs": sorted(outputs)}).encode())
+    stage.record(key, outputs, on_write=lambda: checkpoint("indicators.write"))
     return outputs
 
 
@@ -270,7 +257,8 @@ class ReportResult:
     pages: int = 0
     jobs: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
-    failed: list[dict] = field(default_factory=list)
+    #: the failed jobs' results (:class:`pipeline.execution.JobResult`)
+    failed: list[JobResult] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -286,7 +274,7 @@ class ReportResult:
         lines.append(f"  Data:  {self.report_dir / 'site' / 'data' / 'indikatorer.csv'}")
         if self.failed:
             lines.append(f"  {len(self.failed)} unit(s) failed and are marked as such on their pages:")
-            lines += [f"    {f['job']}: cell {f.get('cell')}: {f.get('error')}" for f in self.failed]
+            lines += [f"    {f.name}: cell {f.cell_index}: {f.error}" for f in self.failed]
         return "\n".join(lines)
 
 
@@ -423,7 +411,7 @@ class PreparedReport:
     params: Params
     outputs: dict[str, pd.DataFrame]
     units: pd.DataFrame
-    jobs: list
+    jobs: list[Job]
     build_dir: Path
     target: Path
     skydd: dict
@@ -478,10 +466,7 @@ def prepare_report(
     if ingested is None:
         log("[2/5] Computing indicators ...")
     t = time.perf_counter()
-    outputs = indicators(
-        paths, data_dir=data_dir, kommun=kommun, quiet=True, skip_unknown=skip_unknown,
-        ingested=ingested is not None,
-    )  # fmt: skip
+    outputs = indicator_stage(paths, params, kommun=kommun)  # ingested once, above (or by the caller)
     ind = outputs["indikatorer"]
     _check_year(ind, year)
     timings["indicators"] = time.perf_counter() - t
@@ -547,7 +532,7 @@ def prepare_report(
 
 def finish_report(
     prep: PreparedReport,
-    summary,
+    summary: RunSummary,
     *,
     force: bool = False,
     allow_failures: bool = False,
@@ -563,15 +548,16 @@ def finish_report(
     fields for ``manifest.json`` (the country run's input key).
     """
     from pipeline.publishing import publish
+    from pipeline.publishing.book import NotebookJob
 
     year, paths, params, jobs, units, target = (
         prep.year, prep.paths, prep.params, prep.jobs, prep.units, prep.target,
     )  # fmt: skip
     build_dir, outputs, raw, timings = prep.build_dir, prep.outputs, prep.raw, prep.timings
     ind = outputs["indikatorer"]
-    failed = list(summary.failures)
+    failed = summary.failed
     if failed and not allow_failures:
-        lines = "\n".join(f"  {f['job']}: cell {f.get('cell')}: {f.get('error')}" for f in failed)
+        lines = "\n".join(f"  {f.name}: cell {f.cell_index}: {f.error}" for f in failed)
         raise NotebookRunError(
             f"{len(failed)} of {len(jobs)} notebook(s) failed; nothing was published (the previous "
             f"report is unchanged):\n{lines}\nThe failed notebooks, with the failing cell marked, are in "
@@ -589,7 +575,7 @@ def finish_report(
         "kommunkod": params.huvudman.kommunkod,
     }
     status = {r.name: r for r in summary.results}
-    build_key = _build_key(jobs, summary, ind, provenance, pdf=pdf, allow_failures=allow_failures)
+    build_key = _build_key(jobs, summary, outputs, provenance, pdf=pdf, allow_failures=allow_failures)
     if not force and _up_to_date(target, build_key):
         if extra_manifest:
             _update_manifest(target / "manifest.json", extra_manifest)
@@ -614,7 +600,7 @@ def finish_report(
         staged_directory(target) as stage,
         contextlib.nullcontext() if quiet else watch_folder("publish.files", stage, "publishing", total=last),
     ):
-        published_jobs = []
+        published_jobs: list[NotebookJob] = []
         for job in jobs:
             res = status.get(job.name)
             dest = stage / job.output.relative_to(build_dir)
@@ -622,16 +608,13 @@ def finish_report(
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(job.output, dest)
                 advance("publish.copy")
+            form, code = job.parameters["skolform"], job.parameters["skolenhetskod"]
             published_jobs.append(
-                {
-                    "skolform": job.parameters["skolform"],
-                    "skolenhetskod": job.parameters["skolenhetskod"],
-                    "enhet": _unit_name(units, job.parameters["skolform"], job.parameters["skolenhetskod"]),
-                    "path": dest,
-                    "failed": res is not None and res.status == "failed",
-                    "error": res.error if res is not None else "",
-                }
+                NotebookJob.from_result(
+                    res, skolform=form, skolenhetskod=code, enhet=_unit_name(units, form, code), path=dest
+                )
             )
+        page_tables = _generated_page_tables(outputs)  # what the start and method pages declare they read
         written = publish(
             lasar=year,
             params=params,
@@ -639,11 +622,11 @@ def finish_report(
             jobs=published_jobs,
             out_dir=stage,
             provenance=provenance,
-            forandringar=outputs.get("forandringar"),
-            va_modell=outputs.get("va_modell"),
-            va_metod=outputs.get("va_metod"),
+            forandringar=page_tables.get("forandringar"),
+            va_modell=page_tables.get("va_modell"),
+            va_metod=page_tables.get("va_metod"),
             va_kalibrering=_va_calibration(paths),
-            jamforelser=outputs.get("jamforelser"),
+            jamforelser=page_tables.get("jamforelser"),
             # the demo's written assessment and development areas are about Exempelkommun: not
             # shown in a report for a real municipality built with the demo params
             params_dir=None if prep.kommun is not None and prep.demo_params else paths.params,
@@ -720,28 +703,34 @@ def period_folders(paths: ProjectPaths) -> list[str]:
     return list(load_perioder(paths.params).perioder)
 
 
-def _build_key(jobs, summary, indikatorer: pd.DataFrame, provenance: dict, **flags) -> str:
-    """Everything the published report depends on: job hashes and outcomes, the indicator table,
-    the provenance (code version, params, inputs) and the build flags."""
-    h = hashlib.sha256()
+def _generated_page_tables(outputs: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The tables the start and method pages declare they read (``PAGE_INPUTS``), of ``outputs``."""
+    names = dict.fromkeys((*PAGE_INPUTS["start"].tables, *PAGE_INPUTS["method"].tables))
+    return {n: outputs[n] for n in names if n in outputs}
+
+
+def _build_key(
+    jobs: list[Job], summary: RunSummary, outputs: dict[str, pd.DataFrame], provenance: dict, **flags
+) -> str:
+    """Everything the published report depends on: job hashes and outcomes, the tables the start
+    and method pages read, the provenance (code version, params, inputs) and the build flags."""
     # Whether a job failed matters (its page says so), not whether it ran now or came from the cache.
     failed = {r.name for r in summary.results if r.status == "failed"}
-    for job in sorted(jobs, key=lambda j: j.name):
-        h.update(f"{job.name}:{job.hash}:{job.name in failed}\n".encode())
-    h.update(pd.util.hash_pandas_object(indikatorer, index=False).values.tobytes())
-    h.update(json.dumps({"provenance": provenance, "flags": flags}, sort_keys=True, default=str).encode())
-    return h.hexdigest()
+    return stage_key(
+        {
+            "jobs": [[j.name, j.hash, j.name in failed] for j in sorted(jobs, key=lambda j: j.name)],
+            "pages": hash_frames(_generated_page_tables(outputs)),
+            "provenance": provenance,
+            "flags": flags,
+        }
+    )
 
 
 def _up_to_date(target: Path, build_key: str) -> bool:
     """True when ``target`` is a complete report built from exactly this build key."""
-    manifest = target / "manifest.json"
-    if not manifest.exists() or not (target / "site" / "index.html").exists():
-        return False
-    try:
-        return json.loads(manifest.read_text()).get("build_key") == build_key
-    except (OSError, json.JSONDecodeError):
-        return False
+    return Stamp(target / "manifest.json", field="build_key").matches(
+        build_key, [target / "site" / "index.html"]
+    )
 
 
 def _input_hashes(raw: Path) -> dict[str, str]:

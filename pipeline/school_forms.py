@@ -144,6 +144,58 @@ OVERVIEW_NOTEBOOK = "huvudman.ipynb"
 EXPLORATION_NOTEBOOK = "utforska.ipynb"
 
 
+@dataclass(frozen=True)
+class PageInputs:
+    """The processed tables (``data/processed/<name>.parquet``) one kind of page reads.
+
+    Attributes
+    ----------
+    unit
+        Read for the page's unit: its own rows and its school form's reference rows (``niva``
+        other than ``enhet``).
+    form
+        Read for the page's school form (every row of the form).
+    whole
+        Read whole.
+    """
+
+    unit: tuple[str, ...] = ()
+    form: tuple[str, ...] = ()
+    whole: tuple[str, ...] = ()
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        """Every table the page reads, in declaration order."""
+        return (*self.unit, *self.form, *self.whole)
+
+
+#: What each kind of page reads: the one declaration the pages load by
+#: (:mod:`pipeline.publishing.context` for the notebook pages, the report's publishing step for
+#: the start and method pages) and the build caches hash by (the job keys of
+#: :func:`pipeline.execution.plan_jobs`, the report's build key). A unit page also shows every
+#: unit's value in its comparison (:data:`UNIT_COMPARISON_AREAS`), hashed by the planner.
+PAGE_INPUTS: dict[str, PageInputs] = {
+    "unit": PageInputs(
+        unit=("indikatorer", "forandringar", "jamforelser", "skolenheter", "enhetsbrott"),
+        # the value-added figure compares the form's units
+        form=("va_enheter",),
+    ),
+    "overview": PageInputs(form=("indikatorer", "forandringar", "jamforelser", "skolenheter", "va_enheter")),
+    # key figures, changes and the board's targets
+    "start": PageInputs(whole=("indikatorer", "forandringar", "jamforelser")),
+    # the indicator list, the value-added model and its method
+    "method": PageInputs(whole=("indikatorer", "va_modell", "va_metod")),
+}
+
+
+def notebook_tables() -> tuple[str, ...]:
+    """The tables the notebook pages (unit page and overview) read, each once, in declaration order."""
+    out: dict[str, None] = {}
+    for kind in ("unit", "overview"):
+        out.update(dict.fromkeys(PAGE_INPUTS[kind].tables))
+    return tuple(out)
+
+
 def get_school_form(code: str) -> SchoolForm:
     """Return the school form with this official code, loudly.
 

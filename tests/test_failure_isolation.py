@@ -80,7 +80,7 @@ def test_failure_stops_publishing_then_allow_failures_publishes_it_plainly(faili
     ), "failing cell not marked"
 
     result = build_report(YEAR, paths=paths, allow_failures=True, pdf=False)
-    assert [f["job"] for f in result.failed] == [f"GR/{FAILING_UNIT}/{YEAR}"]
+    assert [(f.name, f.status) for f in result.failed] == [(f"GR/{FAILING_UNIT}/{YEAR}", "failed")]
     page = (report / "site" / "grundskola" / f"{FAILING_UNIT}.html").read_text(encoding="utf-8")
     assert "kunde inte tas fram" in page
     other = (report / "site" / "grundskola" / "99992002.html").read_text(encoding="utf-8")

@@ -27,6 +27,7 @@ import tempfile
 import threading
 import time
 import traceback as tb
+from dataclasses import dataclass
 from pathlib import Path
 from queue import Empty
 from typing import Any
@@ -149,40 +150,72 @@ def _strip_timing(nb: nbformat.NotebookNode) -> None:
         cell.get("metadata", {}).pop("execution", None)
 
 
-def _first_error(nb: nbformat.NotebookNode) -> dict | None:
+@dataclass(frozen=True)
+class CellError:
+    """Where and how a notebook failed (papermill's ``cell_index``/``execution_count`` rules)."""
+
+    cell_index: int | None
+    execution_count: int | None
+    ename: str
+    evalue: str
+    traceback: str = ""
+
+    @property
+    def text(self) -> str:
+        """``ename: evalue`` (either may be empty)."""
+        return f"{self.ename}: {self.evalue}".strip(": ")
+
+
+@dataclass(frozen=True)
+class ExecutedJob:
+    """What a worker hands back for one job (picklable: it travels back from a Dask worker).
+
+    ``notebook`` is the executed notebook's bytes (None when none was produced); ``error`` is
+    set when ``status`` is ``failed``.
+    """
+
+    name: str
+    status: str
+    seconds: float
+    notebook: bytes | None
+    error: CellError | None = None
+    pid: int = 0
+    kernel_starts: int = 0
+
+
+def _first_error(nb: nbformat.NotebookNode) -> CellError | None:
     """Papermill's rule (``raise_for_execution_errors``): the first error output, else a flagged cell."""
     for index, cell in enumerate(nb.cells):
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
                 if output.get("ename") == "SystemExit" and output.get("evalue") in ("", "0"):
                     continue
-                return {
-                    "cell_index": index,
-                    "execution_count": cell.get("execution_count"),
-                    "ename": output.get("ename", ""),
-                    "evalue": output.get("evalue", ""),
-                    "traceback": "\n".join(output.get("traceback", [])),
-                }
+                return CellError(
+                    cell_index=index,
+                    execution_count=cell.get("execution_count"),
+                    ename=output.get("ename", ""),
+                    evalue=output.get("evalue", ""),
+                    traceback="\n".join(output.get("traceback", [])),
+                )
         if cell.get("metadata", {}).get("papermill", {}).get("exception") is True:
-            return {
-                "cell_index": index,
-                "execution_count": cell.get("execution_count"),
-                "ename": "CellExecutionError",
-                "evalue": "",
-                "traceback": "",
-            }
+            return CellError(
+                cell_index=index,
+                execution_count=cell.get("execution_count"),
+                ename="CellExecutionError",
+                evalue="",
+            )
     return None
 
 
-def _mark_error(nb: nbformat.NotebookNode, error: dict) -> None:
+def _mark_error(nb: nbformat.NotebookNode, error: CellError) -> None:
     """Insert papermill's error marker (top) and anchor (above the failing cell)."""
-    msg = nbformat.v4.new_markdown_cell(ERROR_MESSAGE_TEMPLATE % str(error["execution_count"]))
+    msg = nbformat.v4.new_markdown_cell(ERROR_MESSAGE_TEMPLATE % str(error.execution_count))
     msg.metadata["tags"] = [ERROR_MARKER_TAG]
     msg["id"] = "papermill-error-message"
     anchor = nbformat.v4.new_markdown_cell(ERROR_ANCHOR_MSG)
     anchor.metadata["tags"] = [ERROR_MARKER_TAG]
     anchor["id"] = "papermill-error-anchor"
-    nb.cells.insert(error["cell_index"], anchor)
+    nb.cells.insert(error.cell_index or 0, anchor)
     nb.cells.insert(0, msg)
 
 
@@ -354,7 +387,7 @@ class WarmKernel:
                 + "\n".join(content.get("traceback", []))
             )
 
-    def run_job(self, payload: dict) -> dict:
+    def run_job(self, payload: dict) -> ExecutedJob:
         """Execute one job payload (see :func:`execute_payload`) and return its result dict."""
         started = time.perf_counter()
         if self.km is None:
@@ -432,15 +465,15 @@ class WarmKernel:
         text = nbformat.writes(nb)
         if not text.endswith("\n"):
             text += "\n"
-        return {
-            "name": payload["name"],
-            "status": "failed" if error else "executed",
-            "seconds": time.perf_counter() - started,
-            "notebook": text.encode("utf-8"),
-            "error": error,
-            "pid": os.getpid(),
-            "kernel_starts": self.starts,
-        }
+        return ExecutedJob(
+            name=payload["name"],
+            status="failed" if error else "executed",
+            seconds=time.perf_counter() - started,
+            notebook=text.encode("utf-8"),
+            error=error,
+            pid=os.getpid(),
+            kernel_starts=self.starts,
+        )
 
 
 _local = threading.local()
@@ -508,7 +541,7 @@ def kill_all() -> None:
 atexit.register(kill_all)
 
 
-def execute_payload(payload: dict) -> dict:
+def execute_payload(payload: dict) -> ExecutedJob:
     """Run one job on this thread's warm kernel. This is what a worker (local or Dask) executes.
 
     ``payload`` is self-contained, so a remote worker needs only the code (the repository or the
@@ -524,23 +557,22 @@ def execute_payload(payload: dict) -> dict:
         return failed_result(payload, exc, "the worker could not run the job", tb.format_exc())
 
 
-def failed_result(payload: dict, exc: BaseException, what: str, traceback: str = "") -> dict:
+def failed_result(payload: dict, exc: BaseException, what: str, traceback: str = "") -> ExecutedJob:
     """The result of a job that never produced a notebook (``what``: why, before the error)."""
-    return {
-        "name": payload["name"],
-        "status": "failed",
-        "seconds": 0.0,
-        "notebook": None,
-        "error": {
-            "cell_index": None,
-            "execution_count": None,
-            "ename": type(exc).__name__,
-            "evalue": f"{what}: {exc}",
-            "traceback": traceback,
-        },
-        "pid": os.getpid(),
-        "kernel_starts": 0,
-    }
+    return ExecutedJob(
+        name=payload["name"],
+        status="failed",
+        seconds=0.0,
+        notebook=None,
+        error=CellError(
+            cell_index=None,
+            execution_count=None,
+            ename=type(exc).__name__,
+            evalue=f"{what}: {exc}",
+            traceback=traceback,
+        ),
+        pid=os.getpid(),
+    )
 
 
 def template_ref(template: Path, output: Path) -> str:

@@ -6,12 +6,14 @@ Each :class:`Job` carries a content hash of everything its output depends on:
 - its parameters as injected (paths are injected *relative to the output notebook's folder*, the
   kernel's working directory, so a clone at another location gives the same hash and the same
   bytes; absolute paths never enter a hash);
-- the slice of the processed outputs the page reads (:data:`PAGE_TABLES`): for a unit its own
-  rows plus the reference rows (``niva`` other than ``enhet``) of its school form, plus the rows
-  its comparison with the other units shows (every unit's value this läsår of the indicators of
-  :data:`~pipeline.school_forms.UNIT_COMPARISON_AREAS`, and the units' names); for an overview
-  every row of its school form, plus :data:`OVERVIEW_TABLES`; :data:`FORM_TABLES` are read by
-  every page of a form as a whole;
+- the slice of the processed tables the page reads, as its kind declares them in
+  :data:`~pipeline.school_forms.PAGE_INPUTS` (the declaration the page loads by,
+  :mod:`pipeline.publishing.context`): a ``unit`` table by the unit's own rows plus the reference
+  rows (``niva`` other than ``enhet``) of its school form, a ``form`` table by every row of the
+  school form, a ``whole`` table whole; a unit page also by the rows its comparison with the
+  other units shows (every unit's value this läsår of the indicators of
+  :data:`~pipeline.school_forms.UNIT_COMPARISON_AREAS`, and the units' names). A table no page
+  kind declares never enters a job's key;
 - the written analyses (every year's, as a page follows up last year's): for a unit
   ``params_dir/analyser/*/<skolenhetskod>.md`` (a förskola's also its barnintervjuer,
   ``params_dir/analyser/*/forskola/<skolenhetskod>.yml``); for an overview the form's own
@@ -45,18 +47,15 @@ from pipeline.indicators.registry import load_indicator_registry
 from pipeline.paths import REPO_ROOT
 from pipeline.school_forms import (
     OVERVIEW_NOTEBOOK,
+    PAGE_INPUTS,
     UNIT_COMPARISON_AREAS,
+    PageInputs,
     get_school_form,
+    notebook_tables,
     school_form_codes,
 )
+from pipeline.stages import hash_files, hash_named_files, hash_tree, stage_key
 
-#: Processed outputs a page reads, sliced per unit (or per form for an overview).
-PAGE_TABLES: tuple[str, ...] = ("indikatorer", "forandringar", "jamforelser", "skolenheter")
-#: Processed outputs every page of a form reads as a whole (the value-added figure compares the
-#: form's units), sliced per form.
-FORM_TABLES: tuple[str, ...] = ("va_enheter",)
-#: Processed outputs only the overview reads (sliced per form when they have ``skolform``).
-OVERVIEW_TABLES: tuple[str, ...] = ("va_modell",)
 #: Parameters that are paths: injected relative to the output notebook's folder.
 PATH_PARAMETERS: tuple[str, ...] = ("processed_dir", "params_dir")
 #: The stem of an overview's output notebook and its job name.
@@ -99,30 +98,17 @@ def _sha(data: bytes) -> str:
 
 def code_version() -> str:
     """Hash of every file of the ``pipeline`` package (Python sources, publishing templates)."""
-    base = REPO_ROOT / "pipeline"
-    h = hashlib.sha256()
-    for p in sorted(base.rglob("*")):
-        rel = p.relative_to(base)
-        if not p.is_file() or "__pycache__" in rel.parts or p.suffix in {".pyc", ".pyo"}:
-            continue
-        if any(part.startswith(".") for part in rel.parts):
-            continue
-        h.update(rel.as_posix().encode() + b"\0")
-        h.update(p.read_bytes())
-        h.update(b"\0")
-    return h.hexdigest()
+    return hash_tree(REPO_ROOT / "pipeline")
 
 
 def _params_digest(params_dir: Path) -> str:
-    h = hashlib.sha256()
-    if params_dir.is_dir():
-        for p in sorted(params_dir.iterdir()):
-            if p.is_file() and not p.name.startswith("."):
-                h.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
-        # the development areas (every page shows its own and follows up last year's)
-        for p in sorted((params_dir / "utvecklingsomraden").glob("*.yml")):
-            h.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
-    return h.hexdigest()
+    """Every file directly in ``params_dir`` and the development areas (every page shows its own
+    and follows up last year's)."""
+    if not params_dir.is_dir():
+        return hash_named_files([], params_dir)
+    files = [p for p in params_dir.iterdir() if p.is_file() and not p.name.startswith(".")]
+    files += list((params_dir / "utvecklingsomraden").glob("*.yml"))
+    return hash_named_files(files, params_dir)
 
 
 def _analyses(params_dir: Path) -> dict[str, list[Path]]:
@@ -136,13 +122,6 @@ def _analyses(params_dir: Path) -> dict[str, list[Path]]:
         for p in sorted(folder.glob("*/forskola/*.yml")):
             out.setdefault(p.stem, []).append(p)
     return out
-
-
-def _files_digest(paths: Iterable[Path], root: Path) -> str:
-    h = hashlib.sha256()
-    for p in sorted(paths):
-        h.update(p.relative_to(root).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
-    return h.hexdigest()
 
 
 class _Slices:
@@ -214,6 +193,17 @@ class _Slices:
         if not self.has_form:
             return self._digest(None)
         return self._digest(self.by_form.get(skolform, np.zeros(0, dtype=np.int64)))
+
+    def whole(self) -> str:
+        return self._digest(None)
+
+
+def _page_data(inputs: PageInputs, tables: dict[str, _Slices], skolform: str, code: str) -> dict[str, str]:
+    """The hashes of the slices of ``tables`` a page declares it reads (``inputs``)."""
+    data = {name: tables[name].unit(skolform, code) for name in inputs.unit if name in tables}
+    data.update({name: tables[name].form(skolform) for name in inputs.form if name in tables})
+    data.update({name: tables[name].whole() for name in inputs.whole if name in tables})
+    return data
 
 
 def _load_tables(
@@ -302,9 +292,7 @@ def plan_jobs(
     forms = [c for c in school_form_codes() if c in present]
 
     given = {"indikatorer": indikatorer} if indikatorer is not None else {}
-    tables = _load_tables(processed_dir, PAGE_TABLES, given)
-    form_tables = _load_tables(processed_dir, FORM_TABLES, {})
-    overview_tables = _load_tables(processed_dir, OVERVIEW_TABLES, {})
+    tables = _load_tables(processed_dir, notebook_tables(), given)
     analyses = _analyses(params_dir)
     shared = {
         "code": code_version(),
@@ -326,16 +314,16 @@ def plan_jobs(
         if check:
             check_parameters(template, parameters, job=name)
         if template not in template_sha:
-            template_sha[template] = _sha(template.read_bytes())
+            template_sha[template] = hash_files([template])
         payload = {
             "name": name,
             "template": template_sha[template],
             "parameters": parameters,
             "data": data,
-            "analyses": _files_digest(texts, params_dir),
+            "analyses": hash_named_files(texts, params_dir),
             **shared,
         }
-        digest = _sha(json.dumps(payload, sort_keys=True).encode())
+        digest = stage_key(payload)
         return Job(name=name, template=template, parameters=parameters, output=output, hash=digest)
 
     jobs: list[Job] = []
@@ -351,11 +339,10 @@ def plan_jobs(
             if "skolenheter" in tables:
                 comparison["jamforelse_namn"] = tables["skolenheter"].form(skolform)
         for code in codes:
-            data = {name: t.unit(skolform, code) for name, t in tables.items()}
-            data.update({name: t.form(skolform) for name, t in form_tables.items()})
+            data = _page_data(PAGE_INPUTS["unit"], tables, skolform, code)
             data.update(comparison)
             jobs.append(make(skolform, code, template, data, analyses.get(code, [])))
         texts = [p for stem in (skolform, *codes) for p in analyses.get(stem, [])]
-        data = {name: t.form(skolform) for name, t in {**tables, **form_tables, **overview_tables}.items()}
+        data = _page_data(PAGE_INPUTS["overview"], tables, skolform, "")
         jobs.append(make(skolform, "", notebooks_dir / OVERVIEW_NOTEBOOK, data, texts))
     return jobs

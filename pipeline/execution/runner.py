@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 import sys
 import threading
@@ -30,6 +29,8 @@ from typing import Any
 from pipeline.atomic import write_bytes_atomic
 from pipeline.errors import ConfigError, NotebookRunError
 from pipeline.execution.kernel import (
+    CellError,
+    ExecutedJob,
     WarmKernel,
     execute_payload,
     failed_result,
@@ -40,6 +41,7 @@ from pipeline.execution.kernel import (
 )
 from pipeline.execution.planner import Job
 from pipeline.execution.signature import check_parameters
+from pipeline.stages import Stamp
 
 STATUSES = ("executed", "cached", "failed")
 
@@ -89,20 +91,9 @@ class RunSummary:
         return self._with("failed")
 
     @property
-    def failures(self) -> list[dict]:
-        """One dict per failed job: ``job``, ``output``, ``cell_index`` (also as ``cell``),
-        ``execution_count``, ``error``."""
-        return [
-            {
-                "job": r.name,
-                "output": str(r.output),
-                "cell_index": r.cell_index,
-                "cell": r.cell_index,
-                "execution_count": r.execution_count,
-                "error": r.error,
-            }
-            for r in self.failed
-        ]
+    def failures(self) -> list[JobResult]:
+        """The failed jobs' results (name, output, cell_index, execution_count, error, traceback)."""
+        return self.failed
 
     def to_manifest(self) -> dict:
         """The ``jobs`` part of ``reports/<YEAR>/manifest.json``: per job name, status, seconds, hash."""
@@ -148,23 +139,21 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def _stamp(cache_dir: Path, job: Job) -> Stamp:
+    """The job's record: its key (``hash``, from the planner) and the sha256 of the output it wrote."""
+    return Stamp(_record_path(cache_dir, job), field="hash")
+
+
 def is_cached(job: Job, cache_dir: Path) -> bool:
     """True when the stored record has this job's hash and the output file is the one recorded."""
-    record = _record_path(cache_dir, job)
-    try:
-        data = json.loads(record.read_text(encoding="utf-8"))
-    except (FileNotFoundError, ValueError):
+    stamp = _stamp(cache_dir, job)
+    if not stamp.matches(job.hash, [job.output]):
         return False
-    if data.get("hash") != job.hash or not job.output.is_file():
-        return False
-    return data.get("output_sha256") == _sha256(job.output)
+    return stamp.read().get("output_sha256") == _sha256(job.output)
 
 
 def _write_record(job: Job, cache_dir: Path, output_sha: str) -> None:
-    record = {"job": job.name, "hash": job.hash, "output_sha256": output_sha}
-    write_bytes_atomic(
-        _record_path(cache_dir, job), (json.dumps(record, sort_keys=True, indent=1) + "\n").encode()
-    )
+    _stamp(cache_dir, job).write(job.hash, indent=1, newline=True, job=job.name, output_sha256=output_sha)
 
 
 # -- backends ------------------------------------------------------------------------------------
@@ -247,7 +236,7 @@ class LocalPool:
         with self._lock:
             self._futures.discard(fut)
 
-    def map(self, payloads: Sequence[dict]) -> Iterator[dict]:
+    def map(self, payloads: Sequence[dict]) -> Iterator[ExecutedJob]:
         """Run payloads, yielding results as they complete."""
         executor = self._ensure()
         futures: dict[Future, dict] = {self._submit(executor, p): p for p in payloads}
@@ -295,11 +284,11 @@ class LocalPool:
         self.close()
 
 
-def _worker_failure(payload: dict, exc: BaseException) -> dict:
+def _worker_failure(payload: dict, exc: BaseException) -> ExecutedJob:
     return failed_result(payload, exc, "the worker running the job was lost")
 
 
-def _dask_map(payloads: Sequence[dict], scheduler: Any) -> Iterator[dict]:
+def _dask_map(payloads: Sequence[dict], scheduler: Any) -> Iterator[ExecutedJob]:
     """Run payloads on a ``dask.distributed`` cluster; each worker thread keeps its own warm kernel."""
     from distributed import Client
     from distributed import as_completed as dask_completed
@@ -456,7 +445,7 @@ def run_jobs(
                 n_workers = pool.workers
                 stream = pool.map(payloads)
             for raw in stream:
-                job = by_name[raw["name"]]
+                job = by_name[raw.name]
                 record(_finish(job, raw, cache_dir))
     finally:
         bar.close()
@@ -470,24 +459,23 @@ def run_jobs(
     )
 
 
-def _finish(job: Job, raw: dict, cache_dir: Path) -> JobResult:
+def _finish(job: Job, raw: ExecutedJob, cache_dir: Path) -> JobResult:
     """Write the output atomically, then (on success) the cache record."""
-    record = _record_path(cache_dir, job)
-    record.unlink(missing_ok=True)
-    if raw.get("notebook") is not None:
-        write_bytes_atomic(job.output, raw["notebook"])
-    if raw["status"] == "executed":
-        _write_record(job, cache_dir, hashlib.sha256(raw["notebook"]).hexdigest())
-        return JobResult(job.name, "executed", raw["seconds"], job.hash, job.output)
-    err = raw.get("error") or {}
+    _stamp(cache_dir, job).clear()
+    if raw.notebook is not None:
+        write_bytes_atomic(job.output, raw.notebook)
+    if raw.status == "executed" and raw.notebook is not None:
+        _write_record(job, cache_dir, hashlib.sha256(raw.notebook).hexdigest())
+        return JobResult(job.name, "executed", raw.seconds, job.hash, job.output)
+    err = raw.error or CellError(None, None, "", "")
     return JobResult(
         job.name,
         "failed",
-        raw["seconds"],
+        raw.seconds,
         job.hash,
         job.output,
-        cell_index=err.get("cell_index"),
-        execution_count=err.get("execution_count"),
-        error=f"{err.get('ename', '')}: {err.get('evalue', '')}".strip(": "),
-        traceback=err.get("traceback", ""),
+        cell_index=err.cell_index,
+        execution_count=err.execution_count,
+        error=err.text,
+        traceback=err.traceback,
     )

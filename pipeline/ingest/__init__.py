@@ -9,7 +9,6 @@ On any failure a validation report is written to ``data/valideringsrapport.csv``
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +37,7 @@ from pipeline.ingest.overlap import file_vintage, merge_publicerad
 from pipeline.ingest.sources import ReadContext, list_raw_files, recognise
 from pipeline.killpoints import checkpoint
 from pipeline.progress import advance
+from pipeline.stages import Stamp, hash_files, stage_key
 from pipeline.validate.schemas import CANONICAL_TABLES, empty_table, validate_table
 
 INGEST_STAMP = "_ingest.json"
@@ -68,12 +68,8 @@ def file_sha256(path: Path) -> str:
 
 
 def _code_hash() -> str:
-    h = hashlib.sha256()
     base = Path(__file__).resolve().parent.parent
-    for sub in ("ingest", "validate"):
-        for p in sorted((base / sub).rglob("*.py")):
-            h.update(p.read_bytes())
-    return h.hexdigest()
+    return hash_files(p for sub in ("ingest", "validate") for p in sorted((base / sub).rglob("*.py")))
 
 
 def sort_table(name: str, df: pd.DataFrame) -> pd.DataFrame:
@@ -393,22 +389,16 @@ def run_ingest(
         "raw": str(raw.resolve()),
         "skip_unknown": skip_unknown,
     }
-    key_hash = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
-    stamp = processed / INGEST_STAMP
-    if not force and stamp.exists():
-        try:
-            old = json.loads(stamp.read_text())
-        except (OSError, json.JSONDecodeError):
-            old = {}
-        if old.get("key") == key_hash and all(
-            (processed / f"{n}.parquet").exists() for n in CANONICAL_TABLES
-        ):
-            res = IngestResult(
-                files=old.get("files", {}), rows=old.get("rows", {}), input_hashes=key["inputs"], cached=True
-            )
-            if (processed / LEDGER_FILE).exists():
-                res.ej_publicerat = pd.read_parquet(processed / LEDGER_FILE)
-            return res
+    key_hash = stage_key(key)
+    stamp = Stamp(processed / INGEST_STAMP)
+    if not force and stamp.matches(key_hash, [processed / f"{n}.parquet" for n in CANONICAL_TABLES]):
+        old = stamp.read()
+        res = IngestResult(
+            files=old.get("files", {}), rows=old.get("rows", {}), input_hashes=key["inputs"], cached=True
+        )
+        if (processed / LEDGER_FILE).exists():
+            res.ej_publicerat = pd.read_parquet(processed / LEDGER_FILE)
+        return res
     tables, result = read_all(
         raw, ctx, report_path=processed.parent / "valideringsrapport.csv", skip_unknown=skip_unknown
     )
@@ -417,11 +407,7 @@ def run_ingest(
             df.to_parquet(stage / f"{name}.parquet", index=False)
         result.ej_publicerat.to_parquet(stage / LEDGER_FILE, index=False)
         (stage / ".gitkeep").touch()  # the folder is tracked empty in the repository
-        (stage / INGEST_STAMP).write_text(
-            json.dumps(
-                {"key": key_hash, "files": result.files, "rows": result.rows}, indent=1, sort_keys=True
-            )
-        )
+        Stamp(stage / INGEST_STAMP).write(key_hash, indent=1, files=result.files, rows=result.rows)
         # Other data sources keep their tables in sub-folders (ProjectPaths.for_source): carry them over.
         if processed.is_dir():
             for sub in sorted(processed.iterdir()):

@@ -20,8 +20,6 @@ ingest's key, the kommun and this module's code, so an unchanged raw folder cost
 
 from __future__ import annotations
 
-import hashlib
-import json
 from pathlib import Path
 
 import pandas as pd
@@ -29,24 +27,20 @@ import pandas as pd
 from pipeline.atomic import staged_directory
 from pipeline.ingest import INGEST_STAMP, LEDGER_FILE, IngestResult, load_tables
 from pipeline.ingest.ledger import ORSAKER, ledger_frame
+from pipeline.stages import Stamp, hash_files, stage_key
 from pipeline.validate.schemas import CANONICAL_TABLES
 
-_CODE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+_CODE = hash_files([Path(__file__)])
 
 
 def national_key(national: Path) -> str:
     """The key of the national ingest in ``national`` (its stamp), or '' when there is none."""
-    stamp = Path(national) / INGEST_STAMP
-    try:
-        return str(json.loads(stamp.read_text()).get("key", ""))
-    except (OSError, json.JSONDecodeError):
-        return ""
+    return Stamp(Path(national) / INGEST_STAMP).key() or ""
 
 
 def subset_key(national: Path, kommun: str) -> str:
     """The stamp key of ``kommun``'s subset of the national ingest in ``national``."""
-    text = json.dumps({"national": national_key(national), "kommun": kommun, "code": _CODE}, sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return stage_key({"national": national_key(national), "kommun": kommun, "code": _CODE})
 
 
 def _is_lan_kommun(codes: pd.Series) -> pd.Series:
@@ -103,12 +97,9 @@ def write_kommun_subset(
     """
     national, out_dir = Path(national), Path(out_dir)
     key = subset_key(national, kommun)
-    stamp = out_dir / INGEST_STAMP
-    try:
-        old = json.loads(stamp.read_text()) if stamp.exists() else {}
-    except (OSError, json.JSONDecodeError):
-        old = {}
-    if old.get("key") == key and all((out_dir / f"{n}.parquet").exists() for n in CANONICAL_TABLES):
+    stamp = Stamp(out_dir / INGEST_STAMP)
+    if stamp.matches(key, [out_dir / f"{n}.parquet" for n in CANONICAL_TABLES]):
+        old = stamp.read()
         res = IngestResult(files=old.get("files", {}), rows=old.get("rows", {}), cached=True)
         if (out_dir / LEDGER_FILE).exists():
             res.ej_publicerat = pd.read_parquet(out_dir / LEDGER_FILE)
@@ -119,7 +110,7 @@ def write_kommun_subset(
         p = national / LEDGER_FILE
         ledger = pd.read_parquet(p) if p.exists() else ledger_frame()
     if files is None:
-        files = json.loads((national / INGEST_STAMP).read_text()).get("files", {})
+        files = Stamp(national / INGEST_STAMP).read().get("files", {})
     sub, led = kommun_subset(tables, ledger, kommun)
     result = IngestResult(files=dict(files), rows={n: len(df) for n, df in sub.items()}, ej_publicerat=led)
     with staged_directory(out_dir) as stage:
@@ -127,9 +118,7 @@ def write_kommun_subset(
             df.to_parquet(stage / f"{name}.parquet", index=False)
         led.to_parquet(stage / LEDGER_FILE, index=False)
         _carry_unit_register(national, stage, sub)
-        (stage / INGEST_STAMP).write_text(
-            json.dumps({"key": key, "files": result.files, "rows": result.rows}, indent=1, sort_keys=True)
-        )
+        Stamp(stage / INGEST_STAMP).write(key, indent=1, files=result.files, rows=result.rows)
     return result
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import pandas as pd
 
@@ -32,6 +32,17 @@ START_FILE = "index.html"
 METHOD_FILE = "metod.html"
 CSV_FILE = "data/indikatorer.csv"
 XLSX_FILE = "data/indikatorer.xlsx"
+
+
+class JobOutcome(Protocol):
+    """What publishing reads of a run's job result (:class:`pipeline.execution.JobResult`)."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def error(self) -> str: ...
+    @property
+    def seconds(self) -> float: ...
 
 
 @dataclass(frozen=True)
@@ -53,6 +64,10 @@ class NotebookJob:
         True when the job failed; the page then says that the report could not be produced.
     error
         The failure text (for the log; the reader sees a plain sentence, not the traceback).
+    status
+        How the job's run went (``executed``, ``cached`` or ``failed``; ``""``: not said).
+    seconds
+        How long the notebook ran (0 when it came from the cache).
     """
 
     skolform: str
@@ -61,6 +76,27 @@ class NotebookJob:
     path: Path | None = None
     failed: bool = False
     error: str = ""
+    status: str = ""
+    seconds: float = 0.0
+
+    @classmethod
+    def from_result(
+        cls, result: JobOutcome | None, *, skolform: str, skolenhetskod: str, enhet: str, path: Path | None
+    ) -> NotebookJob:
+        """The published job of a run's result (:class:`pipeline.execution.JobResult`; ``None``:
+        the job was not run)."""
+        if result is None:
+            return cls(skolform=skolform, skolenhetskod=skolenhetskod, enhet=enhet, path=path)
+        return cls(
+            skolform=skolform,
+            skolenhetskod=skolenhetskod,
+            enhet=enhet,
+            path=path,
+            failed=result.status == "failed",
+            error=result.error,
+            status=result.status,
+            seconds=result.seconds,
+        )
 
     @property
     def is_overview(self) -> bool:
@@ -637,7 +673,7 @@ def build_book(
     *,
     lasar: int,
     params: Any,
-    jobs: Sequence[NotebookJob | Mapping[str, Any]],
+    jobs: Sequence[NotebookJob],
     indikatorer: pd.DataFrame | None = None,
     forandringar: pd.DataFrame | None = None,
     va_modell: pd.DataFrame | None = None,
@@ -658,8 +694,7 @@ def build_book(
     params
         :class:`pipeline.config.Params` (huvudman name, thresholds, labels).
     jobs
-        Every job of the year: :class:`NotebookJob` or mappings with its fields (``skolform``,
-        ``skolenhetskod``, ``enhet``, ``path``, ``failed``/``status``, ``error``).
+        Every job of the year (:meth:`NotebookJob.from_result` makes one of a run's result).
     indikatorer
         The indicator table (for the start page's key figures).
     forandringar
@@ -680,14 +715,21 @@ def build_book(
     ------
     ConfigError
         Two jobs claim the same page, or a job names an unknown school form.
+    TypeError
+        A job is not a :class:`NotebookJob` (e.g. a dict).
     """
+    bad = [j for j in jobs if not isinstance(j, NotebookJob)]
+    if bad:
+        raise TypeError(
+            f"build_book: every job must be a NotebookJob (NotebookJob.from_result), got {type(bad[0]).__name__}"
+        )
     if registry is None:
         from pipeline.indicators.registry import load_indicator_registry
 
         registry = load_indicator_registry()
     labels = dict(getattr(params, "labels", {}) or {})
     huvudman = params.huvudman.namn
-    norm = [j if isinstance(j, NotebookJob) else _job_from_mapping(j) for j in jobs]
+    norm = list(jobs)
     by_form: dict[str, list[NotebookJob]] = {}
     seen: set[tuple[str, str]] = set()
     for j in norm:
@@ -808,18 +850,4 @@ def build_book(
         fiktiv=bool(getattr(params.huvudman, "fiktiv", False)),
         labels=labels,
         board=board,
-    )
-
-
-def _job_from_mapping(m: Mapping[str, Any]) -> NotebookJob:
-    status = str(m.get("status", "")).lower()
-    failed = bool(m.get("failed", False)) or status in {"failed", "error", "misslyckad"}
-    path = m.get("path")
-    return NotebookJob(
-        skolform=str(m["skolform"]),
-        skolenhetskod=str(m.get("skolenhetskod") or ""),
-        enhet=str(m.get("enhet") or ""),
-        path=Path(path) if path else None,
-        failed=failed,
-        error=str(m.get("error") or ""),
     )

@@ -33,7 +33,7 @@ def publish(
     lasar: int,
     params: Any,
     indikatorer: pd.DataFrame,
-    jobs: Sequence[NotebookJob | Mapping[str, Any]],
+    jobs: Sequence[NotebookJob],
     out_dir: Path,
     provenance: Mapping[str, Any] | None = None,
     forandringar: pd.DataFrame | None = None,
@@ -62,9 +62,8 @@ def publish(
     indikatorer
         The indicator table (all years; rows after ``lasar`` are not published).
     jobs
-        Every notebook job of the year: :class:`~pipeline.publishing.book.NotebookJob` or mappings
-        with ``skolform``, ``skolenhetskod`` (``""`` for the overview), ``enhet``, ``path`` and
-        ``failed`` (or ``status="failed"``) and ``error``.
+        Every notebook job of the year (:class:`~pipeline.publishing.book.NotebookJob`, made of a
+        run's result by :meth:`~pipeline.publishing.book.NotebookJob.from_result`).
     out_dir
         The report folder to write into (a staging folder the orchestrator swaps in).
     provenance

@@ -1,6 +1,7 @@
 """Everything a page reads, loaded once: indicator table, changes, value added, units, params.
 
-A page reads from ``processed_dir``:
+A page reads from ``processed_dir`` the tables its kind declares in
+:data:`pipeline.school_forms.PAGE_INPUTS` (the job planner hashes the same ones):
 
 - ``indikatorer.parquet`` (required; schema ``Indikatorer``),
 - ``forandringar.parquet`` (optional; without it a page makes no change statements),
@@ -33,9 +34,12 @@ from pipeline.errors import ConfigError, DataValidationError
 from pipeline.indicators.registry import REGISTRY_FILES, Indicator, IndicatorRegistry, load_indicator_registry
 from pipeline.paths import REPO_ROOT, ProjectPaths
 from pipeline.publishing.format import format_number, is_missing, lasar_text
+from pipeline.school_forms import notebook_tables
 
 #: The processed tables a page reads (``indikatorer`` is required).
-TABLES = ("indikatorer", "forandringar", "va_enheter", "jamforelser", "skolenheter", "enhetsbrott")
+#: What a notebook page reads: the declaration :data:`pipeline.school_forms.PAGE_INPUTS` (the job
+#: planner hashes the same tables).
+TABLES = notebook_tables()
 
 
 @dataclass(frozen=True)
@@ -427,8 +431,9 @@ def _load(processed: Path, params_path: Path) -> _Loaded:
     own = params_for_data(params, indikatorer)
     demo_params_for_other_data = own is not params and params.huvudman.fiktiv
     frames: dict[str, pd.DataFrame | None] = {"indikatorer": indikatorer}
-    for name in TABLES[1:]:
-        frames[name] = _read(processed / f"{name}.parquet", required=False)
+    for name in TABLES:
+        if name != "indikatorer":
+            frames[name] = _read(processed / f"{name}.parquet", required=False)
     return _Loaded(
         frames=frames,
         params=own,

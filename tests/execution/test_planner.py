@@ -157,3 +157,54 @@ def test_code_version_covers_the_package_sources(monkeypatch):
     from pipeline.execution.planner import code_version
 
     assert len(code_version()) == 64
+
+
+def test_a_declared_table_changes_the_job_key_and_an_undeclared_one_does_not(project, monkeypatch):
+    import pipeline.execution.planner as planner
+    from pipeline.school_forms import PAGE_INPUTS, PageInputs
+
+    processed = project["processed_dir"]
+    base = hashes(project)
+    # va_enheter is declared by the unit page and the overview (per school form): every GR page re-runs
+    va = pd.DataFrame({"skolform": ["GR"], "skolenhetskod": ["10000001"], "lasar": [2024], "va": [1.5]})
+    va.to_parquet(processed / "va_enheter.parquet", index=False)
+    declared = hashes(project)
+    assert all(declared[name] != base[name] for name in base)
+    # forandringar is declared per unit: a changed row of unit 2 re-runs unit 2's page and the overview
+    fr = pd.DataFrame(
+        {
+            "skolform": "GR",
+            "niva": "enhet",
+            "skolenhetskod": ["10000001", "10000002"],
+            "indikator": "trygghet",
+            "forandring": [0.1, 0.2],
+        }
+    )
+    fr.to_parquet(processed / "forandringar.parquet", index=False)
+    declared = hashes(project)
+    fr.assign(forandring=[0.1, 0.3]).to_parquet(processed / "forandringar.parquet", index=False)
+    changed = {n for n, h in hashes(project).items() if h != declared[n]}
+    assert changed == {"GR/10000002/2024", "GR/huvudman/2024"}
+    declared = hashes(project)
+    # va_modell is declared by the method page only: no notebook job's key moves
+    pd.DataFrame({"skolform": ["GR"], "term": ["x"], "koef": [0.5]}).to_parquet(
+        processed / "va_modell.parquet", index=False
+    )
+    assert hashes(project) == declared
+    # the planner hashes by the declaration: declared for the overview, it moves the overview's key only
+    overview = PAGE_INPUTS["overview"]
+    monkeypatch.setitem(planner.PAGE_INPUTS, "overview", PageInputs(form=(*overview.form, "va_modell")))
+    moved = {n for n, h in hashes(project).items() if h != declared[n]}
+    assert moved == {"GR/huvudman/2024"}
+
+
+def test_the_notebook_pages_load_what_their_kinds_declare():
+    import dataclasses
+
+    from pipeline.publishing import context
+    from pipeline.school_forms import PAGE_INPUTS
+
+    declared = set(PAGE_INPUTS["unit"].tables) | set(PAGE_INPUTS["overview"].tables)
+    assert set(context.TABLES) == declared
+    # every declared table reaches the page (a field of its context), and nothing else is read
+    assert declared <= {f.name for f in dataclasses.fields(context.PageContext)}

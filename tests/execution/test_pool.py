@@ -96,9 +96,7 @@ def test_close_during_a_run_ends_the_running_job_now(tmp_path):
     assert _gone(ours)
     started.join(120)
     # had close() waited for the job, the job would have finished its 60 s sleep: "executed"
-    assert not got or got[0] is None or got[0].get("status") != "executed", (
-        "close() waited for the running job"
-    )
+    assert not got or got[0] is None or got[0].status != "executed", "close() waited for the running job"
 
 
 def test_kernels_are_set_up_to_hold_little_memory(tmp_path, pool):

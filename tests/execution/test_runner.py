@@ -106,12 +106,13 @@ def test_failed_notebook_is_saved_marked_and_listed(project, pool):
         failing.outputs[-1]["output_type"] == "error" and failing.outputs[-1]["ename"] == "ZeroDivisionError"
     )
     assert not (project["cache_dir"] / "GR" / "10000001" / "2024.json").exists()
-    assert summary.failures[0]["job"] == "GR/10000001/2024"
+    assert summary.failures == [res] and res.name == "GR/10000001/2024" and res.output == jobs[0].output
     with pytest.raises(
         NotebookRunError, match=r"GR/10000001/2024: cell 3 \(In \[4\]\): ZeroDivisionError"
     ) as err:
         summary.raise_for_failures()
     assert err.value.exit_code == 1
+    assert err.value.failures == [res]
 
 
 @pytest.mark.parametrize(

@@ -121,21 +121,27 @@ def test_book_rejects_duplicate_jobs(tmp_path):
         build_book(lasar=LASAR, params=make_params(), jobs=[*jobs, jobs[1]])
 
 
-def test_book_accepts_mappings_with_status(tmp_path):
+def test_book_takes_typed_job_results_and_rejects_dicts(tmp_path):
+    from pipeline.execution import JobResult
+
+    failed = JobResult(
+        "GR/huvudman/2024", "failed", 1.5, "h1", tmp_path / "h.ipynb", error="ValueError: boom"
+    )
+    cached = JobResult(f"GR/{BJORK}/2024", "cached", 0.0, "h2", tmp_path / "x.ipynb")
     jobs = [
-        {"skolform": "GR", "skolenhetskod": "", "path": None, "status": "failed", "error": "boom"},
-        {
-            "skolform": "gr",
-            "skolenhetskod": f"{BJORK}",
-            "enhet": "Björkskolan",
-            "path": str(tmp_path / "x.ipynb"),
-            "status": "ok",
-        },
+        NotebookJob.from_result(failed, skolform="GR", skolenhetskod="", enhet="", path=None),
+        NotebookJob.from_result(
+            cached, skolform="GR", skolenhetskod=f"{BJORK}", enhet="Björkskolan", path=tmp_path / "x.ipynb"
+        ),
     ]
+    assert jobs[0].failed and jobs[0].error == "ValueError: boom" and jobs[0].seconds == 1.5
+    assert not jobs[1].failed and jobs[1].status == "cached"
     book = build_book(lasar=LASAR, params=make_params(), jobs=jobs)
     (ch,) = book.chapters
     assert ch.overview.failed and ch.overview.notebook is None
     assert not ch.units[0].failed and ch.units[0].notebook == tmp_path / "x.ipynb"
+    with pytest.raises(TypeError, match="NotebookJob"):
+        build_book(lasar=LASAR, params=make_params(), jobs=[{"skolform": "GR", "skolenhetskod": ""}])
 
 
 def test_labels_override_titles(tmp_path):
