@@ -220,7 +220,9 @@ def test_template_runs_on_fake_data(name, executed):
         assert ids == ["utforska-tabell", "utforska-diagram"]
     else:
         form = get_school_form(form_code)
-        assert ids == ["sammanfattning", "analys", *[f"omrade-{a}" for a in form.quality_areas]]
+        # förskola's own evidence (barnintervjuer, observationer: issue 14) follows its areas
+        evidence = ["forskola-underlag"] if form.own_evidence else []
+        assert ids == ["sammanfattning", "analys", *[f"omrade-{a}" for a in form.quality_areas], *evidence]
         assert outputs[0]["metadata"][META]["del"] == "sidhuvud"
     # not one HTML blob: figures are figure outputs, tables are in their own outputs
     figures = [o for o in outputs if "image/svg+xml" in o.get("data", {})]
