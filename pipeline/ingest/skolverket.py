@@ -697,12 +697,7 @@ def read_jamforelse(path: Path, sheets: tuple[str, ...], ctx: ReadContext) -> di
                     row=rowno,
                 )
                 continue
-            for j, lasar in year_cols.items():
-                try:
-                    varde, markering = parse_value(cells[j])
-                except ValueFormatError as exc:
-                    fc.add(table.where(rowno, j), cols[j], cells[j], str(exc), row=rowno)
-                    continue
+            for lasar, varde, markering in _year_values(table, rowno, cells, cols, year_cols, fc):
                 if rule.role == "count":
                     per_kommun[(kommunkod, lasar)] = as_count(varde)
                 pending.append(
@@ -791,12 +786,7 @@ def read_amnesbetyg(table: SokTable, ctx: ReadContext) -> list[dict]:
                 row=rowno,
             )
             continue
-        for j, lasar in year_cols.items():
-            try:
-                varde, markering = parse_value(cells[j])
-            except ValueFormatError as exc:
-                fc.add(table.where(rowno, j), cols[j], cells[j], str(exc), row=rowno)
-                continue
+        for lasar, varde, markering in _year_values(table, rowno, cells, cols, year_cols, fc):
             records.append(
                 {
                     "lasar": lasar,
@@ -816,6 +806,18 @@ def read_amnesbetyg(table: SokTable, ctx: ReadContext) -> list[dict]:
             )
     fc.raise_if_any("Download the report again from Skolverket's 'Sök statistik' without editing it.")
     return records
+
+
+def _year_values(table, rowno: int, cells, cols, year_cols: dict[int, int], fc):
+    """The values of one row of a wide report (one column per läsår): (läsår, värde, markering)
+    per year column; a cell that is not a published value is recorded in ``fc`` and skipped."""
+    for j, lasar in year_cols.items():
+        try:
+            varde, markering = parse_value(cells[j])
+        except ValueFormatError as exc:
+            fc.add(table.where(rowno, j), cols[j], cells[j], str(exc), row=rowno)
+            continue
+        yield lasar, varde, markering
 
 
 # --------------------------------------------------------------------------- recognition
