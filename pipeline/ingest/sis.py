@@ -877,32 +877,38 @@ def pseudonymise(personnummer12: str, key: bytes) -> str:
     return keyed(personnummer12, key)
 
 
-def _birth_after(key: str) -> bool:
-    """``"<personnummer>|<läsår>"``: True when the (valid) personnummer's birth date is after
-    30 June of the läsår's spring year."""
-    value, _, lasar = key.rpartition("|")
-    if lasar in ("", "None", "<NA>"):
-        return False
-    norm = normalise_personnummer(value, int(lasar))
+def _birth_date_number(norm: str | None) -> int:
+    """``YYYYMMDD`` of a normalised personnummer as a number (day - 60 for a samordningsnummer),
+    0 for None."""
     if norm is None:
-        return False
-    mm, dd = int(norm[4:6]), int(norm[6:8])
-    return (int(norm[:4]), mm, dd - 60 if dd > 60 else dd) > (int(lasar), 6, 30)
+        return 0
+    dd = int(norm[6:8])
+    return int(norm[:6]) * 100 + (dd - 60 if dd > 60 else dd)
 
 
 def _elev_id(df: pd.DataFrame, fails: _Failures, ctx: ReadContext, year: pd.Series | None) -> pd.Series:
     if "personnummer" in df.columns:
-        ref = year if year is not None else pd.Series(pd.NA, index=df.index)
-        keys = list(zip(df["personnummer"], ref.astype(object).where(ref.notna(), None), strict=True))
-        cache: dict = {}
-        out = []
+        pnr = df["personnummer"].astype(str)
+        ref = pd.to_numeric(year, errors="coerce") if year is not None else pd.Series(np.nan, index=df.index)
+        # Each distinct number is normalised and hashed once (a grade file repeats a pupil once
+        # per subject). The row's läsår matters only for a 10-digit number (it picks the
+        # century), so it is part of the key only there.
+        dated = pnr.str.strip().str.fullmatch(r"\d{8}[-+]?\d{4}").fillna(False).astype(bool)
+        ref_key = ref.astype("Int64").astype(str).where(ref.notna() & ~dated, "")
+        codes, _ = pd.factorize(pnr + "|" + ref_key)  # injective: ref_key holds no "|"
+        _, first = np.unique(codes, return_index=True)
         key = ctx.pseudonym_key()
-        for k in keys:
-            if k not in cache:
-                norm = normalise_personnummer(k[0], k[1])
-                cache[k] = pseudonymise(norm, key) if norm else None
-            out.append(cache[k])
-        ids = pd.Series(out, index=df.index, dtype=object)
+        hashed: dict[str, str] = {}
+        ids_u: list[str | None] = []
+        born_u: list[int] = []
+        for value, r in zip(pnr.to_numpy()[first], ref_key.to_numpy()[first], strict=True):
+            norm = normalise_personnummer(value, int(r) if r else None)
+            if norm is not None and norm not in hashed:
+                hashed[norm] = pseudonymise(norm, key)
+            ids_u.append(hashed[norm] if norm is not None else None)
+            born_u.append(_birth_date_number(norm))
+        ids = pd.Series(np.asarray(ids_u, dtype=object)[codes], index=df.index, dtype=object)
+        born = pd.Series(np.asarray(born_u, dtype=np.int64)[codes], index=df.index)
         fails.add_mask(
             df,
             ids.isna(),
@@ -911,11 +917,8 @@ def _elev_id(df: pd.DataFrame, fails: _Failures, ctx: ReadContext, year: pd.Seri
             "is not a valid personnummer (shown masked)",
             mask_value=True,
         )
-        born = _lookup(
-            pd.Series([f"{k[0]}|{k[1]}" for k in keys], index=df.index),
-            lambda v: _birth_after(v),
-        )
-        late = born.fillna(False).astype(bool) & ids.notna()
+        # born after 30 June of the läsår's spring year (a wrong century or a typo in the date)
+        late = ids.notna() & ref.notna() & (born > ref.fillna(0) * 10000 + 630)
         fails.add_mask(
             df,
             late,
