@@ -1331,7 +1331,8 @@ def test_bad_input(bad: Case, base_project: Path, tmp_path: Path) -> None:
     if bad.id not in NO_EXPECTED_WORD:
         assert EXPECTED.search(err), f"the message does not say what was expected:\n{err}"
     assert (digest(processed), digest(reports)) == before, "a failed run wrote to data/processed/ or reports/"
-    print(f"{bad.id}: exit {code}: {err.strip().splitlines()[0][:300]}")
+    said = [line for line in err.splitlines() if line.startswith("error")] or err.strip().splitlines()[-1:]
+    print(f"{bad.id}: exit {code}: {said[0][:300]}")  # the corpus table of the closing note
 
 
 # ----------------------------------------------------------------------------- written analyses
