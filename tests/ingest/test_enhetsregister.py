@@ -243,3 +243,27 @@ def test_a_kommun_of_a_country_run_gets_the_register_of_its_own_units(tmp_path, 
     reg = pd.read_parquet(stage / "enhetsregister.parquet")
     assert sorted(set(reg["skolenhetskod"])) == ["91000012", "91000021"] and len(reg) == 8
     assert len(pd.read_parquet(stage / "enhetsbrott.parquet")) == 3
+
+
+def test_a_unit_is_closed_only_when_its_own_kommun_has_later_rows():
+    """Hand-made: kommun 0114's rows (one source covering Stockholms län) go on to 2026, kommun
+    1440's end in 2025. By hand: 0114's A-skolan (last 2025) is closed in 2025, 0114's B-skolan
+    (2026) is open; 1440's C-skolan (last 2025 = 1440's latest) is open, and D-skolan (last 2024)
+    closed in 2024. A national read and 1440's own read give C-skolan the same register."""
+    rows = [
+        (2025, "GR", "enhet", "10000001", "A-skolan", "Kommunal", "x", "samtliga", 1.0),
+        (2025, "GR", "enhet", "10000002", "B-skolan", "Kommunal", "x", "samtliga", 1.0),
+        (2026, "GR", "enhet", "10000002", "B-skolan", "Kommunal", "x", "samtliga", 1.0),
+        (2025, "GR", "enhet", "20000001", "C-skolan", "Kommunal", "x", "samtliga", 1.0),
+        (2024, "GR", "enhet", "20000002", "D-skolan", "Kommunal", "x", "samtliga", 1.0),
+    ]
+    pub = _pub(rows).assign(kommunkod=["0114", "0114", "0114", "1440", "1440"])
+    reg = unit_register(pub, pd.DataFrame())
+    stangd = {(r.skolenhetskod, r.lasar): r.stangd for r in reg.itertuples()}
+    assert stangd[("10000001", 2025)] == 2025
+    assert pd.isna(stangd[("10000002", 2026)])
+    assert pd.isna(stangd[("20000001", 2025)])
+    assert stangd[("20000002", 2024)] == 2024
+    own = unit_register(pub[pub["kommunkod"].eq("1440")].reset_index(drop=True), pd.DataFrame())
+    national = reg[reg["skolenhetskod"].str.startswith("2")].reset_index(drop=True)
+    pd.testing.assert_frame_equal(national, own)
