@@ -267,3 +267,19 @@ def test_a_unit_is_closed_only_when_its_own_kommun_has_later_rows():
     own = unit_register(pub[pub["kommunkod"].eq("1440")].reset_index(drop=True), pd.DataFrame())
     national = reg[reg["skolenhetskod"].str.startswith("2")].reset_index(drop=True)
     pd.testing.assert_frame_equal(national, own)
+
+
+def test_a_changed_code_is_followed_the_same_way_in_a_national_read(tmp_path, followed):
+    """KOMMUN=all reads the folder without a kommun and cuts 0114's tables from that
+    (pipeline.ingest.subset): Ekbacksskolan's history is under 91000012 there too, and 0114's
+    register and breaks are the ones its own read gives (the three breaks listed above)."""
+    from pipeline.ingest import run_ingest
+    from pipeline.ingest.subset import write_kommun_subset
+
+    national, sliced = tmp_path / "alla", tmp_path / "0114"
+    run_ingest(FOLDER, national, ReadContext(kommunkod=None, enhetsbyten=(BYTE,)))
+    write_kommun_subset(national, sliced, "0114")
+    for name in ("publicerad", "skolenheter", "enhetsregister", "enhetsbrott"):
+        got = pd.read_parquet(sliced / f"{name}.parquet")
+        assert _records(got) == _records(followed[name]), name
+    assert "91000011" not in set(pd.read_parquet(sliced / "publicerad.parquet")["skolenhetskod"])
