@@ -387,5 +387,7 @@ def write_index(folder: Path, year: int, entries: list[KommunEntry], labels: dic
     if not css.exists() or css.read_bytes() != data:
         write_bytes_atomic(css, data)
     out = folder / "index.html"
-    write_bytes_atomic(out, html.encode("utf-8"))
+    page = html.encode("utf-8")
+    if not out.exists() or out.read_bytes() != page:  # a run with nothing changed touches nothing
+        write_bytes_atomic(out, page)
     return out

@@ -90,6 +90,21 @@ def ensure_raw_data(paths: ProjectPaths, data_dir: Path | None) -> Path:
     return paths.raw
 
 
+def texts_are_others(params_dir: Path, kommun: str | None) -> bool:
+    """Whether the written texts in ``params_dir`` (``huvudman.yml``'s organiser's assessment and
+    development areas) are about another organiser than a ``KOMMUN=kommun`` report's: the demo's
+    fictitious huvudman, or a real one of another kommun. ``kommun`` ``None``: the configured one."""
+    if kommun is None:
+        return False
+    from pipeline.config import Huvudman, read_yaml
+
+    try:
+        hm = Huvudman(**(read_yaml(Path(params_dir) / "huvudman.yml") or {}))
+    except (TypeError, ValueError):  # checked by load_params when the configured huvudman is built
+        return True
+    return hm.fiktiv or hm.kommunkod != kommun
+
+
 def validation_report(paths: ProjectPaths) -> Path:
     """Where ingest lists every failure of a run (``data/valideringsrapport.csv``)."""
     return paths.processed.parent / "valideringsrapport.csv"
@@ -418,9 +433,10 @@ class PreparedReport:
     ej_publicerat: pd.DataFrame
     timings: dict[str, float]
     t0: float
-    #: built with the demo's (fictitious) params: its written assessment and development areas
-    #: are about Exempelkommun, never shown in a report for a real municipality
-    demo_params: bool = False
+    #: the configured huvudman's written assessment and development areas (``params/``) are about
+    #: another organiser than this report's kommun (the demo's Exempelkommun, or another kommun):
+    #: never shown in it
+    others_texts: bool = False
 
 
 def prepare_report(
@@ -473,7 +489,7 @@ def prepare_report(
     t = time.perf_counter()
     skydd = disclosure_audit(ind, params, quiet=ingested is not None)
     timings["disclosure_audit"] = time.perf_counter() - t
-    demo_params = bool(params.huvudman.fiktiv)
+    others_texts = texts_are_others(paths.params, kommun)
     if kommun is not None:
         tables = load_tables(paths.processed)
         params = params.model_copy(
@@ -526,7 +542,7 @@ def prepare_report(
     return PreparedReport(
         year=year, paths=paths, data_dir=data_dir, kommun=kommun, raw=raw, params=params, outputs=outputs,
         units=units, jobs=jobs, build_dir=build_dir, target=target, skydd=skydd,
-        ej_publicerat=result.ej_publicerat, timings=timings, t0=t0, demo_params=demo_params,
+        ej_publicerat=result.ej_publicerat, timings=timings, t0=t0, others_texts=others_texts,
     )  # fmt: skip
 
 
@@ -627,9 +643,9 @@ def finish_report(
             va_metod=page_tables.get("va_metod"),
             va_kalibrering=_va_calibration(paths),
             jamforelser=page_tables.get("jamforelser"),
-            # the demo's written assessment and development areas are about Exempelkommun: not
-            # shown in a report for a real municipality built with the demo params
-            params_dir=None if prep.kommun is not None and prep.demo_params else paths.params,
+            # the configured huvudman's written assessment and development areas are about it: not
+            # shown in a report for another kommun (nor the demo's, about Exempelkommun)
+            params_dir=None if prep.others_texts else paths.params,
             pdf=pdf,
             forbidden_names=names,
             forbidden_ids=ids,

@@ -121,10 +121,12 @@ def test_method_page_lists_what_was_read_but_not_published(country):
 def test_second_run_changes_nothing_and_a_killed_kommun_is_rebuilt(country):
     folder = _folder(country)
     before = {f: (folder / f / "manifest.json").stat().st_mtime_ns for f in FOLDERS}
+    index = (folder / "index.html").stat().st_mtime_ns
     res = cli(country, "report", "2025", "--kommun", "all", "--no-pdf", "--workers", "2")
     assert res.returncode == 0, res.stderr[-3000:]
     assert "0 built, 3 unchanged" in res.stdout
     assert {f: (folder / f / "manifest.json").stat().st_mtime_ns for f in FOLDERS} == before
+    assert (folder / "index.html").stat().st_mtime_ns == index  # the index is not rewritten either
     # a kill in the middle of publishing 1384: its folder gone (swapped out), a staging folder left
     shutil.rmtree(folder / "1384-kungsbacka")
     (folder / ".1384-kungsbacka.staging-killed").mkdir()

@@ -92,6 +92,9 @@ def test_the_kommun_is_the_huvudman(build: Path):
     start = (_site(build) / "index.html").read_text(encoding="utf-8")
     assert KOMMUN_NAMN in start
     assert "Exempelkommun" not in start
+    # the demo's development areas of 2023/24 (params/utvecklingsomraden/2024.yml, about
+    # Exempelkommun's units 99991001 and 99992002) are not followed up in a real kommun's report
+    assert "99992002" not in start and "Samordna elevhälsans insatser" not in start
     import json
 
     manifest = json.loads((build / "reports" / str(YEAR) / "manifest.json").read_text())

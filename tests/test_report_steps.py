@@ -75,3 +75,22 @@ def test_the_build_key_hashes_what_the_start_and_method_pages_declare():
     assert key() == key()
     assert key(va_modell=pd.DataFrame({"koef": [0.6]})) != key()
     assert key(va_enheter=pd.DataFrame({"va": [2.0]})) == key()  # in the job keys, not here
+
+
+def test_the_configured_huvudmans_texts_are_shown_only_in_its_own_report(tmp_path):
+    """The written assessment and development areas in params/ are the configured huvudman's: a
+    KOMMUN= report for another kommun, or any KOMMUN= report built with the demo's fictitious
+    params, shows none of them (was: the demo's 2023/24 areas followed up in Ale's report)."""
+    from pipeline.report import texts_are_others
+
+    demo = make_project(tmp_path / "demo") / "params"  # the repository's params: Exempelkommun, fiktiv
+    assert texts_are_others(demo, None) is False
+    assert texts_are_others(demo, "1440") is True
+    assert texts_are_others(demo, "9999") is True  # fictitious: never about a real kommun
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "huvudman.yml").write_text(
+        "namn: Ale kommun\nkommunkod: '1440'\nfiktiv: false\n", encoding="utf-8"
+    )
+    assert texts_are_others(real, "1440") is False
+    assert texts_are_others(real, "2584") is True

@@ -155,7 +155,8 @@ def unit_register(
     the code they were published under) and the current ``skolenheter`` register.
 
     A unit-year's name and huvudman type are the values most rows of that year carry (ties: the
-    first in sorted order), so one stray spelling does not make a break.
+    first in sorted order), so one stray spelling does not make a break. A unit is closed
+    (``stangd``: its last läsår) when its kommun's rows of the school form go on after it.
     """
     cols = REGISTER_COLUMNS
     if pub.empty:
@@ -164,7 +165,17 @@ def unit_register(
     back: dict[str, list] = {}
     for b in byten:  # the year ranges an old code covers, for tidigare_kod
         back.setdefault(successor_map(byten)[b.fran], []).append(b)
-    latest = rows.groupby("skolform")["lasar"].max().to_dict()
+    # "closed": no row in the latest läsår the files hold for the unit's kommun and school form.
+    # Per kommun, so that a national read (KOMMUN=all) gives a kommun the register its own read
+    # gives: a source that covers some counties a year further (the statistics API) does not
+    # close every unit elsewhere.
+    kommun = (
+        rows["kommunkod"].astype("string").fillna("")
+        if "kommunkod" in rows.columns
+        else pd.Series("", index=rows.index, dtype="string")
+    )
+    by_kommun = rows.groupby([kommun, rows["skolform"]])["lasar"].transform("max")
+    latest = by_kommun.groupby([rows["skolenhetskod"], rows["skolform"]]).max().to_dict()
     keys = ["skolenhetskod", "skolform", "lasar"]
     reg = rows[keys].drop_duplicates().sort_values(keys, kind="mergesort").reset_index(drop=True)
     reg["lasar"] = reg["lasar"].astype(int)
@@ -181,7 +192,10 @@ def unit_register(
     last = reg.groupby(["skolenhetskod", "skolform"])["lasar"].transform("max")
     reg["oppnad"] = pd.array(first, dtype="Int64")
     reg["stangd"] = pd.array(
-        [None if lt >= latest[f] else int(lt) for lt, f in zip(last, reg["skolform"], strict=True)],
+        [
+            None if lt >= latest[(k, f)] else int(lt)
+            for lt, k, f in zip(last, reg["skolenhetskod"], reg["skolform"], strict=True)
+        ],
         dtype="Int64",
     )
     huvudman: list[str | None] = [None] * len(reg)

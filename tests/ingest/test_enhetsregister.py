@@ -243,3 +243,43 @@ def test_a_kommun_of_a_country_run_gets_the_register_of_its_own_units(tmp_path, 
     reg = pd.read_parquet(stage / "enhetsregister.parquet")
     assert sorted(set(reg["skolenhetskod"])) == ["91000012", "91000021"] and len(reg) == 8
     assert len(pd.read_parquet(stage / "enhetsbrott.parquet")) == 3
+
+
+def test_a_unit_is_closed_only_when_its_own_kommun_has_later_rows():
+    """Hand-made: kommun 0114's rows (one source covering Stockholms län) go on to 2026, kommun
+    1440's end in 2025. By hand: 0114's A-skolan (last 2025) is closed in 2025, 0114's B-skolan
+    (2026) is open; 1440's C-skolan (last 2025 = 1440's latest) is open, and D-skolan (last 2024)
+    closed in 2024. A national read and 1440's own read give C-skolan the same register."""
+    rows = [
+        (2025, "GR", "enhet", "10000001", "A-skolan", "Kommunal", "x", "samtliga", 1.0),
+        (2025, "GR", "enhet", "10000002", "B-skolan", "Kommunal", "x", "samtliga", 1.0),
+        (2026, "GR", "enhet", "10000002", "B-skolan", "Kommunal", "x", "samtliga", 1.0),
+        (2025, "GR", "enhet", "20000001", "C-skolan", "Kommunal", "x", "samtliga", 1.0),
+        (2024, "GR", "enhet", "20000002", "D-skolan", "Kommunal", "x", "samtliga", 1.0),
+    ]
+    pub = _pub(rows).assign(kommunkod=["0114", "0114", "0114", "1440", "1440"])
+    reg = unit_register(pub, pd.DataFrame())
+    stangd = {(r.skolenhetskod, r.lasar): r.stangd for r in reg.itertuples()}
+    assert stangd[("10000001", 2025)] == 2025
+    assert pd.isna(stangd[("10000002", 2026)])
+    assert pd.isna(stangd[("20000001", 2025)])
+    assert stangd[("20000002", 2024)] == 2024
+    own = unit_register(pub[pub["kommunkod"].eq("1440")].reset_index(drop=True), pd.DataFrame())
+    national = reg[reg["skolenhetskod"].str.startswith("2")].reset_index(drop=True)
+    pd.testing.assert_frame_equal(national, own)
+
+
+def test_a_changed_code_is_followed_the_same_way_in_a_national_read(tmp_path, followed):
+    """KOMMUN=all reads the folder without a kommun and cuts 0114's tables from that
+    (pipeline.ingest.subset): Ekbacksskolan's history is under 91000012 there too, and 0114's
+    register and breaks are the ones its own read gives (the three breaks listed above)."""
+    from pipeline.ingest import run_ingest
+    from pipeline.ingest.subset import write_kommun_subset
+
+    national, sliced = tmp_path / "alla", tmp_path / "0114"
+    run_ingest(FOLDER, national, ReadContext(kommunkod=None, enhetsbyten=(BYTE,)))
+    write_kommun_subset(national, sliced, "0114")
+    for name in ("publicerad", "skolenheter", "enhetsregister", "enhetsbrott"):
+        got = pd.read_parquet(sliced / f"{name}.parquet")
+        assert _records(got) == _records(followed[name]), name
+    assert "91000011" not in set(pd.read_parquet(sliced / "publicerad.parquet")["skolenhetskod"])
