@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from pipeline.atomic import staged_directory
@@ -49,14 +50,45 @@ def _is_lan_kommun(codes: pd.Series) -> pd.Series:
     return head.between(1, 25).fillna(False).astype(bool)
 
 
+class _NationalIndex:
+    """What every kommun's cut of one national ``publicerad`` table needs, computed once: the row
+    positions per kommunkod, the riket rows, and the left-out rows counted per source (a
+    ``KOMMUN=all`` run cuts 290 kommuner from the same table; scanning it whole for each took
+    most of the preparation)."""
+
+    def __init__(self, pub: pd.DataFrame) -> None:
+        self.pub = pub
+        riket = (pub["niva"] == "riket").to_numpy()
+        forbund = (pub["kommunkod"].notna() & ~_is_lan_kommun(pub["kommunkod"])).to_numpy()
+        self.forbund = forbund
+        self.riket = np.flatnonzero(riket)
+        self.rows_of = pub.groupby("kommunkod", sort=False).indices
+        self.other = pub.loc[~riket & ~forbund, "kalla"].value_counts()
+        self.forbund_rows = [
+            (kalla, len(part), sorted(part["enhet"].dropna().astype(str).unique()))
+            for kalla, part in pub.loc[~riket & forbund].groupby("kalla", sort=True)
+        ]
+
+
+_INDEX: list[_NationalIndex] = []
+
+
+def _national_index(pub: pd.DataFrame) -> _NationalIndex:
+    """The index of ``pub``, kept for the one national table in use (compared by identity)."""
+    if not _INDEX or _INDEX[0].pub is not pub:
+        _INDEX[:] = [_NationalIndex(pub)]
+    return _INDEX[0]
+
+
 def kommun_subset(
     tables: dict[str, pd.DataFrame], ledger: pd.DataFrame, kommun: str
 ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """``kommun``'s canonical tables and ledger, cut from the national ones (see the module docstring)."""
     pub = tables["publicerad"]
-    own = pub["kommunkod"] == kommun
-    keep = (pub["niva"] == "riket") | own
-    out: dict[str, pd.DataFrame] = {"publicerad": pub[keep].reset_index(drop=True)}
+    ix = _national_index(pub)
+    own_pos = ix.rows_of.get(kommun, np.array([], dtype=np.intp))
+    keep_pos = np.union1d(ix.riket, own_pos)
+    out: dict[str, pd.DataFrame] = {"publicerad": pub.iloc[keep_pos].reset_index(drop=True)}
     units = tables["skolenheter"]
     out["skolenheter"] = units[units["kommunkod"] == kommun].reset_index(drop=True)
     codes = set(out["skolenheter"]["skolenhetskod"])
@@ -66,17 +98,22 @@ def kommun_subset(
         if "skolenhetskod" in df.columns and not df.empty:
             df = df[df["skolenhetskod"].isin(codes)]
         out[name] = df.reset_index(drop=True)
-    dropped = pub[~keep]
-    forbund = dropped["kommunkod"].notna() & ~_is_lan_kommun(dropped["kommunkod"])
-    rows = []
-    for kalla, part in dropped[~forbund].groupby("kalla", sort=True):
-        rows.append({"fil": "", "kalla": kalla, "slag": ORSAKER["annan_kommun"], "orsak": "annan_kommun",
-                     "antal": len(part), "detalj": ""})  # fmt: skip
-    for kalla, part in dropped[forbund].groupby("kalla", sort=True):
-        names = sorted(part["enhet"].dropna().astype(str).unique())
+    # What is left out, counted per source as the readers count it: every other kommun's rows
+    # (the national count less the kommun's own) and every kommunalförbund's.
+    own_only = np.setdiff1d(own_pos, ix.riket)
+    own_forbund = ix.forbund[own_only]
+    if own_forbund.any():  # a kommunalförbund's own code: count its rows apart (not a kommun)
+        raise ValueError(f"{kommun} is a kommunalförbund's code, not a kommunkod")
+    other = ix.other.sub(pub["kalla"].iloc[own_only].value_counts(), fill_value=0).astype(int)
+    rows = [
+        {"fil": "", "kalla": kalla, "slag": ORSAKER["annan_kommun"], "orsak": "annan_kommun",
+         "antal": int(n), "detalj": ""}
+        for kalla, n in sorted(other[other > 0].items())
+    ]  # fmt: skip
+    for kalla, n, names in ix.forbund_rows:
         more = f" (+{len(names) - 8})" if len(names) > 8 else ""
         rows.append({"fil": "", "kalla": kalla, "slag": ORSAKER["kommunalforbund"], "orsak": "kommunalforbund",
-                     "antal": len(part), "detalj": "; ".join(names[:8]) + more})  # fmt: skip
+                     "antal": n, "detalj": "; ".join(names[:8]) + more})  # fmt: skip
     led = ledger_frame(ledger.to_dict("records") + rows)
     return out, led
 
