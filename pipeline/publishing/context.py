@@ -34,12 +34,35 @@ from pipeline.errors import ConfigError, DataValidationError
 from pipeline.indicators.registry import REGISTRY_FILES, Indicator, IndicatorRegistry, load_indicator_registry
 from pipeline.paths import REPO_ROOT, ProjectPaths
 from pipeline.publishing.format import format_number, is_missing, lasar_text
-from pipeline.school_forms import notebook_tables
+from pipeline.school_forms import form_words, notebook_tables
 
 #: The processed tables a page reads (``indikatorer`` is required).
 #: What a notebook page reads: the declaration :data:`pipeline.school_forms.PAGE_INPUTS` (the job
 #: planner hashes the same tables).
 TABLES = notebook_tables()
+
+
+def parse_grades(text: str) -> frozenset[int]:
+    """The årskurser of a register's ``arskurser`` text: ``F-6`` -> {0..6}, ``F,1,2,3`` ->
+    {0..3}, ``7-9`` -> {7, 8, 9}; ``F``/``FK`` (förskoleklass) is 0. Empty when unknown or when a
+    part is not an årskurs. Only grundskola indicators name an årskurs (registry ``arskurs``), so a
+    gymnasieskola's ``1-3`` is never compared with one."""
+    out: set[int] = set()
+    for part in str(text or "").replace(" ", "").split(","):
+        if not part:
+            continue
+        ends = part.split("-")
+        try:
+            nums = [0 if e.upper() in ("F", "FK") else int(e) for e in ends]
+        except ValueError:
+            return frozenset()
+        if len(nums) == 1:
+            out.add(nums[0])
+        elif len(nums) == 2 and nums[0] <= nums[1]:
+            out.update(range(nums[0], nums[1] + 1))
+        else:
+            return frozenset()
+    return frozenset(out) if out and max(out) <= 9 else frozenset()
 
 
 @dataclass(frozen=True)
@@ -79,6 +102,16 @@ class PageContext:
         """A reader-facing text from ``labels.yml``, with ``{placeholders}`` filled in."""
         text = self.params.label(*keys)
         return text.format(**fill) if fill else text
+
+    def words(self, skolform: str | None) -> dict[str, str]:
+        """The school form's words for its units and people (``{enheter}``: ``förskoleenheter`` or
+        ``skolenheter``, ``{personer}``, ...; :func:`pipeline.school_forms.form_words`), to fill a
+        text's placeholders."""
+        key = ("words", skolform or "")
+        hit = self.memo.get(key)
+        if hit is None:
+            hit = self.memo[key] = form_words(self.params.label, skolform)
+        return dict(hit)
 
     def area_label(self, area: str) -> str:
         """Swedish name of a quality area."""
@@ -166,6 +199,31 @@ class PageContext:
         if hit.empty or is_missing(hit["arskurser"].iloc[0]):
             return ""
         return str(hit["arskurser"].iloc[0])
+
+    def unit_grade_set(self, skolform: str, skolenhetskod: str, lasar: int) -> frozenset[int]:
+        """The årskurser (0 for förskoleklass) the unit has, empty when unknown: the grades with
+        pupils in the data (``elevantal`` per ``arskurs:N``, Skolverket's "Antal elever per
+        årskurs") of this läsår or else the latest läsår before it, else the register's
+        ``arskurser`` (``F-6``, ``F,1,2,3``, ``7-9``)."""
+
+        def build() -> frozenset[int]:
+            parts = []
+            for grade, grupp in [(0, "arskurs:FK"), *((n, f"arskurs:{n}") for n in range(10))]:
+                rows = self.indicator_rows(
+                    skolform=skolform, niva="enhet", indikator="elevantal", grupp=grupp
+                )
+                rows = rows[(rows["skolenhetskod"] == skolenhetskod) & (rows["lasar"] <= lasar)]
+                if not rows.empty:
+                    parts.append(rows.assign(_grade=grade))
+            if parts:
+                rows = pd.concat(parts)
+                rows = rows[rows["lasar"] == rows["lasar"].max()]  # this läsår, else the latest before
+                pupils = pd.to_numeric(rows["varde"], errors="coerce").fillna(0).gt(0)
+                pupils |= rows["markering"].astype(str).eq("undertryckt")
+                return frozenset(int(g) for g in rows.loc[pupils, "_grade"])
+            return parse_grades(self.unit_grades(skolform, skolenhetskod))
+
+        return self._memoised(("unit_grade_set", skolform, skolenhetskod, int(lasar)), build)
 
     def unit_codes(self, skolform: str) -> frozenset[str]:
         """The codes of the units with rows in a school form (any läsår)."""

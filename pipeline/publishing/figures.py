@@ -541,14 +541,20 @@ def caterpillar_figure(
         rows.append([ctx.huvudman_namn, value_html(rec, ind, notes), interval_html(rec, ind)])
     caption = _caption(
         ctx,
-        ctx.label("figur", "caterpillar_caption", indikator=ind.label, lasar_text=ctx.lasar_text(lasar)),
+        ctx.label(
+            "figur",
+            "caterpillar_caption",
+            indikator=ind.label,
+            lasar_text=ctx.lasar_text(lasar),
+            **ctx.words(skolform),
+        ),
         parts=(["intervall_streck"] if has_interval else [])
         + (["huvudman_linje"] if hm_value is not None else []),
     )
     table = html_table(
         caption=caption,
         columns=[
-            ctx.label("tabell", "enhet"),
+            ctx.label("tabell", "enhet", **ctx.words(skolform)),
             ctx.label("tabell", "varde"),
             ctx.label("tabell", "intervall"),
         ],
@@ -617,7 +623,9 @@ def _one_row(ctx: PageContext, highlight: str, n_units: int) -> bool:
     return n_units > (s.jamforelse_max_enheter if highlight else s.oversikt_max_enheter)
 
 
-def _legend_handles(ctx: PageContext, unit_label: str, reference: tuple[str, str, object] | None) -> list:
+def _legend_handles(
+    ctx: PageContext, skolform: str, unit_label: str, reference: tuple[str, str, object] | None
+) -> list:
     """The unit (when ``unit_label``), the other units, the reference line."""
     from matplotlib.lines import Line2D
 
@@ -627,7 +635,7 @@ def _legend_handles(ctx: PageContext, unit_label: str, reference: tuple[str, str
         handles.append(
             Line2D([], [], marker="D", color=colour, linestyle="none", markersize=9, label=unit_label)
         )
-    others = ctx.label("figur", "ovriga_enheter" if unit_label else "alla_enheter")
+    others = ctx.label("figur", "ovriga_enheter" if unit_label else "alla_enheter", **ctx.words(skolform))
     handles.append(Line2D([], [], marker="o", color=_OTHERS, linestyle="none", markersize=5, label=others))
     if reference is not None:
         label, rc, rls = reference
@@ -655,13 +663,18 @@ def _derived_html(value: float, decimals: int, suffix: str, **key: str) -> Marku
 def _distribution_rows(
     ctx: PageContext, q: dict[str, float], n: int, *, decimals: int, suffix: str, **key: str
 ) -> list[list]:
+    words = ctx.words(key.get("skolform"))
     rows = [
-        [ctx.label("figur", "fordelning", k), _derived_html(v, decimals, suffix, kolumn=k, **key), "–"]
+        [
+            ctx.label("figur", "fordelning", k, **words),
+            _derived_html(v, decimals, suffix, kolumn=k, **key),
+            "–",
+        ]
         for k, v in q.items()
     ]
     rows.append(
         [
-            ctx.label("figur", "fordelning", "antal"),
+            ctx.label("figur", "fordelning", "antal", **words),
             _derived_html(n, 0, "", kolumn="antal_enheter", **key),
             "–",
         ]
@@ -719,7 +732,9 @@ def _position_figure(
         ax,
         ind,
         ind.kort or ind.label,
-        _legend_handles(ctx, ctx.label("figur", "vald_enhet", enhet=name) if highlight else "", reference),
+        _legend_handles(
+            ctx, skolform, ctx.label("figur", "vald_enhet", enhet=name) if highlight else "", reference
+        ),
     )
     svg = render_svg(fig)
 
@@ -732,6 +747,7 @@ def _position_figure(
         antal=len(values),
         q1=ctx.fmt(ind, q["p25"]),
         q3=ctx.fmt(ind, q["p75"]),
+        **ctx.words(skolform),
     )
     if not highlight:
         alt = ctx.label(
@@ -768,6 +784,7 @@ def _position_figure(
         lasar_text=ctx.lasar_text(lasar),
         enhet=name,
         antal=len(values),
+        **ctx.words(skolform),
     )
     table = html_table(
         caption=caption,
@@ -846,7 +863,9 @@ def _va_position_figure(
             zorder=5,
         )
         _va_gids(bars, "serie-enhet")
-    handles = _legend_handles(ctx, ctx.label("figur", "vald_enhet", enhet=name) if highlight else "", None)
+    handles = _legend_handles(
+        ctx, skolform, ctx.label("figur", "vald_enhet", enhet=name) if highlight else "", None
+    )
     if mine:
         handles[0].set_marker(_VA_SHAPES[mine[0]["bed"]][0])
         handles[0].set_color(_VA_SHAPES[mine[0]["bed"]][1])
@@ -861,6 +880,7 @@ def _va_position_figure(
         over=counts["over"],
         under=counts["under"],
         som=counts["som_forvantat"],
+        **ctx.words(skolform),
     )
     if not highlight:
         alt = ctx.label("figur", "va_alt", **fill)
@@ -878,13 +898,20 @@ def _va_position_figure(
     rows = [_va_cells(ctx, rec, lasar) for rec in listed]
     q = _quantiles([float(r["residual"]) for r in records])
     key = {"indikator": "foradlingsvarde_residual", "lasar": str(lasar), "skolform": skolform}
+    words = ctx.words(skolform)
     for k, v in q.items():
         rows.append(
-            [ctx.label("figur", "fordelning", k), _derived_html(v, 1, "", kolumn=k, **key), "–", "–", "–"]
+            [
+                ctx.label("figur", "fordelning", k, **words),
+                _derived_html(v, 1, "", kolumn=k, **key),
+                "–",
+                "–",
+                "–",
+            ]
         )
     rows.append(
         [
-            ctx.label("figur", "fordelning", "antal"),
+            ctx.label("figur", "fordelning", "antal", **words),
             _derived_html(len(records), 0, "", kolumn="antal_enheter", **key),
             "–",
             "–",
@@ -897,6 +924,7 @@ def _va_position_figure(
         lasar_text=ctx.lasar_text(lasar),
         enhet=name,
         antal=len(records),
+        **ctx.words(skolform),
     )
     return _va_result(ctx, fig_id, svg, alt, caption, ctx.label("figur", "fordelning_rubrik"), rows)
 
@@ -991,12 +1019,14 @@ def va_figure(
         over=counts["over"],
         under=counts["under"],
         som=counts["som_forvantat"],
+        **ctx.words(skolform),
     )
     rows = [
         _va_cells(ctx, rec, lasar) for rec in sorted(records, key=lambda r: (r["namn"], r["skolenhetskod"]))
     ]
-    caption = ctx.label("figur", "va_caption", lasar_text=ctx.lasar_text(lasar))
-    return _va_result(ctx, fig_id, svg, alt, caption, ctx.label("tabell", "enhet"), rows)
+    words = ctx.words(skolform)
+    caption = ctx.label("figur", "va_caption", lasar_text=ctx.lasar_text(lasar), **words)
+    return _va_result(ctx, fig_id, svg, alt, caption, ctx.label("tabell", "enhet", **words), rows)
 
 
 # -------------------------------------------------------------------------------------------- gap
