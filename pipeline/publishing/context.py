@@ -509,7 +509,7 @@ def params_for_data(params: Params, indikatorer: pd.DataFrame) -> Params:
     huvudman-level rows then carry another name. The pages take the name from the data (the most
     frequent huvudman-level name, ties alphabetically, as the orchestrator names the book) and are
     not marked fictitious: the table is built from published files. When the configured huvudman is
-    the demo's (``fiktiv: true``), its local targets are dropped too (and :func:`load_context` skips
+    the demo's (``fiktiv: true``), its comparison group and local targets are dropped too (and :func:`load_context` skips
     its written analyses): they are about the fictitious Exempelkommun. When the configured name is
     in the data (the usual case, and the demo), the params are used as they are.
     """
@@ -519,7 +519,10 @@ def params_for_data(params: Params, indikatorer: pd.DataFrame) -> Params:
         return params
     counts = names.value_counts()
     namn = sorted(counts[counts == counts.max()].index)[0]
-    hm = params.huvudman.model_copy(update={"namn": namn, "fiktiv": False, "jamforelsegrupp": ()})
+    hm_update: dict = {"namn": namn, "fiktiv": False}
+    if params.huvudman.fiktiv:  # the demo's group is about the fictitious Exempelkommun
+        hm_update["jamforelsegrupp"] = ()
+    hm = params.huvudman.model_copy(update=hm_update)
     update: dict = {"huvudman": hm}
     if params.huvudman.fiktiv:
         update["mal"] = ()

@@ -166,13 +166,36 @@ def _missing_references(ctx: PageContext, levels: list[tuple[str, str]], *, lasa
         )
     if "riket" not in have:
         lacking.append(ctx.label("diagram", "referens_riket"))
-    if not lacking:
-        return Markup("")
-    joined = f" {ctx.label('diagram', 'och')} ".join(lacking)
-    return M.p(
-        ctx.label("diagram", "referens_saknas", referenser=joined, lasar_text=ctx.lasar_text(lasar)),
-        "referens-saknas",
-    )
+    parts = []
+    hm = ctx.params.huvudman
+    if "jamforelse" in have and hm.jamforelsegrupp_medlemmar:
+        names = sorted(hm.jamforelsegrupp_medlemmar.values())
+        och = f" {ctx.label('diagram', 'och')} "
+        members = och.join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else names[0]
+        parts.append(
+            M.p(
+                ctx.label(
+                    "referenser",
+                    "jamforelsegrupp",
+                    namn=lower_first(hm.jamforelsegrupp_namn),
+                    medlemmar=members,
+                ),
+                "jamforelsegrupp",
+            )
+        )
+    if lacking:
+        joined = f" {ctx.label('diagram', 'och')} ".join(lacking)
+        text = ctx.label("diagram", "referens_saknas", referenser=joined, lasar_text=ctx.lasar_text(lasar))
+        if "riket" not in have and not _any_riket(ctx):
+            text = f"{text} {ctx.label('referenser', 'riket_saknas_i_filerna')}"
+        parts.append(M.p(text, "referens-saknas"))
+    return join(parts)
+
+
+def _any_riket(ctx: PageContext) -> bool:
+    """True when the indicator table holds any riket value at all (else the raw files had none: the
+    reader is told how to add them)."""
+    return ctx._memoised(("any_riket",), lambda: bool(ctx.indikatorer["niva"].eq("riket").any()))
 
 
 def _indicator_table(
