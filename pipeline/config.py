@@ -454,6 +454,19 @@ def comparison_group(folder: Path, kommun: str) -> dict[str, Any]:
     return out
 
 
+def comparison_group_named(folder: Path, namn: str) -> dict[str, Any]:
+    """The comparison group of ``params/jamforelsegrupper.yml`` called ``namn`` (as the indicator
+    table names it), when exactly one entry has that name; else empty (the pages then show the
+    group's name without its members)."""
+    p = folder / "jamforelsegrupper.yml"
+    raw = read_yaml(p) if p.exists() else None
+    groups = raw.get("jamforelsegrupper") if isinstance(raw, dict) else None
+    if not isinstance(groups, dict):
+        return {}
+    hits = [k for k, v in groups.items() if isinstance(v, dict) and str(v.get("namn", "")) == namn]
+    return comparison_group(folder, hits[0]) if len(hits) == 1 else {}
+
+
 @lru_cache(maxsize=1)
 def indicator_ids() -> frozenset[str]:
     """Ids of the indicator registry (``params/indikatorer*.yml`` of the code), read as YAML only."""

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline.config import Mal, Params, load_params
+from pipeline.config import Mal, Params, comparison_group_named, load_params
 from pipeline.errors import ConfigError, DataValidationError
 from pipeline.indicators.registry import REGISTRY_FILES, Indicator, IndicatorRegistry, load_indicator_registry
 from pipeline.paths import REPO_ROOT, ProjectPaths
@@ -486,7 +486,7 @@ def _load(processed: Path, params_path: Path) -> _Loaded:
         markering=indikatorer["markering"].fillna("").astype(str),
         lasar=indikatorer["lasar"].astype(int),
     )
-    own = params_for_data(params, indikatorer)
+    own = params_for_data(params, indikatorer, params_dir=params_path)
     demo_params_for_other_data = own is not params and params.huvudman.fiktiv
     frames: dict[str, pd.DataFrame | None] = {"indikatorer": indikatorer}
     for name in TABLES:
@@ -501,7 +501,7 @@ def _load(processed: Path, params_path: Path) -> _Loaded:
     )
 
 
-def params_for_data(params: Params, indikatorer: pd.DataFrame) -> Params:
+def params_for_data(params: Params, indikatorer: pd.DataFrame, *, params_dir: Path | None = None) -> Params:
     """The params with the huvudman the indicator table was built for.
 
     A real-data report for a municipality (``report --kommun 0180``) builds the indicator table for
@@ -511,7 +511,9 @@ def params_for_data(params: Params, indikatorer: pd.DataFrame) -> Params:
     not marked fictitious: the table is built from published files. When the configured huvudman is
     the demo's (``fiktiv: true``), its comparison group and local targets are dropped too (and :func:`load_context` skips
     its written analyses): they are about the fictitious Exempelkommun. When the configured name is
-    in the data (the usual case, and the demo), the params are used as they are.
+    in the data (the usual case, and the demo), the params are used as they are. The comparison
+    group of a kommun report is the one the data name (``jamforelse`` rows), with its members from
+    ``params_dir/jamforelsegrupper.yml`` (:func:`pipeline.config.comparison_group_named`).
     """
     names = indikatorer.loc[indikatorer["niva"] == "huvudman", "enhet"].dropna().astype(str)
     names = names[names.str.strip() != ""]
@@ -521,7 +523,14 @@ def params_for_data(params: Params, indikatorer: pd.DataFrame) -> Params:
     namn = sorted(counts[counts == counts.max()].index)[0]
     hm_update: dict = {"namn": namn, "fiktiv": False}
     if params.huvudman.fiktiv:  # the demo's group is about the fictitious Exempelkommun
-        hm_update["jamforelsegrupp"] = ()
+        hm_update.update(jamforelsegrupp=(), jamforelsegrupp_medlemmar={})
+    group = indikatorer.loc[indikatorer["niva"] == "jamforelse", "enhet"].dropna().astype(str).unique()
+    if len(group) == 1:
+        # the kommun report's group (params/jamforelsegrupper.yml), named in the data as the
+        # indicator stage wrote it: its members are listed when exactly one entry has that name
+        hm_update["jamforelsegrupp_namn"] = str(group[0])
+        if params_dir is not None:
+            hm_update.update(comparison_group_named(Path(params_dir), str(group[0])))
     hm = params.huvudman.model_copy(update=hm_update)
     update: dict = {"huvudman": hm}
     if params.huvudman.fiktiv:

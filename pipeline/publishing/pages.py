@@ -186,16 +186,10 @@ def _missing_references(ctx: PageContext, levels: list[tuple[str, str]], *, lasa
     if lacking:
         joined = f" {ctx.label('diagram', 'och')} ".join(lacking)
         text = ctx.label("diagram", "referens_saknas", referenser=joined, lasar_text=ctx.lasar_text(lasar))
-        if "riket" not in have and not _any_riket(ctx):
+        if "riket" not in have:
             text = f"{text} {ctx.label('referenser', 'riket_saknas_i_filerna')}"
         parts.append(M.p(text, "referens-saknas"))
     return join(parts)
-
-
-def _any_riket(ctx: PageContext) -> bool:
-    """True when the indicator table holds any riket value at all (else the raw files had none: the
-    reader is told how to add them)."""
-    return ctx._memoised(("any_riket",), lambda: bool(ctx.indikatorer["niva"].eq("riket").any()))
 
 
 def _indicator_table(
