@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from pipeline.atomic import recover, staged_directory, write_bytes_atomic
-from pipeline.config import Params, load_params
+from pipeline.config import Params, load_params, read_yaml
 from pipeline.errors import AnalysisFileError, ConfigError, NotebookRunError
 from pipeline.ingest import IngestResult, file_sha256, load_tables, run_ingest
 from pipeline.ingest.sources import ReadContext, list_raw_files
@@ -473,7 +473,14 @@ def prepare_report(
     t = time.perf_counter()
     skydd = disclosure_audit(ind, params, quiet=ingested is not None)
     timings["disclosure_audit"] = time.perf_counter() - t
-    demo_params = bool(params.huvudman.fiktiv)
+    # the written assessment and development areas in params/ are the configured huvudman's
+    # (huvudman.yml): not shown in a KOMMUN report for another kommun (or for any kommun when the
+    # configured one is the demo's fictitious Exempelkommun)
+    configured = read_yaml(paths.params / "huvudman.yml") or {}
+    demo_params = bool(params.huvudman.fiktiv) or (
+        kommun is not None
+        and (bool(configured.get("fiktiv")) or str(configured.get("kommunkod", "")) != kommun)
+    )
     if kommun is not None:
         tables = load_tables(paths.processed)
         params = params.model_copy(

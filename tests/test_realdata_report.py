@@ -92,6 +92,11 @@ def test_the_kommun_is_the_huvudman(build: Path):
     start = (_site(build) / "index.html").read_text(encoding="utf-8")
     assert KOMMUN_NAMN in start
     assert "Exempelkommun" not in start
+    # the demo's development areas (params/utvecklingsomraden/) are about Exempelkommun: a real
+    # kommun's report says none are registered, and its intro names only the forms it covers
+    assert "99992002" not in start and "Studievägledning vid kursstart" not in start
+    assert "Inga utvecklingsområden har registrerats" in start
+    assert "Rapporten omfattar grundskola och visar" in start
     import json
 
     manifest = json.loads((build / "reports" / str(YEAR) / "manifest.json").read_text())
