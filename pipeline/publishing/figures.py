@@ -77,6 +77,10 @@ Figure = FigureView
 _SVG_SIZE = re.compile(rb'<svg[^>]*?width="([0-9.]+)pt" height="([0-9.]+)pt"')
 
 
+#: The longest legend entry that fits in a two-column legend under a trend figure.
+_LEGEND_TWO_COLUMN_CHARS = 24
+
+
 def svg_size(svg: bytes) -> tuple[int, int]:
     """Width and height in CSS pixels (at :data:`DPI`), from the SVG's size in points."""
     m = _SVG_SIZE.search(svg[:2000])
@@ -331,8 +335,12 @@ def trend_figure(
         _zero_baseline(ax, plotted)
     ax.set_xlabel(ctx.label("figur", "ar_axel"))
     ax.set_ylabel(ind.kort or ind.label)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2, frameon=False)
-    fig.subplots_adjust(left=0.15, right=0.97, bottom=0.36, top=0.95)
+    # two columns, or one when a name (a comparison group's) would run past the figure's edge
+    labels = ax.get_legend_handles_labels()[1]
+    ncol = 1 if labels and max(len(x) for x in labels) > _LEGEND_TWO_COLUMN_CHARS else 2
+    rows = -(-len(labels) // ncol) if labels else 0
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=ncol, frameon=False)
+    fig.subplots_adjust(left=0.15, right=0.97, bottom=0.36 + 0.055 * max(rows - 2, 0), top=0.95)
     svg = render_svg(fig)
 
     first, last = subject.iloc[0], subject.iloc[-1]
