@@ -61,6 +61,8 @@ class Huvudman(_Model):
     fiktiv: bool = False
     jamforelsegrupp: tuple[str, ...] = ()
     jamforelsegrupp_namn: str = "Jämförelsegrupp"
+    #: The members' names (kommunkod -> name), shown beside the group's name where known.
+    jamforelsegrupp_medlemmar: dict[str, str] = {}
 
     @field_validator("kommunkod", mode="before")
     @classmethod
@@ -338,7 +340,8 @@ def load_params(paths: ProjectPaths | None = None, *, kommun: str | None = None)
         Project paths; the repository's by default.
     kommun
         Override the huvudman with a real municipality (``KOMMUN=0180``): its name is looked up
-        later from the data; the comparison group is cleared.
+        later from the data; the comparison group is the kommun's in ``params/jamforelsegrupper.yml``
+        (none when it has no entry there).
 
     Raises
     ------
@@ -355,7 +358,12 @@ def load_params(paths: ProjectPaths | None = None, *, kommun: str | None = None)
             f"{folder / 'huvudman.yml'}: expected a mapping with at least 'namn' and 'kommunkod'."
         )
     if kommun is not None:
-        hm = {"namn": f"Kommun {kommun}", "kommunkod": kommun, "typ": "kommun"}
+        hm = {
+            "namn": f"Kommun {kommun}",
+            "kommunkod": kommun,
+            "typ": "kommun",
+            **comparison_group(folder, kommun),
+        }
     data["huvudman"] = hm
     for key, fname in (
         ("installningar", "installningar.yml"),
@@ -390,6 +398,73 @@ def load_params(paths: ProjectPaths | None = None, *, kommun: str | None = None)
 
     check_development_areas(folder)
     return params
+
+
+def comparison_group(folder: Path, kommun: str) -> dict[str, Any]:
+    """The comparison group of a real-data kommun report (``KOMMUN=0114``) from
+    ``params/jamforelsegrupper.yml``: ``jamforelsegrupp`` (the members' kommunkoder),
+    ``jamforelsegrupp_namn`` and ``jamforelsegrupp_medlemmar`` (code -> name); empty when the file
+    or the kommun's entry is missing.
+
+    Raises
+    ------
+    ConfigError
+        The file is not a mapping ``jamforelsegrupper: {'<kommunkod>': {namn, kommuner}}`` with
+        quoted 4-digit codes.
+    """
+    p = folder / "jamforelsegrupper.yml"
+    if not p.exists():
+        return {}
+    raw = read_yaml(p) or {}
+    groups = raw.get("jamforelsegrupper") if isinstance(raw, dict) else None
+    if not isinstance(groups, dict) or set(raw) - {"jamforelsegrupper"}:
+        raise ConfigError(
+            f"{p}: expected one top-level key 'jamforelsegrupper' mapping a quoted kommunkod to "
+            "{namn, kommuner}; correct the file (see README, 'Comparison group of a kommun report')."
+        )
+    for key in groups:
+        if not (isinstance(key, str) and re.fullmatch(r"\d{4}", key)):
+            raise ConfigError(
+                f"{p}, key {key!r}: a kommunkod must be a quoted text of 4 digits, e.g. '0114' (found "
+                f"{type(key).__name__}); write it in quotes."
+            )
+    entry = groups.get(kommun)
+    if entry is None:
+        return {}
+    members = entry.get("kommuner") if isinstance(entry, dict) else None
+    if not isinstance(members, dict) or not members or set(entry) - {"namn", "kommuner"}:
+        raise ConfigError(
+            f"{p}, key 'jamforelsegrupper.{kommun}': expected 'namn' and 'kommuner' (a mapping of quoted "
+            "kommunkod to name, e.g. '0115': Vallentuna); correct the entry."
+        )
+    bad = [k for k in members if not (isinstance(k, str) and re.fullmatch(r"\d{4}", k))] + (
+        [kommun] if kommun in members else []
+    )
+    if bad:
+        raise ConfigError(
+            f"{p}, key 'jamforelsegrupper.{kommun}.kommuner': {bad[0]!r} is not another kommun's quoted "
+            "4-digit kommunkod; write each member as '0115': Vallentuna, without the report's own kommun."
+        )
+    out: dict[str, Any] = {
+        "jamforelsegrupp": list(members),
+        "jamforelsegrupp_medlemmar": {k: str(v) for k, v in members.items()},
+    }
+    if entry.get("namn"):
+        out["jamforelsegrupp_namn"] = str(entry["namn"])
+    return out
+
+
+def comparison_group_named(folder: Path, namn: str) -> dict[str, Any]:
+    """The comparison group of ``params/jamforelsegrupper.yml`` called ``namn`` (as the indicator
+    table names it), when exactly one entry has that name; else empty (the pages then show the
+    group's name without its members)."""
+    p = folder / "jamforelsegrupper.yml"
+    raw = read_yaml(p) if p.exists() else None
+    groups = raw.get("jamforelsegrupper") if isinstance(raw, dict) else None
+    if not isinstance(groups, dict):
+        return {}
+    hits = [k for k, v in groups.items() if isinstance(v, dict) and str(v.get("namn", "")) == namn]
+    return comparison_group(folder, hits[0]) if len(hits) == 1 else {}
 
 
 @lru_cache(maxsize=1)

@@ -67,6 +67,14 @@ class SchoolForm:
     register_sheets
         The sheets of Skolverket's skolenhetsregister workbook that list units of this form, in
         the order they are read (the first sheet wins for a unit listed in two).
+    unit_noun
+        Key of the unit noun in ``params/labels.yml`` (``enhetsord``): a förskola is a
+        *förskoleenhet*, the other forms' units are *skolenheter* (Skolverket's terms). Pages fill
+        the ``{enhetstyp}``/``{enheter}``/``{enheterna}`` placeholders of their texts with it
+        (:func:`form_words`).
+    persons
+        Key of the people a value counts in ``params/labels.yml`` (``personord``): *barn* in the
+        förskola, *kursdeltagare* in komvux, *elever* otherwise.
     own_evidence
         True when each unit documents its quality work with barnintervjuer and observations per
         läroplan area (förskola, Lpfö 18: :mod:`pipeline.periods.forskola`), shown on its
@@ -83,6 +91,8 @@ class SchoolForm:
     aliases: tuple[str, ...] = ()
     register_sheets: tuple[str, ...] = ()
     own_evidence: bool = False
+    unit_noun: str = "skolenhet"
+    persons: str = "elever"
 
     @property
     def indicators(self) -> tuple[str, ...]:
@@ -103,6 +113,8 @@ _FORMS: tuple[SchoolForm, ...] = (
         own_unit_code=True,
         aliases=("forskola",),
         own_evidence=True,
+        unit_noun="forskoleenhet",
+        persons="barn",
     ),
     SchoolForm(
         code="GR",
@@ -133,6 +145,7 @@ _FORMS: tuple[SchoolForm, ...] = (
         tables=("skolenheter", "elever", "vux_kurser"),
         aliases=("komvux", "kommunalvuxenutbildning", "vuxenutbildning"),
         register_sheets=("Komm. vuxenutb.", "Komm. vuxenutb. i sv. f. inv."),
+        persons="kursdeltagare",
     ),
 )
 
@@ -216,6 +229,25 @@ def get_school_form(code: str) -> SchoolForm:
 def school_form_codes() -> tuple[str, ...]:
     """All codes, in report order (FS, GR, GY, VUX)."""
     return tuple(SCHOOL_FORMS)
+
+
+#: The placeholders :func:`form_words` fills, each a key of a noun in ``labels.yml`` ``enhetsord``.
+UNIT_WORD_FORMS: tuple[str, ...] = ("enhetstyp", "enheter", "enheterna")
+
+
+def form_words(label, code: str | None) -> dict[str, str]:
+    """The words a page of this school form uses for its units and the people its values count:
+    ``{enhetstyp}`` (``skolenhet``/``förskoleenhet``), ``{enheter}``, ``{enheterna}``, the same
+    capitalised (``{Enhetstyp}``, ``{Enheter}``) and ``{personer}`` (``elever``/``barn``/
+    ``kursdeltagare``). ``label`` looks a text up in ``labels.yml`` by its key path; without a
+    school form (a page over several forms) the neutral noun ``enhet`` is used.
+    """
+    form = get_school_form(code) if code else None
+    noun = form.unit_noun if form else "enhet"
+    words = {k: str(label("enhetsord", noun, k)) for k in UNIT_WORD_FORMS}
+    words.update({k[:1].upper() + k[1:]: v[:1].upper() + v[1:] for k, v in words.items()})
+    words["personer"] = str(label("personord", form.persons if form else "elever"))
+    return words
 
 
 def evidence_forms() -> tuple[str, ...]:

@@ -32,7 +32,7 @@ def test_start_page_opens_with_the_assessment_and_areas(report):
         assert f">{heading}</h3>" in main
     # the numbers beside it: Exempelgymnasiet Södra misses the examen target by 33,3 points
     # (41,7 % against 75 %, params/mal.yml), the largest gap of the demo
-    assert "Skolenheter längst från nämndens mål" in main
+    assert "Enheter längst från nämndens mål" in main  # förskoleenheter and skolenheter together
     assert re.search(r"Exempelgymnasiet Södra \(fiktiv\).*?−33,3\sprocentenheter", main, re.S)
     # development areas with status, this year's and last year's followed up
     assert 'data-omrade-id="gr-trygghet" data-status="planerad"' in main
@@ -53,11 +53,11 @@ def test_board_pdf_main_part_is_20_to_40_pages(report):
     data = (report / "kvalitetsrapport-2024.pdf").read_bytes()
     top = [(title, page) for depth, title, page in outline_pages(data) if depth == 0]
     titles = [t for t, _ in top]
-    appendix = dict(top)["Bilaga: kvalitetsdialog per skolenhet"]
+    appendix = dict(top)["Bilaga: kvalitetsdialog per enhet"]
     main_part = appendix - 1  # every page before the appendix's first page
     assert 20 <= main_part <= 40, top
     assert titles.index("Huvudmannens samlade bedömning") < titles.index("Utvecklingsområden")
-    assert titles.index("Utvecklingsområden") < titles.index("Bilaga: kvalitetsdialog per skolenhet")
+    assert titles.index("Utvecklingsområden") < titles.index("Bilaga: kvalitetsdialog per enhet")
     # every unit is in the appendix, as a sheet with questions and room for agreed actions
     text = pdf_text(data)
     assert text.count("Överenskomna åtgärder") == 12  # the demo has 12 units

@@ -88,3 +88,36 @@ def test_label_lookup_is_loud(params_dir: Path):
     with pytest.raises(ConfigError, match="labels.yml"):
         p.label("finns", "inte")
     assert p.label("finns", "inte", default="x") == "x"
+
+
+def test_kommun_report_reads_its_comparison_group(params_dir: Path):
+    (params_dir / "jamforelsegrupper.yml").write_text(
+        "jamforelsegrupper:\n  '0114':\n    namn: Liknande kommuner enligt Kolada\n"
+        "    kommuner:\n      '0115': Vallentuna\n      '0117': Österåker\n",
+        encoding="utf-8",
+    )
+    paths = ProjectPaths(params_dir.parent, params=params_dir)
+    hm = load_params(paths, kommun="0114").huvudman
+    assert hm.jamforelsegrupp == ("0115", "0117")
+    assert hm.jamforelsegrupp_namn == "Liknande kommuner enligt Kolada"
+    assert hm.jamforelsegrupp_medlemmar == {"0115": "Vallentuna", "0117": "Österåker"}
+    # a kommun without an entry has no group; the configured huvudman keeps huvudman.yml's
+    assert load_params(paths, kommun="0180").huvudman.jamforelsegrupp == ()
+    assert load_params(paths).huvudman.jamforelsegrupp == ()
+
+
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("jamforelsegrupper:\n  114:\n    kommuner: {'0115': V}\n", "quoted"),
+        ("jamforelsegrupper:\n  '0114':\n    kommuner: {115: V}\n", "4-digit"),
+        ("jamforelsegrupper:\n  '0114':\n    kommuner: {'0114': V}\n", "without the report's own"),
+        ("jamforelsegrupper:\n  '0114':\n    medlemmar: {'0115': V}\n", "expected 'namn' and 'kommuner'"),
+        ("grupper: {}\n", "top-level key"),
+    ],
+)
+def test_bad_comparison_group_is_a_config_error(params_dir: Path, text: str, fragment: str):
+    (params_dir / "jamforelsegrupper.yml").write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=fragment) as exc:
+        load_params(ProjectPaths(params_dir.parent, params=params_dir), kommun="0114")
+    assert "jamforelsegrupper.yml" in str(exc.value)

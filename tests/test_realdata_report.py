@@ -95,6 +95,10 @@ def test_the_kommun_is_the_huvudman(build: Path):
     # the demo's development areas of 2023/24 (params/utvecklingsomraden/2024.yml, about
     # Exempelkommun's units 99991001 and 99992002) are not followed up in a real kommun's report
     assert "99992002" not in start and "Samordna elevhälsans insatser" not in start
+    assert "Studievägledning vid kursstart" not in start
+    assert "Inga utvecklingsområden har registrerats" in start
+    # its intro names only the forms it covers
+    assert "Rapporten omfattar grundskola och visar" in start
     import json
 
     manifest = json.loads((build / "reports" / str(YEAR) / "manifest.json").read_text())

@@ -4,7 +4,7 @@
   (``kommunkod`` equal, or empty); at ``kommun`` level only rows for all organisers
   (``typ_av_huvudman`` empty or ``Samtliga``), at ``huvudman`` level only ``Kommunal`` (or empty):
   rows for e.g. ``Enskild`` organisers have no level in the table and are left out. ``riket`` rows
-  are kept as they are, with enhet ``Riket``.
+  are kept for all organisers (``typ_av_huvudman`` empty or ``Samtliga``), with enhet ``Riket``.
 - The same figure from two files (same key, value and marker) is kept once (source first in
   alphabetical order). Two *different* published values with the same key (läsår × skolform × nivå
   × unit × indikator × grupp) are an error (:class:`DataValidationError` naming them): the table has one value per key.
@@ -67,7 +67,9 @@ def published_rows(
     typ = p["typ_av_huvudman"].str.lower()
     own &= ~(p["niva"].eq("kommun") & ~typ.isin(["", "samtliga", "alla"]))
     own &= ~(p["niva"].eq("huvudman") & ~typ.isin(["", "kommunal"]))
-    keep = p[own | p["niva"].eq("riket")].copy()
+    # riket: the value for all organisers (a Riket export has a row per organiser type too)
+    riket = p["niva"].eq("riket") & typ.isin(["", "samtliga", "alla"])
+    keep = p[own | riket].copy()
     keep.loc[keep["niva"].eq("riket"), "enhet"] = "Riket"
     keep.loc[keep["niva"].ne("enhet"), "skolenhetskod"] = ""
     keep.loc[keep["niva"].isin(["huvudman", "kommun"]) & keep["enhet"].eq(""), "enhet"] = huvudman_namn

@@ -80,7 +80,7 @@ REGISTRY_FILES = ("indikatorer.yml", "indikatorer_publicerade.yml")
 
 _KEYS = {
     "id", "label", "definition", "skolform", "kvalitetsomrade", "enhet", "riktning", "kalla", "decimaler", "kort",
-    "antal_avser", "berakning", "statistik", "grupper", "period",
+    "antal_avser", "berakning", "statistik", "grupper", "period", "arskurs",
 }  # fmt: skip
 _REQUIRED = {
     "period",
@@ -127,6 +127,9 @@ class Indicator:
         return resolve_function(self.berakning, source=self.id)
 
     period: str = "lasarsslut"
+    #: The grundskola årskurs whose pupils the indicator describes (9: slutbetyg, 6: betyg i
+    #: årskurs 6), ``None`` when it is not one årskurs's: a unit without pupils in it lacks nothing.
+    arskurs: int | None = None
 
     @property
     def is_share(self) -> bool:
@@ -252,6 +255,14 @@ def parse_indicator_registry(raw: object, source: str = "params/indikatorer.yml"
                 f"{source}: entry {entry['id']!r}: period must be one of {list(PERIODICITET)} (in which "
                 f"periods of a läsår the indicator exists), got {entry['period']!r}."
             )
+        arskurs = entry.get("arskurs")
+        if arskurs is not None and (
+            isinstance(arskurs, bool) or not isinstance(arskurs, int) or not 1 <= arskurs <= 9
+        ):
+            raise ConfigError(
+                f"{source}: entry {entry['id']!r}: arskurs must be a whole number 1–9 (the årskurs whose "
+                f"pupils the indicator describes), got {arskurs!r}; correct it or remove the key."
+            )
         out.append(
             Indicator(
                 id=str(entry["id"]),
@@ -269,6 +280,7 @@ def parse_indicator_registry(raw: object, source: str = "params/indikatorer.yml"
                 statistik=str(entry["statistik"]),
                 grupper=groups,
                 period=str(entry["period"]),
+                arskurs=arskurs,
             )
         )
     return IndicatorRegistry(tuple(out))

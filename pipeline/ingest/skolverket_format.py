@@ -283,7 +283,7 @@ def title_of_head(head: str) -> str:
     return lines[1] if len(lines) > 1 else ""
 
 
-_HEADER_FIRST = {"Kommun", "Skola"}
+_HEADER_FIRST = {"Kommun", "Skola", "Riket"}
 
 
 def _split_rows(
@@ -305,7 +305,7 @@ def _split_rows(
             "preamble",
             None,
             None,
-            "a header row starting with 'Kommun' or 'Skola' (the Skolverket export layout); the file looks truncated or is another report",
+            "a header row starting with 'Kommun', 'Skola' or 'Riket' (the Skolverket export layout); the file looks truncated or is another report",
         )
     header_rowno, header = rows[header_at]
     columns = [norm_header(c) for c in header]
@@ -356,6 +356,12 @@ def _split_rows(
     if not data:
         fc.add(make_where(header_rowno), None, "no data rows", "at least one data row below the header")
     fc.raise_if_any()
+    if columns[0] == "Riket":
+        # the same report downloaded at level Riket: 'Riket; Typ av huvudman; ...', one row per
+        # organiser type, no kommun code. Read as the kommun layout's Riket row (name Riket, no code).
+        columns = ["Kommun", "Kommun-kod", *columns[1:]]
+        groups = ["", "", *groups[1:]]
+        data = [(rowno, [cells[0], "", *cells[1:]]) for rowno, cells in data]
     title = (
         preamble[1]
         if len(preamble) > 1 and preamble[0].startswith(PREAMBLE_FIRST)

@@ -268,6 +268,14 @@ class Book:
         return (order[i - 1] if i > 0 else None, order[i + 1] if i + 1 < len(order) else None)
 
     @property
+    def skolformer_text(self) -> str:
+        """The school forms the report covers, in words (``grundskola``, ``förskola, grundskola och
+        kommunal vuxenutbildning``): the intro names these and no other."""
+        names = [fmt.lower_first(ch.name) for ch in self.chapters]
+        och = f" {self.label('diagram', 'och')} "
+        return och.join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else "".join(names)
+
+    @property
     def failed_pages(self) -> tuple[Page, ...]:
         """Pages whose job failed."""
         return tuple(p for p in self.pages() if p.failed)

@@ -29,17 +29,40 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline.config import Mal, Params, load_params
+from pipeline.config import Mal, Params, comparison_group_named, load_params
 from pipeline.errors import ConfigError, DataValidationError
 from pipeline.indicators.registry import REGISTRY_FILES, Indicator, IndicatorRegistry, load_indicator_registry
 from pipeline.paths import REPO_ROOT, ProjectPaths
 from pipeline.publishing.format import format_number, is_missing, lasar_text
-from pipeline.school_forms import notebook_tables
+from pipeline.school_forms import form_words, notebook_tables
 
 #: The processed tables a page reads (``indikatorer`` is required).
 #: What a notebook page reads: the declaration :data:`pipeline.school_forms.PAGE_INPUTS` (the job
 #: planner hashes the same tables).
 TABLES = notebook_tables()
+
+
+def parse_grades(text: str) -> frozenset[int]:
+    """The årskurser of a register's ``arskurser`` text: ``F-6`` -> {0..6}, ``F,1,2,3`` ->
+    {0..3}, ``7-9`` -> {7, 8, 9}; ``F``/``FK`` (förskoleklass) is 0. Empty when unknown or when a
+    part is not an årskurs. Only grundskola indicators name an årskurs (registry ``arskurs``), so a
+    gymnasieskola's ``1-3`` is never compared with one."""
+    out: set[int] = set()
+    for part in str(text or "").replace(" ", "").split(","):
+        if not part:
+            continue
+        ends = part.split("-")
+        try:
+            nums = [0 if e.upper() in ("F", "FK") else int(e) for e in ends]
+        except ValueError:
+            return frozenset()
+        if len(nums) == 1:
+            out.add(nums[0])
+        elif len(nums) == 2 and nums[0] <= nums[1]:
+            out.update(range(nums[0], nums[1] + 1))
+        else:
+            return frozenset()
+    return frozenset(out) if out and max(out) <= 9 else frozenset()
 
 
 @dataclass(frozen=True)
@@ -79,6 +102,16 @@ class PageContext:
         """A reader-facing text from ``labels.yml``, with ``{placeholders}`` filled in."""
         text = self.params.label(*keys)
         return text.format(**fill) if fill else text
+
+    def words(self, skolform: str | None) -> dict[str, str]:
+        """The school form's words for its units and people (``{enheter}``: ``förskoleenheter`` or
+        ``skolenheter``, ``{personer}``, ...; :func:`pipeline.school_forms.form_words`), to fill a
+        text's placeholders."""
+        key = ("words", skolform or "")
+        hit = self.memo.get(key)
+        if hit is None:
+            hit = self.memo[key] = form_words(self.params.label, skolform)
+        return dict(hit)
 
     def area_label(self, area: str) -> str:
         """Swedish name of a quality area."""
@@ -166,6 +199,31 @@ class PageContext:
         if hit.empty or is_missing(hit["arskurser"].iloc[0]):
             return ""
         return str(hit["arskurser"].iloc[0])
+
+    def unit_grade_set(self, skolform: str, skolenhetskod: str, lasar: int) -> frozenset[int]:
+        """The årskurser (0 for förskoleklass) the unit has, empty when unknown: the grades with
+        pupils in the data (``elevantal`` per ``arskurs:N``, Skolverket's "Antal elever per
+        årskurs") of this läsår or else the latest läsår before it, else the register's
+        ``arskurser`` (``F-6``, ``F,1,2,3``, ``7-9``)."""
+
+        def build() -> frozenset[int]:
+            parts = []
+            for grade, grupp in [(0, "arskurs:FK"), *((n, f"arskurs:{n}") for n in range(10))]:
+                rows = self.indicator_rows(
+                    skolform=skolform, niva="enhet", indikator="elevantal", grupp=grupp
+                )
+                rows = rows[(rows["skolenhetskod"] == skolenhetskod) & (rows["lasar"] <= lasar)]
+                if not rows.empty:
+                    parts.append(rows.assign(_grade=grade))
+            if parts:
+                rows = pd.concat(parts)
+                rows = rows[rows["lasar"] == rows["lasar"].max()]  # this läsår, else the latest before
+                pupils = pd.to_numeric(rows["varde"], errors="coerce").fillna(0).gt(0)
+                pupils |= rows["markering"].astype(str).eq("undertryckt")
+                return frozenset(int(g) for g in rows.loc[pupils, "_grade"])
+            return parse_grades(self.unit_grades(skolform, skolenhetskod))
+
+        return self._memoised(("unit_grade_set", skolform, skolenhetskod, int(lasar)), build)
 
     def unit_codes(self, skolform: str) -> frozenset[str]:
         """The codes of the units with rows in a school form (any läsår)."""
@@ -428,7 +486,7 @@ def _load(processed: Path, params_path: Path) -> _Loaded:
         markering=indikatorer["markering"].fillna("").astype(str),
         lasar=indikatorer["lasar"].astype(int),
     )
-    own = params_for_data(params, indikatorer)
+    own = params_for_data(params, indikatorer, params_dir=params_path)
     demo_params_for_other_data = own is not params and params.huvudman.fiktiv
     frames: dict[str, pd.DataFrame | None] = {"indikatorer": indikatorer}
     for name in TABLES:
@@ -443,7 +501,7 @@ def _load(processed: Path, params_path: Path) -> _Loaded:
     )
 
 
-def params_for_data(params: Params, indikatorer: pd.DataFrame) -> Params:
+def params_for_data(params: Params, indikatorer: pd.DataFrame, *, params_dir: Path | None = None) -> Params:
     """The params with the huvudman the indicator table was built for.
 
     A real-data report for a municipality (``report --kommun 0180``) builds the indicator table for
@@ -451,9 +509,11 @@ def params_for_data(params: Params, indikatorer: pd.DataFrame) -> Params:
     huvudman-level rows then carry another name. The pages take the name from the data (the most
     frequent huvudman-level name, ties alphabetically, as the orchestrator names the book) and are
     not marked fictitious: the table is built from published files. When the configured huvudman is
-    the demo's (``fiktiv: true``), its local targets are dropped too (and :func:`load_context` skips
+    the demo's (``fiktiv: true``), its comparison group and local targets are dropped too (and :func:`load_context` skips
     its written analyses): they are about the fictitious Exempelkommun. When the configured name is
-    in the data (the usual case, and the demo), the params are used as they are.
+    in the data (the usual case, and the demo), the params are used as they are. The comparison
+    group of a kommun report is the one the data name (``jamforelse`` rows), with its members from
+    ``params_dir/jamforelsegrupper.yml`` (:func:`pipeline.config.comparison_group_named`).
     """
     names = indikatorer.loc[indikatorer["niva"] == "huvudman", "enhet"].dropna().astype(str)
     names = names[names.str.strip() != ""]
@@ -461,7 +521,17 @@ def params_for_data(params: Params, indikatorer: pd.DataFrame) -> Params:
         return params
     counts = names.value_counts()
     namn = sorted(counts[counts == counts.max()].index)[0]
-    hm = params.huvudman.model_copy(update={"namn": namn, "fiktiv": False, "jamforelsegrupp": ()})
+    hm_update: dict = {"namn": namn, "fiktiv": False}
+    if params.huvudman.fiktiv:  # the demo's group is about the fictitious Exempelkommun
+        hm_update.update(jamforelsegrupp=(), jamforelsegrupp_medlemmar={})
+    group = indikatorer.loc[indikatorer["niva"] == "jamforelse", "enhet"].dropna().astype(str).unique()
+    if len(group) == 1:
+        # the kommun report's group (params/jamforelsegrupper.yml), named in the data as the
+        # indicator stage wrote it: its members are listed when exactly one entry has that name
+        hm_update["jamforelsegrupp_namn"] = str(group[0])
+        if params_dir is not None:
+            hm_update.update(comparison_group_named(Path(params_dir), str(group[0])))
+    hm = params.huvudman.model_copy(update=hm_update)
     update: dict = {"huvudman": hm}
     if params.huvudman.fiktiv:
         update["mal"] = ()

@@ -77,6 +77,10 @@ Figure = FigureView
 _SVG_SIZE = re.compile(rb'<svg[^>]*?width="([0-9.]+)pt" height="([0-9.]+)pt"')
 
 
+#: The longest legend entry that fits in a two-column legend under a trend figure.
+_LEGEND_TWO_COLUMN_CHARS = 24
+
+
 def svg_size(svg: bytes) -> tuple[int, int]:
     """Width and height in CSS pixels (at :data:`DPI`), from the SVG's size in points."""
     m = _SVG_SIZE.search(svg[:2000])
@@ -331,8 +335,12 @@ def trend_figure(
         _zero_baseline(ax, plotted)
     ax.set_xlabel(ctx.label("figur", "ar_axel"))
     ax.set_ylabel(ind.kort or ind.label)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2, frameon=False)
-    fig.subplots_adjust(left=0.15, right=0.97, bottom=0.36, top=0.95)
+    # two columns, or one when a name (a comparison group's) would run past the figure's edge
+    labels = ax.get_legend_handles_labels()[1]
+    ncol = 1 if labels and max(len(x) for x in labels) > _LEGEND_TWO_COLUMN_CHARS else 2
+    rows = -(-len(labels) // ncol) if labels else 0
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=ncol, frameon=False)
+    fig.subplots_adjust(left=0.15, right=0.97, bottom=0.36 + 0.055 * max(rows - 2, 0), top=0.95)
     svg = render_svg(fig)
 
     first, last = subject.iloc[0], subject.iloc[-1]
@@ -541,14 +549,20 @@ def caterpillar_figure(
         rows.append([ctx.huvudman_namn, value_html(rec, ind, notes), interval_html(rec, ind)])
     caption = _caption(
         ctx,
-        ctx.label("figur", "caterpillar_caption", indikator=ind.label, lasar_text=ctx.lasar_text(lasar)),
+        ctx.label(
+            "figur",
+            "caterpillar_caption",
+            indikator=ind.label,
+            lasar_text=ctx.lasar_text(lasar),
+            **ctx.words(skolform),
+        ),
         parts=(["intervall_streck"] if has_interval else [])
         + (["huvudman_linje"] if hm_value is not None else []),
     )
     table = html_table(
         caption=caption,
         columns=[
-            ctx.label("tabell", "enhet"),
+            ctx.label("tabell", "enhet", **ctx.words(skolform)),
             ctx.label("tabell", "varde"),
             ctx.label("tabell", "intervall"),
         ],
@@ -617,7 +631,9 @@ def _one_row(ctx: PageContext, highlight: str, n_units: int) -> bool:
     return n_units > (s.jamforelse_max_enheter if highlight else s.oversikt_max_enheter)
 
 
-def _legend_handles(ctx: PageContext, unit_label: str, reference: tuple[str, str, object] | None) -> list:
+def _legend_handles(
+    ctx: PageContext, skolform: str, unit_label: str, reference: tuple[str, str, object] | None
+) -> list:
     """The unit (when ``unit_label``), the other units, the reference line."""
     from matplotlib.lines import Line2D
 
@@ -627,7 +643,7 @@ def _legend_handles(ctx: PageContext, unit_label: str, reference: tuple[str, str
         handles.append(
             Line2D([], [], marker="D", color=colour, linestyle="none", markersize=9, label=unit_label)
         )
-    others = ctx.label("figur", "ovriga_enheter" if unit_label else "alla_enheter")
+    others = ctx.label("figur", "ovriga_enheter" if unit_label else "alla_enheter", **ctx.words(skolform))
     handles.append(Line2D([], [], marker="o", color=_OTHERS, linestyle="none", markersize=5, label=others))
     if reference is not None:
         label, rc, rls = reference
@@ -655,13 +671,18 @@ def _derived_html(value: float, decimals: int, suffix: str, **key: str) -> Marku
 def _distribution_rows(
     ctx: PageContext, q: dict[str, float], n: int, *, decimals: int, suffix: str, **key: str
 ) -> list[list]:
+    words = ctx.words(key.get("skolform"))
     rows = [
-        [ctx.label("figur", "fordelning", k), _derived_html(v, decimals, suffix, kolumn=k, **key), "–"]
+        [
+            ctx.label("figur", "fordelning", k, **words),
+            _derived_html(v, decimals, suffix, kolumn=k, **key),
+            "–",
+        ]
         for k, v in q.items()
     ]
     rows.append(
         [
-            ctx.label("figur", "fordelning", "antal"),
+            ctx.label("figur", "fordelning", "antal", **words),
             _derived_html(n, 0, "", kolumn="antal_enheter", **key),
             "–",
         ]
@@ -719,7 +740,9 @@ def _position_figure(
         ax,
         ind,
         ind.kort or ind.label,
-        _legend_handles(ctx, ctx.label("figur", "vald_enhet", enhet=name) if highlight else "", reference),
+        _legend_handles(
+            ctx, skolform, ctx.label("figur", "vald_enhet", enhet=name) if highlight else "", reference
+        ),
     )
     svg = render_svg(fig)
 
@@ -732,6 +755,7 @@ def _position_figure(
         antal=len(values),
         q1=ctx.fmt(ind, q["p25"]),
         q3=ctx.fmt(ind, q["p75"]),
+        **ctx.words(skolform),
     )
     if not highlight:
         alt = ctx.label(
@@ -768,6 +792,7 @@ def _position_figure(
         lasar_text=ctx.lasar_text(lasar),
         enhet=name,
         antal=len(values),
+        **ctx.words(skolform),
     )
     table = html_table(
         caption=caption,
@@ -846,7 +871,9 @@ def _va_position_figure(
             zorder=5,
         )
         _va_gids(bars, "serie-enhet")
-    handles = _legend_handles(ctx, ctx.label("figur", "vald_enhet", enhet=name) if highlight else "", None)
+    handles = _legend_handles(
+        ctx, skolform, ctx.label("figur", "vald_enhet", enhet=name) if highlight else "", None
+    )
     if mine:
         handles[0].set_marker(_VA_SHAPES[mine[0]["bed"]][0])
         handles[0].set_color(_VA_SHAPES[mine[0]["bed"]][1])
@@ -861,6 +888,7 @@ def _va_position_figure(
         over=counts["over"],
         under=counts["under"],
         som=counts["som_forvantat"],
+        **ctx.words(skolform),
     )
     if not highlight:
         alt = ctx.label("figur", "va_alt", **fill)
@@ -878,13 +906,20 @@ def _va_position_figure(
     rows = [_va_cells(ctx, rec, lasar) for rec in listed]
     q = _quantiles([float(r["residual"]) for r in records])
     key = {"indikator": "foradlingsvarde_residual", "lasar": str(lasar), "skolform": skolform}
+    words = ctx.words(skolform)
     for k, v in q.items():
         rows.append(
-            [ctx.label("figur", "fordelning", k), _derived_html(v, 1, "", kolumn=k, **key), "–", "–", "–"]
+            [
+                ctx.label("figur", "fordelning", k, **words),
+                _derived_html(v, 1, "", kolumn=k, **key),
+                "–",
+                "–",
+                "–",
+            ]
         )
     rows.append(
         [
-            ctx.label("figur", "fordelning", "antal"),
+            ctx.label("figur", "fordelning", "antal", **words),
             _derived_html(len(records), 0, "", kolumn="antal_enheter", **key),
             "–",
             "–",
@@ -897,6 +932,7 @@ def _va_position_figure(
         lasar_text=ctx.lasar_text(lasar),
         enhet=name,
         antal=len(records),
+        **ctx.words(skolform),
     )
     return _va_result(ctx, fig_id, svg, alt, caption, ctx.label("figur", "fordelning_rubrik"), rows)
 
@@ -991,12 +1027,14 @@ def va_figure(
         over=counts["over"],
         under=counts["under"],
         som=counts["som_forvantat"],
+        **ctx.words(skolform),
     )
     rows = [
         _va_cells(ctx, rec, lasar) for rec in sorted(records, key=lambda r: (r["namn"], r["skolenhetskod"]))
     ]
-    caption = ctx.label("figur", "va_caption", lasar_text=ctx.lasar_text(lasar))
-    return _va_result(ctx, fig_id, svg, alt, caption, ctx.label("tabell", "enhet"), rows)
+    words = ctx.words(skolform)
+    caption = ctx.label("figur", "va_caption", lasar_text=ctx.lasar_text(lasar), **words)
+    return _va_result(ctx, fig_id, svg, alt, caption, ctx.label("tabell", "enhet", **words), rows)
 
 
 # -------------------------------------------------------------------------------------------- gap

@@ -96,13 +96,11 @@ def _section(
 
 
 def _note_texts(ctx: PageContext, skolform: str = "GR") -> dict[str, str]:
-    personer = ctx.params.label("diagram", "personer", skolform, default="")
+    personer = ctx.words(skolform)["personer"]
     return {
         "undertryckt": ctx.label(
             "diagram", "undertryckt", n=ctx.params.installningar.undertryck_min_antal, personer=personer
-        )
-        if personer
-        else ctx.label("markering", "undertryckt", n=ctx.params.installningar.undertryck_min_antal),
+        ),
         "saknas": ctx.label("markering", "saknas"),
         "avrundad": ctx.label("markering", "avrundad"),
     }
@@ -168,13 +166,30 @@ def _missing_references(ctx: PageContext, levels: list[tuple[str, str]], *, lasa
         )
     if "riket" not in have:
         lacking.append(ctx.label("diagram", "referens_riket"))
-    if not lacking:
-        return Markup("")
-    joined = f" {ctx.label('diagram', 'och')} ".join(lacking)
-    return M.p(
-        ctx.label("diagram", "referens_saknas", referenser=joined, lasar_text=ctx.lasar_text(lasar)),
-        "referens-saknas",
-    )
+    parts = []
+    hm = ctx.params.huvudman
+    if "jamforelse" in have and hm.jamforelsegrupp_medlemmar:
+        names = sorted(hm.jamforelsegrupp_medlemmar.values())
+        och = f" {ctx.label('diagram', 'och')} "
+        members = och.join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else names[0]
+        parts.append(
+            M.p(
+                ctx.label(
+                    "referenser",
+                    "jamforelsegrupp",
+                    namn=lower_first(hm.jamforelsegrupp_namn),
+                    medlemmar=members,
+                ),
+                "jamforelsegrupp",
+            )
+        )
+    if lacking:
+        joined = f" {ctx.label('diagram', 'och')} ".join(lacking)
+        text = ctx.label("diagram", "referens_saknas", referenser=joined, lasar_text=ctx.lasar_text(lasar))
+        if "riket" not in have:
+            text = f"{text} {ctx.label('referenser', 'riket_saknas_i_filerna')}"
+        parts.append(M.p(text, "referens-saknas"))
+    return join(parts)
 
 
 def _indicator_table(
@@ -551,10 +566,11 @@ def _applicable_missing(
     ctx: PageContext, sl: Slice, candidates: list[Indicator], *, skolform: str, kod: str, lasar: int
 ) -> list[Indicator]:
     """The indicators a subject lacks this läsår that apply to it ("Uppgifter saknas" lists only
-    these): for the huvudman, those it had another year; for a unit, those it had another year,
-    or, when its årskurser are known from the register, those another unit with the same
-    årskurser has this year (an F-6 school does not lack åk 9 results; a kommun-level figure such
-    as costs is no unit's)."""
+    these): for the huvudman, those it had another year; for a unit, never an indicator of an
+    årskurs it has no pupils in (``arskurs`` in the registry, the unit's årskurser from
+    :meth:`PageContext.unit_grade_set`: an F-6 school does not lack åk 9 results), else those it
+    had another year, or, when its årskurser are known from the register, those another unit with
+    the same årskurser has this year (a kommun-level figure such as costs is no unit's)."""
     if not candidates:
         return []
     niva = "enhet" if kod else "huvudman"
@@ -565,7 +581,10 @@ def _applicable_missing(
         if grades
         else []
     )
+    unit_grades = ctx.unit_grade_set(skolform, kod, lasar) if kod else frozenset()
     for ind in candidates:
+        if unit_grades and ind.arskurs is not None and ind.arskurs not in unit_grades:
+            continue  # the unit has no pupils in the årskurs the indicator describes
         rows = ctx.indicator_rows(skolform=skolform, niva=niva, indikator=ind.id)
         had = bool((rows["skolenhetskod"] == kod).any()) if len(rows) else False
         if not had and peers:
@@ -664,7 +683,8 @@ def _units_table(
             + [value_html(sl.rows.get(("enhet", code, i.id, "samtliga")), i, notes) for i in shown]
             for code in codes
         ]
-        fill_ = dict(omrade=ctx.area_label(area), lasar_text=ctx.lasar_text(lasar))
+        words = ctx.words(skolform)
+        fill_ = dict(omrade=ctx.area_label(area), lasar_text=ctx.lasar_text(lasar), **words)
         caption = (
             ctx.label("sida_extra", "enhetstabell_caption", **fill_)
             if group == "egna"
@@ -672,16 +692,16 @@ def _units_table(
         )
         table = html_table(
             caption=caption,
-            columns=[ctx.label("tabell", "enhet"), *[i.kort or i.label for i in shown]],
+            columns=[ctx.label("tabell", "enhet", **words), *[i.kort or i.label for i in shown]],
             rows=rows,
             css_class="datatabell enhetstabell",
         )
         if group == "egna":
-            parts += [M.h3(ctx.label("sida", "enheter_rubrik")), table]
+            parts += [M.h3(ctx.label("sida", "enheter_rubrik", **words)), table]
         else:
             parts += [
-                M.h3(ctx.label("diagram", "andra_huvudmans_rubrik")),
-                M.p(ctx.label("diagram", "andra_huvudmans_text")),
+                M.h3(ctx.label("diagram", "andra_huvudmans_rubrik", **words)),
+                M.p(ctx.label("diagram", "andra_huvudmans_text", **words)),
                 table,
             ]
     return join(parts)
@@ -783,7 +803,9 @@ def _area_figures(
                 notes=notes,
             )
             if fig is not None:
-                out.append(replace(fig, rubrik=ctx.label("sida_extra", "jamfor_enheter")))
+                out.append(
+                    replace(fig, rubrik=ctx.label("sida_extra", "jamfor_enheter", **ctx.words(skolform)))
+                )
                 break
     return out
 
@@ -1133,7 +1155,7 @@ def exploration(
         + [value_html(lookup.get((niva, kod, y)), ind, notes) for y in years]
         for niva, kod, name in keys
     ]
-    enhet_col = ctx.label("tabell", "enhet")
+    enhet_col = ctx.label("tabell", "enhet", **ctx.words(form.code))
     data = pd.DataFrame.from_records(
         [
             {
@@ -1151,7 +1173,7 @@ def exploration(
     caption = ctx.label("utforska", "tabell_caption", indikator=ind.label, grupp=ctx.group_label(grupp))
     table = html_table(
         caption=caption,
-        columns=[ctx.label("tabell", "enhet"), *[ctx.lasar_text(y) for y in years]],
+        columns=[enhet_col, *[ctx.lasar_text(y) for y in years]],
         rows=rows,
     )
     texts = _note_texts(ctx, form.code)

@@ -255,8 +255,10 @@ def _index_qmd(book: Book) -> str:
         md_escape(
             L(
                 "start_ingress",
-                "Så här gick det för förskolorna och skolorna hos {huvudman} läsåret {lasar_text}. Rapporten visar resultaten som de är: per skolform, per enhet, med förklaringar av hur siffrorna tagits fram.",
-            ).format(huvudman=book.huvudman, lasar_text=lasar_text(book.lasar))
+                "Så här gick det hos {huvudman} läsåret {lasar_text}. Rapporten omfattar {skolformer} och visar resultaten som de är: per skolform, per enhet, med förklaringar av hur siffrorna tagits fram.",
+            ).format(
+                huvudman=book.huvudman, lasar_text=lasar_text(book.lasar), skolformer=book.skolformer_text
+            )
         ),
         "",
         "```{=html}",

@@ -441,3 +441,54 @@ def test_forskola_unit_page_shows_barnintervjuer_after_staffing_and_survey(proje
     finally:
         evidence.unlink()
         clear_cache()
+
+
+def _missing_sentence(processed: Path, kod: str) -> str:
+    clear_cache()
+    page = unit_page(
+        skolform="GR", skolenhetskod=kod, lasar=2024, processed_dir=processed, params_dir=REPO_ROOT / "params"
+    )
+    html = str({s.id: s for s in page.sections}["omrade-kunskapsresultat"].html)
+    hit = re.search(r"Uppgifter saknas för [^<]*", html)
+    return hit.group(0) if hit else ""
+
+
+def test_missing_list_names_only_indicators_of_the_units_grades(tmp_path):
+    # Ekskolan without its åk 9 results in 2023/24 but with them the years before: as an F-9
+    # school (årskurser unknown) it lacks them; as an F-6 school (the register says F-6, or the
+    # data has pupils in årskurs 1-6 only) it lacks nothing of åk 9.
+    from tests.publishing.fakedata import write_fake_processed
+
+    eks = "99992005"
+    reg = load_indicator_registry()
+    ak9 = [i for i in reg.for_skolform("GR") if i.arskurs == 9 and i.kvalitetsomrade == "kunskapsresultat"]
+    assert {"meritvarde_17", "godkand_alla_amnen"} <= {i.id for i in ak9}
+    names = [(i.kort or i.label)[:1].lower() + (i.kort or i.label)[1:] for i in ak9]
+
+    processed = write_fake_processed(tmp_path / "p")
+    ind = pd.read_parquet(processed / "indikatorer.parquet")
+    drop = ind["skolenhetskod"].eq(eks) & ind["lasar"].eq(2024) & ind["indikator"].isin([i.id for i in ak9])
+    assert drop.any()
+    ind = ind[~drop].reset_index(drop=True)
+    ind.to_parquet(processed / "indikatorer.parquet", index=False)
+
+    unknown = _missing_sentence(processed, eks)
+    assert unknown.startswith("Uppgifter saknas för Ekskolan läsåret 2023/24")
+    assert any(n in unknown for n in names), unknown
+
+    # the register says F-6
+    reg_path = processed / "skolenheter.parquet"
+    units = pd.read_parquet(reg_path)
+    units.loc[units["skolenhetskod"] == eks, "arskurser"] = "F-6"
+    units.to_parquet(reg_path, index=False)
+    assert not any(n in _missing_sentence(processed, eks) for n in names)
+
+    # no register grades, but the data has pupils in årskurs 1-6 only (Skolverket's "Antal elever
+    # per årskurs"; årskurs 9 with 0 pupils)
+    units.loc[units["skolenhetskod"] == eks, "arskurser"] = None
+    units.to_parquet(reg_path, index=False)
+    base = ind[ind["skolenhetskod"].eq(eks) & ind["indikator"].eq("elevantal") & ind["lasar"].eq(2024)]
+    assert len(base) >= 1
+    extra = [base.iloc[[0]].assign(grupp=f"arskurs:{k}", varde=20.0 if k <= 6 else 0.0) for k in range(1, 10)]
+    pd.concat([ind, *extra], ignore_index=True).to_parquet(processed / "indikatorer.parquet", index=False)
+    assert not any(n in _missing_sentence(processed, eks) for n in names)

@@ -116,3 +116,61 @@ def test_a_page_with_a_raw_code_is_caught(tmp_path):
 def test_no_raw_codes_on_the_demo_site(demo_build: Path):
     site = demo_build / "reports" / "2024" / "site"
     assert raw_codes_on_pages(site, published_groups(site)) == []
+
+
+class _Captions(HTMLParser):
+    """Figure captions, table captions, table headers and image alt texts of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._open = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "img":
+            self.parts.append(dict(attrs).get("alt") or "")
+        if tag in ("figcaption", "caption", "th", "h2", "h3"):
+            self._open += 1
+            self.parts.append("")
+
+    def handle_endtag(self, tag):
+        if tag in ("figcaption", "caption", "th", "h2", "h3") and self._open:
+            self._open -= 1
+
+    def handle_data(self, data):
+        if self._open:
+            self.parts[-1] += data
+
+
+def captions(path: Path) -> list[str]:
+    p = _Captions()
+    p.feed(path.read_text(encoding="utf-8"))
+    return [t for t in p.parts if t.strip()]
+
+
+def test_the_unit_noun_comes_from_the_school_form():
+    # Skolverket: a förskola is a förskoleenhet, a grundskola a skolenhet; texts over several
+    # forms say "enhet"; people are barn in the förskola and kursdeltagare in komvux.
+    from pipeline.config import load_params
+    from pipeline.school_forms import form_words
+
+    label = load_params().label
+    assert form_words(label, "FS")["enheter"] == "förskoleenheter"
+    assert form_words(label, "FS")["Enheterna"] == "Förskoleenheterna"
+    assert form_words(label, "FS")["personer"] == "barn"
+    assert form_words(label, "GR")["enhetstyp"] == "skolenhet"
+    assert form_words(label, "VUX")["personer"] == "kursdeltagare"
+    assert form_words(label, None)["enheter"] == "enheter"
+
+
+@pytest.mark.slow
+def test_forskola_pages_say_forskoleenheter_and_grundskola_pages_skolenheter(demo_build: Path):
+    site = demo_build / "reports" / "2024" / "site"
+    fs_pages = sorted((site / "forskola").glob("*.html"))
+    assert len(fs_pages) >= 2, "the demo has a förskola overview and unit pages"
+    fs_texts = [(p.name, t) for p in fs_pages for t in captions(p)]
+    assert [x for x in fs_texts if "skolenhet" in x[1].lower()] == []
+    assert any("förskoleenhet" in t.lower() for _n, t in fs_texts)
+    gr_texts = [t for p in sorted((site / "grundskola").glob("*.html")) for t in captions(p)]
+    assert any("skolenheter" in t.lower() for t in gr_texts)
+    assert not any("förskoleenhet" in t.lower() for t in gr_texts)
