@@ -74,8 +74,8 @@ test: $(STAMP) browser node_modules ## Run the test suite
 	@$(PY) -m pytest -q -p no:cacheprovider tests
 
 .PHONY: bench
-bench: $(STAMP) ## Measure speed against naive papermill (bench/results.json; BENCH_QUICK=1: a small one; BENCH_COUNTRY=1: KOMMUN=all)
-	@$(PY) -m pipeline.execution.bench $(if $(BENCH_QUICK),--quick) $(if $(BENCH_COUNTRY),--country $(if $(COUNTRY_SIZES),--country-sizes $(COUNTRY_SIZES)))
+bench: $(STAMP) ## Measure speed against naive papermill (bench/results.json; BENCH_QUICK=1: a small one; BENCH_SIZES=20,80; BENCH_COUNTRY=1: KOMMUN=all)
+	@$(PY) -m pipeline.execution.bench $(if $(BENCH_QUICK),--quick) $(if $(BENCH_SIZES),--sizes $(BENCH_SIZES)) $(if $(BENCH_COUNTRY),--country $(if $(COUNTRY_SIZES),--country-sizes $(COUNTRY_SIZES)) $(if $(NO_PDF),--no-pdf))
 
 .PHONY: calibrate
 calibrate: $(STAMP) ## Calibrate the value-added intervals by simulation (writes params/va_kalibrering.csv, shown on the method page)
