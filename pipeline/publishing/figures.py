@@ -635,17 +635,6 @@ def _legend_handles(ctx: PageContext, unit_label: str, reference: tuple[str, str
     return handles
 
 
-def _quantiles(values: Sequence[float]) -> dict[str, float]:
-    s = pd.Series(sorted(values), dtype="float64")
-    return {
-        "lagst": float(s.min()),
-        "p25": float(s.quantile(0.25)),
-        "median": float(s.quantile(0.5)),
-        "p75": float(s.quantile(0.75)),
-        "hogst": float(s.max()),
-    }
-
-
 def _derived_html(value: float, decimals: int, suffix: str, **key: str) -> Markup:
     """A number computed from the units' published values (a quartile, a count)."""
     a = {"data-kalla": "fordelning", **{f"data-{k}": v for k, v in key.items()}, "data-varde": exact(value)}
@@ -723,13 +712,13 @@ def _position_figure(
     )
     svg = render_svg(fig)
 
-    values = shown["varde"].astype(float).tolist()
-    q = _quantiles(values)
+    # the quartiles and the unit's place come from the indicator layer (fordelning, placeringar)
+    q, antal = ctx.distribution(skolform=skolform, lasar=lasar, indikator=ind.id)
     fill = dict(
         indikator=ind.label,
         lasar_text=ctx.lasar_text(lasar),
         enhet=name,
-        antal=len(values),
+        antal=antal,
         q1=ctx.fmt(ind, q["p25"]),
         q3=ctx.fmt(ind, q["p75"]),
     )
@@ -739,7 +728,7 @@ def _position_figure(
         )
     elif not mine.empty:
         v = float(mine["varde"].iloc[0])
-        plats = 1 + sum(x > v for x in values)
+        plats = ctx.place(skolform=skolform, lasar=lasar, indikator=ind.id, skolenhetskod=highlight)
         alt = ctx.label("figur", "position_alt", varde=ctx.fmt(ind, v), plats=plats, **fill)
     else:
         alt = ctx.label("figur", "position_alt_utan_varde", **fill)
@@ -754,7 +743,7 @@ def _position_figure(
     rows += _distribution_rows(
         ctx,
         q,
-        len(values),
+        antal,
         decimals=ind.decimaler,
         suffix=suffix,
         indikator=ind.id,
@@ -767,7 +756,7 @@ def _position_figure(
         indikator=ind.label,
         lasar_text=ctx.lasar_text(lasar),
         enhet=name,
-        antal=len(values),
+        antal=antal,
     )
     table = html_table(
         caption=caption,
@@ -876,7 +865,9 @@ def _va_position_figure(
         alt = ctx.label("figur", "va_position_alt_utan_varde", **fill)
     listed = mine if highlight else sorted(records, key=lambda r: (r["namn"], r["skolenhetskod"]))
     rows = [_va_cells(ctx, rec, lasar) for rec in listed]
-    q = _quantiles([float(r["residual"]) for r in records])
+    q, _antal = ctx.distribution(
+        skolform=skolform, lasar=lasar, indikator="foradlingsvarde_residual", kalla="va_enheter"
+    )
     key = {"indikator": "foradlingsvarde_residual", "lasar": str(lasar), "skolform": skolform}
     for k, v in q.items():
         rows.append(
