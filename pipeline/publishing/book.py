@@ -273,19 +273,24 @@ class Book:
         return tuple(p for p in self.pages() if p.failed)
 
     def label(self, *keys: str, default: str | None = None) -> str:
-        """A reader-facing text from ``labels.yml``: the book's own labels, else the repository's
-        ``params/labels.yml``, else ``default``; a key found nowhere is a :class:`ConfigError`."""
-        for source in (self.labels, fmt.default_labels()):
-            node: Any = source
-            for k in keys:
-                if not isinstance(node, Mapping) or k not in node:
-                    break
-                node = node[k]
-            else:
-                return str(node)
-        if default is not None:
-            return default
-        raise ConfigError(f"params/labels.yml: no text at {'.'.join(keys)!r}; add it under that key.")
+        """A reader-facing text from ``labels.yml`` (see :func:`book_label`)."""
+        return book_label(self.labels, *keys, default=default)
+
+
+def book_label(labels: Mapping[str, Any], *keys: str, default: str | None = None) -> str:
+    """A reader-facing text from ``labels.yml``: the book's own ``labels``, else the repository's
+    ``params/labels.yml``, else ``default``; a key found nowhere is a :class:`ConfigError`."""
+    for source in (labels, fmt.default_labels()):
+        node: Any = source
+        for k in keys:
+            if not isinstance(node, Mapping) or k not in node:
+                break
+            node = node[k]
+        else:
+            return str(node)
+    if default is not None:
+        return default
+    raise ConfigError(f"params/labels.yml: no text at {'.'.join(keys)!r}; add it under that key.")
 
 
 def _sort_key(job: NotebookJob) -> tuple[str, str]:
@@ -792,17 +797,7 @@ def build_book(
     from pipeline.publishing.board import build_board
 
     def label(*keys: str, default: str | None = None) -> str:
-        for source in (labels, fmt.default_labels()):
-            node: Any = source
-            for k in keys:
-                if not isinstance(node, Mapping) or k not in node:
-                    break
-                node = node[k]
-            else:
-                return str(node)
-        if default is not None:
-            return default
-        raise ConfigError(f"params/labels.yml: no text at {'.'.join(keys)!r}; add it under that key.")
+        return book_label(labels, *keys, default=default)
 
     board = build_board(
         params_dir=params_dir,

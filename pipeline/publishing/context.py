@@ -228,9 +228,8 @@ class PageContext:
                 "unit values. Rebuild the indicator step (make report) so that the table matches "
                 "indikatorer.parquet."
             )
-        return {k: float(row[k]) for k in ("lagst", "p25", "median", "p75", "hogst")}, int(
-            row["antal_enheter"]
-        )
+        q = {k: float(row[k]) for k in ("lagst", "p25", "median", "p75", "hogst")}
+        return q, int(row["antal_enheter"])
 
     def place(
         self,
