@@ -201,8 +201,8 @@ def _dispatch(args: argparse.Namespace, paths: ProjectPaths) -> int:
     if args.command == "report" and args.period:
         from pipeline.periods.report import build_period_report
 
-        res = build_period_report(args.year, args.period, **_report_options(args, paths))
-        print(res.summary())
+        period = build_period_report(args.year, args.period, **_report_options(args, paths))
+        print(period.summary())
         return EXIT_OK
     if args.command == "dialog":
         from pipeline.periods.dialog import write_dialog_templates

@@ -620,7 +620,8 @@ def build_method(
             rows.append((prefix, str(value)))
 
     walk("", dict(provenance or {}))
-    va_texts, va_table = ((), None)
+    va_texts: tuple[str, ...] = ()
+    va_table: Table | None = None
     if lasar is not None:
         va_texts, va_table = va_method_texts(va_metod, va_kalibrering, lasar=lasar, labels=labels)
     return MethodAppendix(

@@ -407,7 +407,7 @@ def _fingerprint(processed: Path, params_path: Path) -> tuple:
     files = [processed / f"{name}.parquet" for name in TABLES]
     files += sorted(params_path.glob("*.yml"))
     files += [REPO_ROOT / "params" / name for name in REGISTRY_FILES]
-    out = []
+    out: list[tuple] = []
     for f in files:
         try:
             st = f.stat()

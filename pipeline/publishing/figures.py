@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Sequence
+from typing import Any
 
 import matplotlib
 
@@ -24,6 +25,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 from markupsafe import Markup  # noqa: E402
 from matplotlib.ticker import Formatter, MaxNLocator  # noqa: E402
+from matplotlib.typing import RcKeyType  # noqa: E402
 
 from pipeline.indicators.registry import Indicator  # noqa: E402
 from pipeline.publishing.context import PageContext  # noqa: E402
@@ -35,7 +37,7 @@ from pipeline.publishing.views import FigureView  # noqa: E402
 #: Okabe-Ito: black, orange, sky blue, bluish green, yellow, blue, vermillion, reddish purple.
 OKABE_ITO = ("#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7")
 #: Series styles: colour, marker, line style (the marker and line carry the meaning, too).
-STYLE = {
+STYLE: dict[str, tuple[str, Any, Any]] = {
     "enhet": ("#0072B2", "o", "-"),
     "huvudman": ("#D55E00", "s", "--"),
     "riket": ("#000000", "^", ":"),
@@ -51,7 +53,7 @@ DPI = 100
 WIDTH, HEIGHT = 6.0, 3.6
 TREND_HEIGHT = 4.4
 FONT_SIZE = 13
-_RC = {
+_RC: dict[RcKeyType, Any] = {
     "font.family": "sans-serif",  # DejaVu Sans first; the SVG names the fallbacks for readers without it
     "font.size": FONT_SIZE,
     "axes.labelsize": FONT_SIZE,
@@ -85,7 +87,11 @@ def svg_size(svg: bytes) -> tuple[int, int]:
     return round(float(m.group(1)) * DPI / 72), round(float(m.group(2)) * DPI / 72)
 
 
-_SVG_RC = {"svg.fonttype": "none", "svg.hashsalt": "kvalitetsrapport", "svg.image_inline": True}
+_SVG_RC: dict[RcKeyType, Any] = {
+    "svg.fonttype": "none",
+    "svg.hashsalt": "kvalitetsrapport",
+    "svg.image_inline": True,
+}
 
 
 def render_svg(fig: plt.Figure) -> bytes:
@@ -617,7 +623,7 @@ def _one_row(ctx: PageContext, highlight: str, n_units: int) -> bool:
     return n_units > (s.jamforelse_max_enheter if highlight else s.oversikt_max_enheter)
 
 
-def _legend_handles(ctx: PageContext, unit_label: str, reference: tuple[str, str, object] | None) -> list:
+def _legend_handles(ctx: PageContext, unit_label: str, reference: tuple[str, str, Any] | None) -> list:
     """The unit (when ``unit_label``), the other units, the reference line."""
     from matplotlib.lines import Line2D
 
