@@ -10,6 +10,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from pipeline.errors import EXIT_BAD_INPUT, EXIT_OK, PipelineError
 from pipeline.paths import ProjectPaths
@@ -148,6 +149,26 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def _report_options(args: argparse.Namespace, paths: ProjectPaths, *, jobs: bool = False) -> dict[str, Any]:
+    """The options a report build (one kommun, several, a period) takes from the command line;
+    with ``jobs`` also how its notebook jobs run."""
+    options: dict[str, Any] = {
+        "paths": paths,
+        "data_dir": args.data,
+        "kommun": args.kommun,
+        "pdf": not args.no_pdf,
+        "skip_unknown": args.skip_unknown,
+    }
+    if jobs:
+        options.update(
+            force=args.force,
+            allow_failures=args.allow_failures,
+            scheduler=args.scheduler,
+            workers=args.workers,
+        )
+    return options
+
+
 def _dispatch(args: argparse.Namespace, paths: ProjectPaths) -> int:
     from pipeline import report
 
@@ -174,34 +195,14 @@ def _dispatch(args: argparse.Namespace, paths: ProjectPaths) -> int:
     if args.command == "report" and args.kommun is not None and (args.kommun == "all" or "," in args.kommun):
         from pipeline.country import build_country
 
-        country = build_country(
-            args.year,
-            paths=paths,
-            data_dir=args.data,
-            kommun=args.kommun,
-            limit=args.limit,
-            force=args.force,
-            allow_failures=args.allow_failures,
-            scheduler=args.scheduler,
-            workers=args.workers,
-            pdf=not args.no_pdf,
-            skip_unknown=args.skip_unknown,
-        )
+        country = build_country(args.year, limit=args.limit, **_report_options(args, paths, jobs=True))
         print(country.summary())
         return EXIT_OK
     if args.command == "report" and args.period:
         from pipeline.periods.report import build_period_report
 
-        res = build_period_report(
-            args.year,
-            args.period,
-            paths=paths,
-            data_dir=args.data,
-            kommun=args.kommun,
-            pdf=not args.no_pdf,
-            skip_unknown=args.skip_unknown,
-        )
-        print(res.summary())
+        period = build_period_report(args.year, args.period, **_report_options(args, paths))
+        print(period.summary())
         return EXIT_OK
     if args.command == "dialog":
         from pipeline.periods.dialog import write_dialog_templates
@@ -213,17 +214,7 @@ def _dispatch(args: argparse.Namespace, paths: ProjectPaths) -> int:
         return EXIT_OK
     if args.command == "report":
         result = report.build_report(
-            args.year,
-            paths=paths,
-            data_dir=args.data,
-            kommun=args.kommun,
-            force=args.force,
-            allow_failures=args.allow_failures,
-            scheduler=args.scheduler,
-            workers=args.workers,
-            pdf=not args.no_pdf,
-            allow_empty=args.allow_empty,
-            skip_unknown=args.skip_unknown,
+            args.year, allow_empty=args.allow_empty, **_report_options(args, paths, jobs=True)
         )
         print(result.summary())
         return EXIT_OK

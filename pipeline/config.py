@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -78,19 +79,19 @@ class Huvudman(_Model):
 class Installningar(_Model):
     """Thresholds used by the statistics."""
 
-    undertryck_min_antal: int = Field(10, ge=1)
-    skyddsintervall: float = Field(0.25, gt=0, le=1)
-    va_min_antal: int = Field(15, ge=1)
-    va_kohorter: int = Field(3, ge=1, le=10)
-    va_kohortvarians_andel: float = Field(0.15, ge=0, le=10)
-    signifikansniva: float = Field(0.05, gt=0, lt=0.5)
-    konfidensniva: float = Field(0.95, gt=0.5, lt=1)
-    trend_ar: int = Field(5, ge=2, le=15)
-    jamforelse_max_enheter: int = Field(25, ge=2)
-    oversikt_max_enheter: int = Field(60, ge=2)
+    undertryck_min_antal: int = Field(default=10, ge=1)
+    skyddsintervall: float = Field(default=0.25, gt=0, le=1)
+    va_min_antal: int = Field(default=15, ge=1)
+    va_kohorter: int = Field(default=3, ge=1, le=10)
+    va_kohortvarians_andel: float = Field(default=0.15, ge=0, le=10)
+    signifikansniva: float = Field(default=0.05, gt=0, lt=0.5)
+    konfidensniva: float = Field(default=0.95, gt=0.5, lt=1)
+    trend_ar: int = Field(default=5, ge=2, le=15)
+    jamforelse_max_enheter: int = Field(default=25, ge=2)
+    oversikt_max_enheter: int = Field(default=60, ge=2)
     #: Plausibility bounds of förskola staffing, checked when the SIS export is read.
-    fs_max_barn_per_enhet: int = Field(600, ge=1, le=100_000)
-    fs_max_arsarbetare_per_barn: float = Field(1.0, gt=0, le=10, allow_inf_nan=False)
+    fs_max_barn_per_enhet: int = Field(default=600, ge=1, le=100_000)
+    fs_max_arsarbetare_per_barn: float = Field(default=1.0, gt=0, le=10, allow_inf_nan=False)
 
 
 class Mal(_Model):
@@ -285,7 +286,7 @@ _FILES = {
 }
 
 
-def _fix_of(err: dict) -> str:
+def _fix_of(err: Mapping[str, Any]) -> str:
     """How to fix one pydantic error, in words (an empty string when the message says it)."""
     kind = err["type"]
     if kind == "extra_forbidden":

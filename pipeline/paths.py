@@ -15,10 +15,11 @@ class ProjectPaths:
     """The folders of one project (the repository, or a temp dir in tests)."""
 
     root: Path = REPO_ROOT
-    raw: Path | None = None
-    params: Path | None = None
-    processed: Path | None = None
-    reports: Path | None = None
+    # None given: the default below ``root``, set in __post_init__ (so always a Path after it)
+    raw: Path = None  # type: ignore[assignment]
+    params: Path = None  # type: ignore[assignment]
+    processed: Path = None  # type: ignore[assignment]
+    reports: Path = None  # type: ignore[assignment]
     #: The per-source folder name below the base ``processed`` (None: the default data set).
     source: str | None = None
 

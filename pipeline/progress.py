@@ -11,10 +11,11 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from pipeline.killpoints import checkpoint
 
-_bars: dict[str, object] = {}
+_bars: dict[str, dict[str, Any]] = {}
 _lock = threading.Lock()
 
 

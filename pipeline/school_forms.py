@@ -189,11 +189,14 @@ class PageInputs:
 #: unit's value in its comparison (:data:`UNIT_COMPARISON_AREAS`), hashed by the planner.
 PAGE_INPUTS: dict[str, PageInputs] = {
     "unit": PageInputs(
-        unit=("indikatorer", "forandringar", "jamforelser", "skolenheter", "enhetsbrott"),
-        # the value-added figure compares the form's units
-        form=("va_enheter",),
+        # placeringar: the unit's own ranks among the form's units
+        unit=("indikatorer", "forandringar", "jamforelser", "skolenheter", "enhetsbrott", "placeringar"),
+        # the value-added figure and the comparison's quartiles describe the form's units
+        form=("va_enheter", "fordelning"),
     ),
-    "overview": PageInputs(form=("indikatorer", "forandringar", "jamforelser", "skolenheter", "va_enheter")),
+    "overview": PageInputs(
+        form=("indikatorer", "forandringar", "jamforelser", "skolenheter", "va_enheter", "fordelning")
+    ),
     # key figures, changes and the board's targets
     "start": PageInputs(whole=("indikatorer", "forandringar", "jamforelser")),
     # the indicator list, the value-added model and its method

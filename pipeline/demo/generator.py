@@ -309,6 +309,7 @@ def _simulate(units: list[DemoUnit], rng: np.random.Generator) -> _World:
         for rec in cohort:
             low = by_kod[rec[1]] if rec[1] else None
             if not rec[2]:
+                assert low is not None  # a pupil without a high-stage unit went to a low-stage one
                 r = rng.random()
                 if low.typ == "F-9":
                     rec[2] = low.kod if r < 0.97 else high_units[int(rng.integers(len(high_units)))].kod
@@ -454,8 +455,8 @@ def _simulate(units: list[DemoUnit], rng: np.random.Generator) -> _World:
         )
         ab = np.asarray(people.cols["ability"])[pid] + 0.4 * rng.standard_normal(len(pid))
         exam3 = rng.random(len(pid)) < _sigmoid(1.1 + 1.3 * ab)
-        r = rng.random(len(pid))
-        other = np.where(r < 0.25, "exam4", np.where(r < 0.65, "studiebevis", "avbrott"))
+        draw = rng.random(len(pid))
+        other = np.where(draw < 0.25, "exam4", np.where(draw < 0.65, "studiebevis", "avbrott"))
         stop_year = start + rng.integers(0, 3, len(pid))
         for k in range(len(pid)):
             unit = hf_unit if prog[k] in HF_PROGRAM else yr_unit
@@ -693,11 +694,11 @@ def _simulate(units: list[DemoUnit], rng: np.random.Generator) -> _World:
                     )
                 )
                 for r in range(int(n_barn * 0.5)):
-                    rid = f"V{lasar}-{u.kod[-4:]}-{r + 1:04d}"
+                    vh_id = f"V{lasar}-{u.kod[-4:]}-{r + 1:04d}"
                     for omrade, fraga in _VH_QUESTIONS:
                         score = int(np.clip(round(rng.normal(7.6 + 3 * u.va, 1.8)), 0, 10))
                         enk.append(
-                            (lasar, u.kod, rid, "Vårdnadshavarenkät", None, "", omrade, fraga, str(score))
+                            (lasar, u.kod, vh_id, "Vårdnadshavarenkät", None, "", omrade, fraga, str(score))
                         )
             n_children = int(counts.get((lasar, u.kod), 0)) if u.skolform != "FS" else u.size
             rate = {"FS": 1.2, "GR": 3.5, "GY": 2.0}.get(u.skolform)
@@ -1015,8 +1016,13 @@ def _course_plan(program: str) -> list[tuple[str, int, int]]:
     for i, kurs in enumerate(own):
         plan.append((kurs, 100, 1 + (i * 3) // len(own)))
     plan.append((f"GYAR{program}", 100, 3))
+    out = []
     seen: set[str] = set()
-    return [c for c in plan if not (c[0] in seen or seen.add(c[0]))]
+    for c in plan:  # each course once, its first entry
+        if c[0] not in seen:
+            seen.add(c[0])
+            out.append(c)
+    return out
 
 
 # ----------------------------------------------------------------------------------- writing
@@ -1490,9 +1496,9 @@ def _riket_rows() -> list[list]:
                 df, dp = _RIKET_KON[ind]
                 rows.append([lasar, form, ind, "Flickor", _dec(v + df / 2, 1), "", _RIKET_KALLA])
                 rows.append([lasar, form, ind, "Pojkar", _dec(v + dp / 2, 1), "", _RIKET_KALLA])
-    for lasar, v in zip(LASAR, ("..", "..", "89,2", "88,4", "88,9"), strict=True):
+    for lasar, cell in zip(LASAR, ("..", "..", "89,2", "88,4", "88,9"), strict=True):
         rows.append(
-            [lasar, "GR", "np_ak9_provbetyg_ae", "Samtliga", v if v != ".." else ".", "", _RIKET_KALLA]
+            [lasar, "GR", "np_ak9_provbetyg_ae", "Samtliga", cell if cell != ".." else ".", "", _RIKET_KALLA]
         )
     return rows
 

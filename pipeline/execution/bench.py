@@ -31,7 +31,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
@@ -244,7 +244,10 @@ def _exec_notebook_plain(payload: dict) -> None:
         if "parameters" in cell.get("metadata", {}).get("tags", []):
             src += "\n" + "\n".join(f"{k} = {v!r}" for k, v in payload["parameters"].items())
         tree = ast.parse(src)
-        last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+        tail = tree.body[-1] if tree.body else None
+        last = tail if isinstance(tail, ast.Expr) else None
+        if last is not None:
+            tree.body.pop()
         exec(compile(tree, "<cell>", "exec"), ns)
         ns["display"] = display
         if last is not None:
@@ -380,7 +383,7 @@ def measure_round(
                 summary = run_jobs(plan(project), cache_dir=cache_dir, pool=cold_pool, progress=False)
         out["startup_seconds"], out["startup_cpu_seconds"] = startup.wall, startup.cpu
         out["cold_seconds"], out["cold_cpu_seconds"] = cold.wall, cold.cpu
-        if memory:
+        if isinstance(peak, PeakRSS):  # measured (memory)
             out["peak_rss_mib"] = round(peak.peak / 2**20, 1)
         out["cold_failed"] = len(summary.failed)
         if summary.failed:
@@ -495,7 +498,7 @@ def _ratios(key: dict, small: dict, large: dict, cpu: bool) -> dict:
     return out
 
 
-def summarise(sizes: dict[int, dict | list[dict]], key_size: int = 80) -> dict:
+def summarise(sizes: Mapping[int, dict | list[dict]], key_size: int = 80) -> dict:
     """The ratios of ``bench/results.json`` from per-size measurements (one dict or a list of rounds).
 
     Each ratio is computed per round (its parts measured close together in time), on wall time

@@ -271,6 +271,8 @@ class WarmKernel:
         self.km: Any = None
         self.kc: Any = None
         self.starts = 0
+        #: the folder of the kernel's socket files while it runs
+        self._ipc_dir: str | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -338,7 +340,7 @@ class WarmKernel:
                 run_sync(km.shutdown_kernel)(now=True)
             except Exception:  # noqa: BLE001 - a kernel that is already gone is fine
                 self._kill(km)
-        if getattr(self, "_ipc_dir", None):
+        if self._ipc_dir:
             shutil.rmtree(self._ipc_dir, ignore_errors=True)
             self._ipc_dir = None
 
@@ -534,7 +536,7 @@ def kill_all() -> None:
         _ALL.clear()
     for kernel in kernels:
         kernel.kill()
-        if getattr(kernel, "_ipc_dir", None):  # the kernel's socket files
+        if kernel._ipc_dir:  # the kernel's socket files
             shutil.rmtree(kernel._ipc_dir, ignore_errors=True)
 
 

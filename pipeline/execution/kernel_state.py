@@ -31,7 +31,7 @@ import gc
 import os
 import sys
 import warnings
-from typing import Any
+from typing import Any, cast
 
 _BASE: dict[str, Any] | None = None
 
@@ -99,8 +99,9 @@ def reset(cwd: str) -> None:
         os.environ.clear()
         os.environ.update(base["env"])
 
-    warnings.filters[:] = base["warnings"]
-    warnings._filters_mutated()  # invalidates every __warningregistry__ ("once" shows again)
+    cast(list, warnings.filters)[:] = base["warnings"]
+    # invalidates every __warningregistry__ ("once" shows again); private, so not in the stubs
+    getattr(warnings, "_filters_mutated")()  # noqa: B009
 
     if "pandas" in base:
         from pandas._config import config

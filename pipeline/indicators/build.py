@@ -18,6 +18,7 @@ from pipeline.indicators.core import (
     explode_groups,
     finish_cells,
 )
+from pipeline.indicators.fordelning import compute_fordelning
 from pipeline.indicators.forskola import RATIOS
 from pipeline.indicators.grundskola import compute_meritvarde
 from pipeline.indicators.gymnasieskola import leavers
@@ -224,7 +225,8 @@ def build_indicator_outputs(
     dict
         ``indikatorer`` (schema ``Indikatorer``, validated, sorted), ``forandringar``,
         ``jamforelser``, ``va_modell``, ``va_enheter``, ``va_metod`` (the value-added model's R²
-        and variance components per school form and läsår, for the method page).
+        and variance components per school form and läsår, for the method page), ``fordelning``
+        and ``placeringar`` (the units' quartiles and ranks, :mod:`pipeline.indicators.fordelning`).
     """
     if registry is None:
         from pipeline.indicators.registry import load_indicator_registry
@@ -367,6 +369,7 @@ def build_indicator_outputs(
         ind[c] = ind[c].astype("float64")
     ind = validate_table("indikatorer", ind.reset_index(drop=True))
     va_enheter = va_enheter.copy()
+    fordelning, placeringar = compute_fordelning(ind, register, va_enheter)
     return {
         "indikatorer": ind,
         "forandringar": forandringar,
@@ -374,4 +377,6 @@ def build_indicator_outputs(
         "va_modell": va_modell,
         "va_enheter": va_enheter,
         "va_metod": va_metod,
+        "fordelning": fordelning,
+        "placeringar": placeringar,
     }

@@ -221,20 +221,20 @@ def compute_jamforelser(
         se = d["se"].to_numpy(float)
         stat = d["stat"].astype(str).to_numpy()
         p = np.full(len(d), np.nan)
-        name = np.full(len(d), "ingen", dtype=object)
+        test = np.full(len(d), "ingen", dtype=object)
         a = (stat == "andel") & (n > 0) & (r > 0) & (r < 100)
         with np.errstate(invalid="ignore", divide="ignore"):
             p[a] = 2 * sps.norm.sf(
                 np.abs((v[a] - r[a]) / 100 / np.sqrt(r[a] / 100 * (1 - r[a] / 100) / n[a]))
             )
-            name[a] = "z-test mot referens"
+            test[a] = "z-test mot referens"
             m = (stat == "medel") & np.isfinite(se) & (se > 0) & (n > 1)
             p[m] = 2 * sps.t.sf(np.abs((v[m] - r[m]) / se[m]), n[m] - 1)
-            name[m] = "t-test mot referens"
+            test[m] = "t-test mot referens"
             z = np.isin(stat, ["rate", "skillnad", "va"]) & np.isfinite(se) & (se > 0)
             p[z] = 2 * sps.norm.sf(np.abs((v[z] - r[z]) / se[z]))
-            name[z] = "z-test mot referens"
-        tested = name != "ingen"
+            test[z] = "z-test mot referens"
+        tested = test != "ingen"
         signif = tested & (np.nan_to_num(p, nan=1.0) < signifikansniva)
         rikt = d["indikator"].map(riktning).fillna("neutral").to_numpy()
         diff = v - r
@@ -243,7 +243,7 @@ def compute_jamforelser(
             rikt == "neutral", np.where(diff > 0, "hogre", "lagre"), np.where(better, "battre", "samre")
         )
         bed = np.where(tested, np.where(signif, bed, "ingen_skillnad"), "ej_testad")
-        d = d.assign(skillnad=diff, test=name, p_varde=p, signifikant=signif, bedomning=bed)
+        d = d.assign(skillnad=diff, test=test, p_varde=p, signifikant=signif, bedomning=bed)
         parts = [d]
     if mal:
         md = pd.DataFrame(

@@ -359,8 +359,9 @@ def build_problem(
             if gk[4] != whole:
                 continue
             for gr, w in gmap.items():
-                members = [by_key.get((*gk[:4], part, gr)) for part in parts]
-                if any(m is None for m in members):
+                found = [by_key.get((*gk[:4], part, gr)) for part in parts]
+                members = [m for m in found if m is not None]
+                if len(members) < len(found):
                     continue
                 if how == "antal":
                     if any(abs(p.vars[m].n - p.vars[w].n) > 0.5 for m in members):
@@ -373,8 +374,8 @@ def build_problem(
     for i, v in enumerate(p.vars):
         if v.kind != "skillnad":
             continue
-        src, a, b = DIFFERENCES[v.key[4]]
-        ia, ib = by_key.get((*v.key[:4], src, a)), by_key.get((*v.key[:4], src, b))
+        src, grupp_a, grupp_b = DIFFERENCES[v.key[4]]
+        ia, ib = by_key.get((*v.key[:4], src, grupp_a)), by_key.get((*v.key[:4], src, grupp_b))
         if ia is None or ib is None:
             continue
         na, nb = p.vars[ia].n, p.vars[ib].n
@@ -785,7 +786,7 @@ def extreme_wholes(cells: pd.DataFrame, hidden: np.ndarray) -> np.ndarray:
     varde = d["varde"].to_numpy(dtype=float)
     wholes: dict[tuple, int] = {}
     parts: dict[tuple, list[int]] = defaultdict(list)
-    for k, r in enumerate(rows):
+    for k, r in enumerate(rows.tolist()):
         if niva[k] == "huvudman":
             wholes[("u", lasar[k], form[k], ind[k], grupp[k])] = r
         else:
@@ -794,7 +795,7 @@ def extreme_wholes(cells: pd.DataFrame, hidden: np.ndarray) -> np.ndarray:
             wholes[("g", lasar[k], form[k], niva[k], kod[k], ind[k])] = r
         else:
             parts[("g", lasar[k], form[k], niva[k], kod[k], ind[k])].append(r)
-    pos = {r: k for k, r in enumerate(rows)}
+    pos = {r: k for k, r in enumerate(rows.tolist())}
     changed = True
     while changed:
         changed = False

@@ -401,16 +401,20 @@ def compute_value_added(
     coh = _cohort_table(d)
     line_cols = {"medel_kvot": "medel", "kvadratsumma_kvot": "kvadratsumma"}
     enheter, metod, cells = [], [], []
+
+    def pool(cohorts: pd.DataFrame) -> tuple:
+        return _pool_window(
+            cohorts,
+            konfidensniva=konfidensniva,
+            kohortvarians_andel=va_kohortvarians_andel,
+            min_antal=va_min_antal,
+        )
+
     for (skolform, lasar), now in coh.groupby(["skolform", "lasar"], sort=True):
         first = lasar - va_kohorter + 1
         win = coh[(coh["skolform"] == skolform) & coh["lasar"].between(first, lasar)]
-        pool = {
-            "konfidensniva": konfidensniva,
-            "kohortvarians_andel": va_kohortvarians_andel,
-            "min_antal": va_min_antal,
-        }
-        res, comp = _pool_window(win, **pool)
-        lin, _ = _pool_window(win.drop(columns=["medel", "kvadratsumma"]).rename(columns=line_cols), **pool)
+        res, comp = pool(win)
+        lin, _ = pool(win.drop(columns=["medel", "kvadratsumma"]).rename(columns=line_cols))
         # res and lin list the window's units sorted; ``now`` (this läsår's units) is sorted too
         codes = now["skolenhetskod"].to_numpy()
         pos = np.searchsorted(res["skolenhetskod"].to_numpy(), codes)

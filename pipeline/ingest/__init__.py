@@ -377,8 +377,9 @@ def run_ingest(
     """
     raw, processed = Path(raw), Path(processed)
     data_files, _ = list_raw_files(raw)
+    inputs = {p.relative_to(raw).as_posix(): file_sha256(p) for p in data_files}
     key = {
-        "inputs": {p.relative_to(raw).as_posix(): file_sha256(p) for p in data_files},
+        "inputs": inputs,
         "code": _code_hash(),
         "context": {
             "kolumnmappning": ctx.kolumnmappning,
@@ -394,7 +395,7 @@ def run_ingest(
     if not force and stamp.matches(key_hash, [processed / f"{n}.parquet" for n in CANONICAL_TABLES]):
         old = stamp.read()
         res = IngestResult(
-            files=old.get("files", {}), rows=old.get("rows", {}), input_hashes=key["inputs"], cached=True
+            files=old.get("files", {}), rows=old.get("rows", {}), input_hashes=inputs, cached=True
         )
         if (processed / LEDGER_FILE).exists():
             res.ej_publicerat = pd.read_parquet(processed / LEDGER_FILE)

@@ -55,7 +55,7 @@ def _skolverket(s: Sniff) -> str | None:
 
     sv = _loaded("skolverket")
     title = sv.title_of(s) if sv else ""
-    if not title:
+    if not title or sv is None:
         return None
     families = [(spec.name, _family_title(spec.title), spec.required + spec.dims) for spec in sv.REPORTS]
     families.append(("skolverket_jamforelse_over_tid", _family_title(sv.JAMFORELSE_TITLE), ()))

@@ -112,7 +112,7 @@ def merge_publicerad(
     for _, g in conflict.groupby("_g", sort=True):
         vint = {rel: vintages.get(rel) for rel in g["_fil"].unique()}
         if all(vint.values()) and len(set(vint.values())) == len(vint):
-            newest = max(vint, key=lambda r: vint[r])
+            newest = max(vint, key=lambda r: str(vint[r]))
             win = g[g["_fil"] == newest]
             kept.append(win)
             for rel, n in g[g["_fil"] != newest].groupby("_fil").size().items():

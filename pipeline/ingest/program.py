@@ -90,9 +90,9 @@ def series_of(kod: str) -> tuple[str, ...]:
     if kod not in table:
         raise ConfigError(f"programme code must be one of {sorted(table)}, got {kod!r}.")
     first = kod
-    while table[first].ersatter is not None:
-        first = table[first].ersatter
+    while (earlier := table[first].ersatter) is not None:
+        first = earlier
     chain = [first]
-    while table[chain[-1]].ersatt_av is not None:
-        chain.append(table[chain[-1]].ersatt_av)
+    while (later := table[chain[-1]].ersatt_av) is not None:
+        chain.append(later)
     return tuple(chain)

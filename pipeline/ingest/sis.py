@@ -29,7 +29,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -687,7 +687,7 @@ def _int_column(df, column, fails, *, lo=0, hi=None, what="a whole number") -> p
 
 
 def _code_column(
-    df, column, fails, table: dict[str, str], expected: str, problem: str = "is not a known code"
+    df, column, fails, table: Mapping[str, object], expected: str, problem: str = "is not a known code"
 ) -> pd.Series:
     parsed = _lookup(df[column], lambda v: table.get(fold(v)))
     fails.add_mask(df, parsed.isna(), column, expected, problem)

@@ -165,7 +165,7 @@ def read_skolenkaten(path: Path, ctx: ReadContext) -> dict[str, pd.DataFrame]:
     main = next((n for n in names if n.startswith("Resultat")), None)
     if main is None:
         fc.add("workbook", None, names, "a sheet named 'Resultat ...' (the result sheet of the report)")
-        fc.raise_if_any(
+        raise fc.error(
             "The result sheet is missing or was renamed: download the report again from Skolinspektionen "
             "(skolenkäten) without editing it, or rename the sheet back to 'Resultat ...'."
         )
@@ -180,7 +180,7 @@ def read_skolenkaten(path: Path, ctx: ReadContext) -> dict[str, pd.DataFrame]:
         fc.add(_cell(main, 1, 0), None, title,
                "a title naming the respondent group, e.g. 'Skolenkäten 2022 - Elever årskurs 8' (elever åk 5/8, "
                "gymnasieskolan år 2, vårdnadshavare, lärare)")  # fmt: skip
-        fc.raise_if_any(
+        raise fc.error(
             "Download the report again from Skolinspektionen (skolenkäten) without editing its title."
         )
     respondent, skolform, primary = who
@@ -220,8 +220,8 @@ def read_skolenkaten(path: Path, ctx: ReadContext) -> dict[str, pd.DataFrame]:
             cols.append((j, ind, grupp))
         if fc.failures:
             return
-        for r, row in enumerate(srows[3:], start=4):
-            row = list(row) + [None] * (len(h3) - len(row))
+        for r, cells in enumerate(srows[3:], start=4):
+            row = [*cells, *[None] * (len(h3) - len(cells))]
             if all(c is None for c in row):
                 continue
             _orgnr, huvudman, kommun, kod, enhet = (

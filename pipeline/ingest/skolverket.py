@@ -513,6 +513,7 @@ def read_table(
     for c in missing:
         fc.add(table.where(table.header_row), c, None, f"a header column {c!r}", row=table.header_row)
     fc.raise_if_any()
+    assert code_col is not None  # else its missing header was raised above
 
     ix = {c: cols.index(c) for c in cols if c in meta}
     kalla = _kalla(table)
@@ -573,14 +574,15 @@ def read_table(
                     }
                 )
         else:
-            niva = (
+            level = (
                 "huvudman"
                 if forbund
                 else kommun_level(kommunkod, typ, ctx, kommun_name=norm_header(cells[ix["Kommun"]]))
             )
-            if niva is None:
+            if level is None:
                 ledger.add("annan_kommun")
                 continue
+            niva = level
             skolenhetskod = ""
             enhet = "Riket" if niva == "riket" else norm_header(cells[ix["Kommun"]])
         parts = []
@@ -667,15 +669,12 @@ def read_jamforelse(path: Path, sheets: tuple[str, ...], ctx: ReadContext) -> di
                 fc.add(table.where(table.header_row), need, None, f"a header column {need!r}")
         if code_col is None:
             fc.add(table.where(table.header_row), "Kommunkod", None, "a header column 'Kommunkod'")
-        year_cols = {
-            j: lasar_from_period(c)
-            for j, c in enumerate(cols)
-            if lasar_from_period(c) is not None and "/" in c
-        }
+        year_cols = {j: y for j, c in enumerate(cols) if (y := lasar_from_period(c)) is not None and "/" in c}
         if not year_cols:
             fc.add(table.where(table.header_row), None, cols, "läsår columns such as '2024/25'")
         if fc.failures:
             continue
+        assert code_col is not None  # else a failure was recorded and the table skipped above
         ik, iu, iname = cols.index(code_col), cols.index("Uppgift"), cols.index("Kommun")
         kalla = f"Skolverket: {table.title} ({typ})"
         per_kommun: dict[tuple[str, int], int | None] = {}
@@ -761,10 +760,11 @@ def read_amnesbetyg(table: SokTable, ctx: ReadContext) -> list[dict]:
             fc.add(where, need, None, f"a header column {need!r}")
     if code_col is None:
         fc.add(where, "Kommun-kod", None, "a header column 'Kommun-kod' (or 'Kommunkod')")
-    year_cols = {j: lasar_from_period(c) for j, c in enumerate(cols) if "/" in c and lasar_from_period(c)}
+    year_cols = {j: y for j, c in enumerate(cols) if "/" in c and (y := lasar_from_period(c))}
     if not year_cols:
         fc.add(where, None, cols, "läsår columns such as '2024/25'")
     fc.raise_if_any("Download the report again from Skolverket's 'Sök statistik' without editing it.")
+    assert code_col is not None  # else its missing header was raised above
     ik, iu, iname = cols.index(code_col), cols.index("Uppgift"), cols.index("Kommun")
     ih = cols.index("Typ av huvudman") if "Typ av huvudman" in cols else None
     kalla = f"Skolverket: {table.title} ({typ})" if ih is None else f"Skolverket: {table.title}"
@@ -933,7 +933,7 @@ def _reader(spec: ReportSpec) -> Callable[[Path, ReadContext], dict[str, pd.Data
                     f"{table.sheet!r}, or download the file again from Skolverket's 'Sök statistik'."
                 )
             fc.add("preamble", None, table.title, f"a report title matching {spec.title.pattern!r}")
-            fc.raise_if_any()
+            raise fc.error()
         return read_table(table, spec, m, ctx)
 
     return read

@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pandas as pd
 
@@ -93,8 +93,11 @@ class FailureCollector:
 
     def raise_if_any(self, fix: str = "") -> None:
         """Raise :class:`DataValidationError` with every failure, if there is any."""
-        if not self.failures:
-            return
+        if self.failures:
+            raise self.error(fix)
+
+    def error(self, fix: str = "") -> DataValidationError:
+        """The :class:`DataValidationError` of every failure (at least one)."""
         n = len(self.failures)
         more = f" ({n} failures in all; the first {min(n, 5)} shown)" if n > 1 else ""
         fix = fix or (
@@ -102,14 +105,16 @@ class FailureCollector:
             "without editing it, or remove it from data/raw/."
         )
         msg = "; ".join(self.messages[:5]) + f"{more}. {fix}"
-        raise DataValidationError(msg, self.failures)
+        return DataValidationError(msg, self.failures)
 
 
-def fail_now(path: Path, where: str, column: str | None, value: Any, expected: str, fix: str = "") -> None:
+def fail_now(
+    path: Path, where: str, column: str | None, value: Any, expected: str, fix: str = ""
+) -> NoReturn:
     """Raise one failure immediately (for structural problems that stop parsing)."""
     fc = FailureCollector(path)
     fc.add(where, column, value, expected)
-    fc.raise_if_any(fix)
+    raise fc.error(fix)
 
 
 # ------------------------------------------------------------------------------- values
@@ -967,7 +972,10 @@ def iter_xlsx_rows(path: Path, sheet: str, columns: Iterable[int] | None = None)
         rid = next((s.get(f"{_RNS}id") for s in wb.iter(f"{_NS}sheet") if s.get("name") == sheet), None)
         if rid is None:
             raise KeyError(sheet)
-        part = target[rid].lstrip("/")
+        part = target[rid]
+        if part is None:  # a sheet whose relationship names no part
+            raise KeyError(sheet)
+        part = part.lstrip("/")
         part = part if part.startswith("xl/") else f"xl/{part}"
         shared = _shared_strings(str(path), Path(path).stat().st_mtime)
         with zf.open(part) as fh:

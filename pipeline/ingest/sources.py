@@ -9,6 +9,7 @@ sheet names.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import os
@@ -312,7 +313,7 @@ def _duplicates(raw: Path, files: list[Path]) -> list[tuple[str, dict]]:
         for p in group:
             h = hashlib.sha256()
             with open(p, "rb") as fh:
-                for chunk in iter(lambda fh=fh: fh.read(1 << 20), b""):
+                for chunk in iter(functools.partial(fh.read, 1 << 20), b""):
                     h.update(chunk)
             digest = h.hexdigest()
             if digest in seen:

@@ -281,19 +281,24 @@ class Book:
         return tuple(p for p in self.pages() if p.failed)
 
     def label(self, *keys: str, default: str | None = None) -> str:
-        """A reader-facing text from ``labels.yml``: the book's own labels, else the repository's
-        ``params/labels.yml``, else ``default``; a key found nowhere is a :class:`ConfigError`."""
-        for source in (self.labels, fmt.default_labels()):
-            node: Any = source
-            for k in keys:
-                if not isinstance(node, Mapping) or k not in node:
-                    break
-                node = node[k]
-            else:
-                return str(node)
-        if default is not None:
-            return default
-        raise ConfigError(f"params/labels.yml: no text at {'.'.join(keys)!r}; add it under that key.")
+        """A reader-facing text from ``labels.yml`` (see :func:`book_label`)."""
+        return book_label(self.labels, *keys, default=default)
+
+
+def book_label(labels: Mapping[str, Any], *keys: str, default: str | None = None) -> str:
+    """A reader-facing text from ``labels.yml``: the book's own ``labels``, else the repository's
+    ``params/labels.yml``, else ``default``; a key found nowhere is a :class:`ConfigError`."""
+    for source in (labels, fmt.default_labels()):
+        node: Any = source
+        for k in keys:
+            if not isinstance(node, Mapping) or k not in node:
+                break
+            node = node[k]
+        else:
+            return str(node)
+    if default is not None:
+        return default
+    raise ConfigError(f"params/labels.yml: no text at {'.'.join(keys)!r}; add it under that key.")
 
 
 def _sort_key(job: NotebookJob) -> tuple[str, str]:
@@ -623,7 +628,8 @@ def build_method(
             rows.append((prefix, str(value)))
 
     walk("", dict(provenance or {}))
-    va_texts, va_table = ((), None)
+    va_texts: tuple[str, ...] = ()
+    va_table: Table | None = None
     if lasar is not None:
         va_texts, va_table = va_method_texts(va_metod, va_kalibrering, lasar=lasar, labels=labels)
     return MethodAppendix(
@@ -800,17 +806,7 @@ def build_book(
     from pipeline.publishing.board import build_board
 
     def label(*keys: str, default: str | None = None) -> str:
-        for source in (labels, fmt.default_labels()):
-            node: Any = source
-            for k in keys:
-                if not isinstance(node, Mapping) or k not in node:
-                    break
-                node = node[k]
-            else:
-                return str(node)
-        if default is not None:
-            return default
-        raise ConfigError(f"params/labels.yml: no text at {'.'.join(keys)!r}; add it under that key.")
+        return book_label(labels, *keys, default=default)
 
     board = build_board(
         params_dir=params_dir,

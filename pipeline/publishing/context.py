@@ -8,6 +8,9 @@ A page reads from ``processed_dir`` the tables its kind declares in
 - ``va_enheter.parquet`` (optional; value added per unit for the förädlingsvärde figure),
 - ``jamforelser.parquet`` (optional; tested differences against riket and the huvudman),
 - ``skolenheter.parquet`` (optional; unit names),
+- ``fordelning.parquet`` and ``placeringar.parquet`` (the units' quartiles and ranks,
+  :mod:`pipeline.indicators.fordelning`; computed by that module from the tables above when a
+  folder has none),
 
 and from ``params_dir`` the labels, targets (``mal.yml``) and the huvudman's name.
 
@@ -96,6 +99,9 @@ class PageContext:
     memo: dict = field(default_factory=dict, compare=False, repr=False)
     #: Breaks in a unit's series (code, name, huvudman; :mod:`pipeline.ingest.enhetsregister`).
     enhetsbrott: pd.DataFrame | None = None
+    #: The units' distribution and ranks (:mod:`pipeline.indicators.fordelning`).
+    fordelning: pd.DataFrame | None = None
+    placeringar: pd.DataFrame | None = None
 
     # ------------------------------------------------------------------ labels
     def label(self, *keys: str, **fill: object) -> str:
@@ -254,6 +260,51 @@ class PageContext:
         pos = self._index().get((skolform, niva, indikator, grupp))
         return self.indikatorer.iloc[pos if pos is not None else []]
 
+    def distribution(
+        self,
+        *,
+        skolform: str,
+        lasar: int,
+        indikator: str,
+        grupp: str = "samtliga",
+        kalla: str = "indikatorer",
+    ) -> tuple[dict[str, float], int]:
+        """The own units' lowest, quartiles and highest value (``lagst``, ``p25``, ``median``,
+        ``p75``, ``hogst``) and their number, from ``fordelning`` (computed in the indicator layer).
+
+        Raises
+        ------
+        DataValidationError
+            ``fordelning`` has no row for the key (the table is not of this indicator table).
+        """
+        index = self._memoised(("fordelning",), lambda: _by_key(self.fordelning, _DIST_KEYS))
+        row = index.get((int(lasar), skolform, indikator, grupp, kalla))
+        if row is None:
+            raise DataValidationError(
+                f"{self.processed_dir / 'fordelning.parquet'}: no distribution for {indikator!r} "
+                f"({skolform}, {grupp}, läsår {lasar}, {kalla}); expected one row per indicator with "
+                "unit values. Rebuild the indicator step (make report) so that the table matches "
+                "indikatorer.parquet."
+            )
+        q = {k: float(row[k]) for k in ("lagst", "p25", "median", "p75", "hogst")}
+        return q, int(row["antal_enheter"])
+
+    def place(
+        self,
+        *,
+        skolform: str,
+        lasar: int,
+        indikator: str,
+        skolenhetskod: str,
+        grupp: str = "samtliga",
+        kalla: str = "indikatorer",
+    ) -> int | None:
+        """The unit's place among the own units (1 = highest value), from ``placeringar``; None
+        when the unit has no value."""
+        index = self._memoised(("placeringar",), lambda: _by_key(self.placeringar, _PLACE_KEYS))
+        row = index.get((int(lasar), skolform, indikator, grupp, kalla, skolenhetskod))
+        return None if row is None else int(row["plats"])
+
     def series(
         self,
         *,
@@ -318,6 +369,20 @@ class PageContext:
     def lasar_text(self, lasar: int) -> str:
         """``2023/24``."""
         return lasar_text(lasar)
+
+
+_DIST_KEYS = ("lasar", "skolform", "indikator", "grupp", "kalla")
+_PLACE_KEYS = (*_DIST_KEYS, "skolenhetskod")
+
+
+def _by_key(df: pd.DataFrame | None, keys: tuple[str, ...]) -> dict[tuple, dict]:
+    """The rows of ``df`` by their key (``lasar`` as int, the rest as str)."""
+    if df is None or df.empty:
+        return {}
+    out = {}
+    for r in df.to_dict("records"):
+        out[tuple(int(r[k]) if k == "lasar" else str(r[k]) for k in keys)] = r
+    return out
 
 
 def group_label(params: Params, grupp: str) -> str:
@@ -400,7 +465,7 @@ def _fingerprint(processed: Path, params_path: Path) -> tuple:
     files = [processed / f"{name}.parquet" for name in TABLES]
     files += sorted(params_path.glob("*.yml"))
     files += [REPO_ROOT / "params" / name for name in REGISTRY_FILES]
-    out = []
+    out: list[tuple] = []
     for f in files:
         try:
             st = f.stat()
@@ -474,6 +539,8 @@ def load_context(processed_dir: str | Path, params_dir: str | Path) -> PageConte
         analyses=loaded.analyses,
         memo=loaded.memo,
         enhetsbrott=frames["enhetsbrott"],
+        fordelning=frames["fordelning"],
+        placeringar=frames["placeringar"],
     )
 
 
@@ -492,6 +559,13 @@ def _load(processed: Path, params_path: Path) -> _Loaded:
     for name in TABLES:
         if name != "indikatorer":
             frames[name] = _read(processed / f"{name}.parquet", required=False)
+    if frames["fordelning"] is None or frames["placeringar"] is None:
+        # a folder written before the indicator step wrote them (or by hand, in a test)
+        from pipeline.indicators.fordelning import compute_fordelning
+
+        frames["fordelning"], frames["placeringar"] = compute_fordelning(
+            indikatorer, frames["skolenheter"], frames["va_enheter"]
+        )
     return _Loaded(
         frames=frames,
         params=own,

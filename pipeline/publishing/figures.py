@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Sequence
+from typing import Any
 
 import matplotlib
 
@@ -24,6 +25,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 from markupsafe import Markup  # noqa: E402
 from matplotlib.ticker import Formatter, MaxNLocator  # noqa: E402
+from matplotlib.typing import RcKeyType  # noqa: E402
 
 from pipeline.indicators.registry import Indicator  # noqa: E402
 from pipeline.publishing.context import PageContext  # noqa: E402
@@ -35,7 +37,7 @@ from pipeline.publishing.views import FigureView  # noqa: E402
 #: Okabe-Ito: black, orange, sky blue, bluish green, yellow, blue, vermillion, reddish purple.
 OKABE_ITO = ("#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7")
 #: Series styles: colour, marker, line style (the marker and line carry the meaning, too).
-STYLE = {
+STYLE: dict[str, tuple[str, Any, Any]] = {
     "enhet": ("#0072B2", "o", "-"),
     "huvudman": ("#D55E00", "s", "--"),
     "riket": ("#000000", "^", ":"),
@@ -51,7 +53,7 @@ DPI = 100
 WIDTH, HEIGHT = 6.0, 3.6
 TREND_HEIGHT = 4.4
 FONT_SIZE = 13
-_RC = {
+_RC: dict[RcKeyType, Any] = {
     "font.family": "sans-serif",  # DejaVu Sans first; the SVG names the fallbacks for readers without it
     "font.size": FONT_SIZE,
     "axes.labelsize": FONT_SIZE,
@@ -89,7 +91,11 @@ def svg_size(svg: bytes) -> tuple[int, int]:
     return round(float(m.group(1)) * DPI / 72), round(float(m.group(2)) * DPI / 72)
 
 
-_SVG_RC = {"svg.fonttype": "none", "svg.hashsalt": "kvalitetsrapport", "svg.image_inline": True}
+_SVG_RC: dict[RcKeyType, Any] = {
+    "svg.fonttype": "none",
+    "svg.hashsalt": "kvalitetsrapport",
+    "svg.image_inline": True,
+}
 
 
 def render_svg(fig: plt.Figure) -> bytes:
@@ -338,9 +344,9 @@ def trend_figure(
     # two columns, or one when a name (a comparison group's) would run past the figure's edge
     labels = ax.get_legend_handles_labels()[1]
     ncol = 1 if labels and max(len(x) for x in labels) > _LEGEND_TWO_COLUMN_CHARS else 2
-    rows = -(-len(labels) // ncol) if labels else 0
+    legend_rows = -(-len(labels) // ncol) if labels else 0
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=ncol, frameon=False)
-    fig.subplots_adjust(left=0.15, right=0.97, bottom=0.36 + 0.055 * max(rows - 2, 0), top=0.95)
+    fig.subplots_adjust(left=0.15, right=0.97, bottom=0.36 + 0.055 * max(legend_rows - 2, 0), top=0.95)
     svg = render_svg(fig)
 
     first, last = subject.iloc[0], subject.iloc[-1]
@@ -632,7 +638,7 @@ def _one_row(ctx: PageContext, highlight: str, n_units: int) -> bool:
 
 
 def _legend_handles(
-    ctx: PageContext, skolform: str, unit_label: str, reference: tuple[str, str, object] | None
+    ctx: PageContext, skolform: str, unit_label: str, reference: tuple[str, str, Any] | None
 ) -> list:
     """The unit (when ``unit_label``), the other units, the reference line."""
     from matplotlib.lines import Line2D
@@ -649,17 +655,6 @@ def _legend_handles(
         label, rc, rls = reference
         handles.append(Line2D([], [], color=rc, linestyle=rls, linewidth=1.5, label=label))
     return handles
-
-
-def _quantiles(values: Sequence[float]) -> dict[str, float]:
-    s = pd.Series(sorted(values), dtype="float64")
-    return {
-        "lagst": float(s.min()),
-        "p25": float(s.quantile(0.25)),
-        "median": float(s.quantile(0.5)),
-        "p75": float(s.quantile(0.75)),
-        "hogst": float(s.max()),
-    }
 
 
 def _derived_html(value: float, decimals: int, suffix: str, **key: str) -> Markup:
@@ -746,13 +741,13 @@ def _position_figure(
     )
     svg = render_svg(fig)
 
-    values = shown["varde"].astype(float).tolist()
-    q = _quantiles(values)
+    # the quartiles and the unit's place come from the indicator layer (fordelning, placeringar)
+    q, antal = ctx.distribution(skolform=skolform, lasar=lasar, indikator=ind.id)
     fill = dict(
         indikator=ind.label,
         lasar_text=ctx.lasar_text(lasar),
         enhet=name,
-        antal=len(values),
+        antal=antal,
         q1=ctx.fmt(ind, q["p25"]),
         q3=ctx.fmt(ind, q["p75"]),
         **ctx.words(skolform),
@@ -763,7 +758,7 @@ def _position_figure(
         )
     elif not mine.empty:
         v = float(mine["varde"].iloc[0])
-        plats = 1 + sum(x > v for x in values)
+        plats = ctx.place(skolform=skolform, lasar=lasar, indikator=ind.id, skolenhetskod=highlight)
         alt = ctx.label("figur", "position_alt", varde=ctx.fmt(ind, v), plats=plats, **fill)
     else:
         alt = ctx.label("figur", "position_alt_utan_varde", **fill)
@@ -778,7 +773,7 @@ def _position_figure(
     rows += _distribution_rows(
         ctx,
         q,
-        len(values),
+        antal,
         decimals=ind.decimaler,
         suffix=suffix,
         indikator=ind.id,
@@ -791,7 +786,7 @@ def _position_figure(
         indikator=ind.label,
         lasar_text=ctx.lasar_text(lasar),
         enhet=name,
-        antal=len(values),
+        antal=antal,
         **ctx.words(skolform),
     )
     table = html_table(
@@ -904,7 +899,9 @@ def _va_position_figure(
         alt = ctx.label("figur", "va_position_alt_utan_varde", **fill)
     listed = mine if highlight else sorted(records, key=lambda r: (r["namn"], r["skolenhetskod"]))
     rows = [_va_cells(ctx, rec, lasar) for rec in listed]
-    q = _quantiles([float(r["residual"]) for r in records])
+    q, _antal = ctx.distribution(
+        skolform=skolform, lasar=lasar, indikator="foradlingsvarde_residual", kalla="va_enheter"
+    )
     key = {"indikator": "foradlingsvarde_residual", "lasar": str(lasar), "skolform": skolform}
     words = ctx.words(skolform)
     for k, v in q.items():

@@ -33,10 +33,11 @@ import io
 import json
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from pipeline.errors import PrivacyLeakError
 
@@ -182,8 +183,8 @@ class _Matcher:
             self.name_re = re.compile(r"(?<!\w)(?:" + "|".join(alts) + r")(?!\w)", re.IGNORECASE)
 
     def scan(self, text: str) -> Iterator[tuple[int, str, str]]:
-        for off, m in find_personnummer(text):
-            yield off, "personnummer", m
+        for off, pnr in find_personnummer(text):
+            yield off, "personnummer", pnr
         if self.ids:
             for m in _TOKEN.finditer(text):
                 if m.group(0) in self.ids:
@@ -238,7 +239,7 @@ def _scan_pdf(path: Path, matcher: _Matcher) -> list[Leak]:
         out = []
         for n, text in enumerate(texts, start=1):
             out += [Leak(path, f"page {n}", kind, m) for _, kind, m in matcher.scan(text)]
-        meta = reader.metadata or {}
+        meta: Mapping[str, Any] = reader.metadata or {}
     finally:
         log.setLevel(level)
     for key in sorted(meta):

@@ -230,16 +230,17 @@ def _indicator_table(
             _change_short(ctx, change, ind),
         ]
         shown = _shown(row)
-        antal = None if row is None or is_missing(row.get("antal")) else float(row["antal"])  # type: ignore[arg-type]
+        row = row or {}  # with no row nothing is shown
+        antal = None if is_missing(row.get("antal")) else float(row["antal"])
         rec: dict[str, object] = {
             columns[0]: ind.label,
-            columns[1]: round_value(row.get("varde"), ind.decimaler) if shown else None,  # type: ignore[union-attr]
+            columns[1]: round_value(row.get("varde"), ind.decimaler) if shown else None,
             f"{columns[2]} ({ctx.label('tabell', 'lag')})": round_value(row.get("ki_lag"), ind.decimaler)
             if shown
-            else None,  # type: ignore[union-attr]
+            else None,
             f"{columns[2]} ({ctx.label('tabell', 'hog')})": round_value(row.get("ki_hog"), ind.decimaler)
             if shown
-            else None,  # type: ignore[union-attr]
+            else None,
             columns[3]: None if antal is None or antal < threshold else int(antal),
             columns[4]: None
             if change is None or is_missing(change.get("forandring"))
@@ -249,7 +250,7 @@ def _indicator_table(
             levels, [sl.rows.get((lv, "", ind.id, "samtliga")) for lv, _ in levels], strict=True
         ):
             cells.append(reference_html(ref, ind, notes))
-            rec[label] = round_value(ref.get("varde"), ind.decimaler) if _shown(ref) else None  # type: ignore[union-attr]
+            rec[label] = round_value(ref["varde"], ind.decimaler) if ref is not None and _shown(ref) else None
         mal = ctx.target(ind.id, skolform)
         cells.append(target_html(mal.varde, ind, skolform=skolform) if mal else "–")
         rec[columns[-1]] = mal.varde if mal else None
@@ -299,7 +300,8 @@ def _comparisons(
     if not sl.comparisons:
         return Markup("")
     references = (["huvudman"] if niva == "enhet" else []) + ["jamforelse", "riket"]
-    items, rest = [], []
+    items: list[tuple[dict, Markup]] = []
+    rest: list[str] = []
     for ref in references:
         name = (
             ctx.params.huvudman.jamforelsegrupp_namn if ref == "jamforelse" else ctx.label("jamforelse", ref)

@@ -75,9 +75,10 @@ def change_text(k: KeyFigure, book: Book) -> str:
         return book.label("nyckeltal", "ingen_jamforelse").format(ar=prev_year)
     diff = fmt.format_change(k.forandring, enhet=k.enhet, decimals=k.decimaler)
     prev = fmt.format_value(k.forra, enhet=k.enhet, decimals=k.decimaler)
-    key = {True: "forandring_sakerstalld", False: "forandring_ej_sakerstalld"}.get(
-        k.signifikant, "forandring"
-    )  # type: ignore[arg-type]
+    if k.signifikant is None:  # no test
+        key = "forandring"
+    else:
+        key = "forandring_sakerstalld" if k.signifikant else "forandring_ej_sakerstalld"
     return book.label("nyckeltal", key).format(diff=diff, ar=prev_year, forra=prev)
 
 
