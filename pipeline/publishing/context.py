@@ -589,12 +589,24 @@ def params_for_data(params: Params, indikatorer: pd.DataFrame, *, params_dir: Pa
     group of a kommun report is the one the data name (``jamforelse`` rows), with its members from
     ``params_dir/jamforelsegrupper.yml`` (:func:`pipeline.config.comparison_group_named`).
     """
-    names = indikatorer.loc[indikatorer["niva"] == "huvudman", "enhet"].dropna().astype(str)
-    names = names[names.str.strip() != ""]
-    if names.empty or params.huvudman.namn in set(names):
+
+    def named(niva: str) -> pd.Series:
+        found = indikatorer.loc[indikatorer["niva"] == niva, "enhet"].dropna().astype(str)
+        return found[found.str.strip() != ""]
+
+    names = named("huvudman")
+    if names.empty:  # e.g. a real-data report from one unit-level file: the kommun names it
+        names = named("kommun")
+    # the demo's units are all named "... (fiktiv)" (pipeline.demo): data without them are real,
+    # so the demo's huvudman.yml (fiktiv: true) must not mark their pages as made up
+    demo_data = bool(indikatorer["enhet"].dropna().astype(str).str.endswith("(fiktiv)").any())
+    if params.huvudman.namn in set(names) or (names.empty and (demo_data or not params.huvudman.fiktiv)):
         return params
-    counts = names.value_counts()
-    namn = sorted(counts[counts == counts.max()].index)[0]
+    if names.empty:
+        namn = params.huvudman.namn
+    else:
+        counts = names.value_counts()
+        namn = sorted(counts[counts == counts.max()].index)[0]
     hm_update: dict = {"namn": namn, "fiktiv": False}
     if params.huvudman.fiktiv:  # the demo's group is about the fictitious Exempelkommun
         hm_update.update(jamforelsegrupp=(), jamforelsegrupp_medlemmar={})
