@@ -176,11 +176,13 @@ class PageInputs:
 #: unit's value in its comparison (:data:`UNIT_COMPARISON_AREAS`), hashed by the planner.
 PAGE_INPUTS: dict[str, PageInputs] = {
     "unit": PageInputs(
-        unit=("indikatorer", "forandringar", "jamforelser", "skolenheter", "enhetsbrott"),
+        unit=("indikatorer", "forandringar", "jamforelser", "skolenheter", "enhetsbrott", "programbyten"),
         # the value-added figure compares the form's units
         form=("va_enheter",),
     ),
-    "overview": PageInputs(form=("indikatorer", "forandringar", "jamforelser", "skolenheter", "va_enheter")),
+    "overview": PageInputs(
+        form=("indikatorer", "forandringar", "jamforelser", "skolenheter", "va_enheter", "programbyten")
+    ),
     # key figures, changes and the board's targets
     "start": PageInputs(whole=("indikatorer", "forandringar", "jamforelser")),
     # the indicator list, the value-added model and its method

@@ -8,6 +8,7 @@ A page reads from ``processed_dir`` the tables its kind declares in
 - ``va_enheter.parquet`` (optional; value added per unit for the förädlingsvärde figure),
 - ``jamforelser.parquet`` (optional; tested differences against riket and the huvudman),
 - ``skolenheter.parquet`` (optional; unit names),
+- ``programbyten.parquet`` (optional; a replaced programme's rows shown under its current code),
 
 and from ``params_dir`` the labels, targets (``mal.yml``) and the huvudman's name.
 
@@ -73,6 +74,8 @@ class PageContext:
     memo: dict = field(default_factory=dict, compare=False, repr=False)
     #: Breaks in a unit's series (code, name, huvudman; :mod:`pipeline.ingest.enhetsregister`).
     enhetsbrott: pd.DataFrame | None = None
+    #: rows of a replaced programme shown under its current code (pipeline.indicators.programmes)
+    programbyten: pd.DataFrame | None = None
 
     # ------------------------------------------------------------------ labels
     def label(self, *keys: str, **fill: object) -> str:
@@ -273,6 +276,15 @@ def group_label(params: Params, grupp: str) -> str:
         return ", ".join(parts)
     if ":" in grupp:
         prefix, kod = grupp.split(":", 1)
+        if prefix == "program":  # a national programme: its name from params/gymnasieprogram.yml
+            from pipeline.ingest.program import programmes
+
+            if kod in programmes():
+                return programmes()[kod].namn
+        if prefix == "programtyp":
+            typ = params.label("program_historik", "programtyp", kod, default="")
+            if typ:
+                return typ
         if prefix in ("respondent", "konsidentitet"):
             respondent = params.label("respondentgrupper", prefix, kod, default="")
             if respondent:
@@ -416,6 +428,7 @@ def load_context(processed_dir: str | Path, params_dir: str | Path) -> PageConte
         analyses=loaded.analyses,
         memo=loaded.memo,
         enhetsbrott=frames["enhetsbrott"],
+        programbyten=frames["programbyten"],
     )
 
 
