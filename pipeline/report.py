@@ -209,6 +209,7 @@ def indicator_stage(
                 [
                     *sorted((REPO_ROOT / "pipeline" / "indicators").rglob("*.py")),
                     *sorted((REPO_ROOT / "params").glob("indikatorer*.yml")),
+                    REPO_ROOT / "params" / "gymnasieprogram.yml",
                 ]
             ),
             "namn": namn,

@@ -189,13 +189,30 @@ class PageInputs:
 #: unit's value in its comparison (:data:`UNIT_COMPARISON_AREAS`), hashed by the planner.
 PAGE_INPUTS: dict[str, PageInputs] = {
     "unit": PageInputs(
-        # placeringar: the unit's own ranks among the form's units
-        unit=("indikatorer", "forandringar", "jamforelser", "skolenheter", "enhetsbrott", "placeringar"),
+        # placeringar: the unit's own ranks among the form's units; programbyten: a replaced
+        # programme's rows shown under its current code
+        unit=(
+            "indikatorer",
+            "forandringar",
+            "jamforelser",
+            "skolenheter",
+            "enhetsbrott",
+            "placeringar",
+            "programbyten",
+        ),
         # the value-added figure and the comparison's quartiles describe the form's units
         form=("va_enheter", "fordelning"),
     ),
     "overview": PageInputs(
-        form=("indikatorer", "forandringar", "jamforelser", "skolenheter", "va_enheter", "fordelning")
+        form=(
+            "indikatorer",
+            "forandringar",
+            "jamforelser",
+            "skolenheter",
+            "va_enheter",
+            "fordelning",
+            "programbyten",
+        )
     ),
     # key figures, changes and the board's targets
     "start": PageInputs(whole=("indikatorer", "forandringar", "jamforelser")),

@@ -4,7 +4,7 @@ package docstring for the definitions and decisions)."""
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -23,6 +23,7 @@ from pipeline.indicators.forskola import RATIOS
 from pipeline.indicators.grundskola import compute_meritvarde
 from pipeline.indicators.gymnasieskola import leavers
 from pipeline.indicators.miljo import compute_elevantal
+from pipeline.indicators.programmes import follow_programme_history
 from pipeline.indicators.published import published_rows
 from pipeline.indicators.registry import VALUE_STATISTICS
 from pipeline.indicators.suppression import row_key, suppress
@@ -201,6 +202,7 @@ def build_indicator_outputs(
     registry=None,
     mal: Sequence = (),
     jamforelsegrupp_namn: str = "Jämförelsegrupp",
+    programmes: Mapping | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Compute every indicator from the canonical tables.
 
@@ -219,6 +221,10 @@ def build_indicator_outputs(
         Local targets (``Params.mal``) for the comparisons; none by default.
     jamforelsegrupp_namn
         Name of the aggregated comparison-group rows.
+    programmes
+        The national programmes with their history (code → :class:`pipeline.ingest.program.Program`);
+        :func:`pipeline.ingest.program.programmes` by default. A replaced programme's published
+        rows are keyed to its current code (:mod:`pipeline.indicators.programmes`).
 
     Returns
     -------
@@ -226,7 +232,8 @@ def build_indicator_outputs(
         ``indikatorer`` (schema ``Indikatorer``, validated, sorted), ``forandringar``,
         ``jamforelser``, ``va_modell``, ``va_enheter``, ``va_metod`` (the value-added model's R²
         and variance components per school form and läsår, for the method page), ``fordelning``
-        and ``placeringar`` (the units' quartiles and ranks, :mod:`pipeline.indicators.fordelning`).
+        and ``placeringar`` (the units' quartiles and ranks, :mod:`pipeline.indicators.fordelning`),
+        ``programbyten`` (the rows of a replaced programme shown under its current code).
     """
     if registry is None:
         from pipeline.indicators.registry import load_indicator_registry
@@ -333,6 +340,12 @@ def build_indicator_outputs(
         jamforelsegrupp_namn=jamforelsegrupp_namn,
     )
     _check_published_antal(pub, registry)
+    if programmes is None:
+        from pipeline.ingest.program import programmes as load_programmes
+
+        programmes = load_programmes()
+    # a replaced programme's rows (HA) continue the current code's series (FS), before changes
+    pub, programbyten = follow_programme_history(pub, programmes)
     shares = {i.id: "andel" for i in registry.indicators if i.is_share}
     pub = pub.assign(se=np.nan, stat=pub["indikator"].map(shares).fillna("publicerad"))
     # own computation wins over a published row with the same key
@@ -379,4 +392,5 @@ def build_indicator_outputs(
         "va_metod": va_metod,
         "fordelning": fordelning,
         "placeringar": placeringar,
+        "programbyten": programbyten,
     }

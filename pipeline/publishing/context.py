@@ -11,6 +11,7 @@ A page reads from ``processed_dir`` the tables its kind declares in
 - ``fordelning.parquet`` and ``placeringar.parquet`` (the units' quartiles and ranks,
   :mod:`pipeline.indicators.fordelning`; computed by that module from the tables above when a
   folder has none),
+- ``programbyten.parquet`` (optional; a replaced programme's rows shown under its current code),
 
 and from ``params_dir`` the labels, targets (``mal.yml``) and the huvudman's name.
 
@@ -102,6 +103,8 @@ class PageContext:
     #: The units' distribution and ranks (:mod:`pipeline.indicators.fordelning`).
     fordelning: pd.DataFrame | None = None
     placeringar: pd.DataFrame | None = None
+    #: rows of a replaced programme shown under its current code (pipeline.indicators.programmes)
+    programbyten: pd.DataFrame | None = None
 
     # ------------------------------------------------------------------ labels
     def label(self, *keys: str, **fill: object) -> str:
@@ -396,6 +399,15 @@ def group_label(params: Params, grupp: str) -> str:
         return ", ".join(parts)
     if ":" in grupp:
         prefix, kod = grupp.split(":", 1)
+        if prefix == "program":  # a national programme: its name from params/gymnasieprogram.yml
+            from pipeline.ingest.program import programmes
+
+            if kod in programmes():
+                return programmes()[kod].namn
+        if prefix == "programtyp":
+            typ = params.label("program_historik", "programtyp", kod, default="")
+            if typ:
+                return typ
         if prefix in ("respondent", "konsidentitet"):
             respondent = params.label("respondentgrupper", prefix, kod, default="")
             if respondent:
@@ -541,6 +553,7 @@ def load_context(processed_dir: str | Path, params_dir: str | Path) -> PageConte
         enhetsbrott=frames["enhetsbrott"],
         fordelning=frames["fordelning"],
         placeringar=frames["placeringar"],
+        programbyten=frames["programbyten"],
     )
 
 

@@ -466,6 +466,7 @@ def _area_section(
     )
     before: list = []
     after: list = []
+    programme_notes: dict[str, str] = {}
     figs: list[FigureView] = []
     sentences: list[str] = []
     data = None
@@ -515,6 +516,17 @@ def _area_section(
                 notes=notes,
             )
         )
+        programme_tables, programme_notes = _programme_tables(
+            ctx,
+            with_data,
+            skolform=skolform,
+            niva=niva,
+            kod=skolenhetskod,
+            name=name,
+            lasar=lasar,
+            notes=notes,
+        )
+        before.append(programme_tables)
         if not skolenhetskod:
             before.append(
                 _units_table(ctx, sl, with_data, skolform=skolform, lasar=lasar, area=area, notes=notes)
@@ -548,7 +560,7 @@ def _area_section(
                 ctx, sl, skolform=skolform, niva=niva, kod=skolenhetskod, name=name, lasar=lasar, notes=notes
             )
         )
-    texts = _note_texts(ctx, skolform)
+    texts = {**_note_texts(ctx, skolform), **programme_notes}
     after.append(notes_html(notes, texts, ctx.label("markering", "fotnoter")))
     return _section(
         sid,
@@ -618,6 +630,115 @@ def _breaks_note(ctx: PageContext, *, skolform: str, skolenhetskod: str, lasar: 
     return f"{ctx.label('enhetsbyten', 'inledning')} {'; '.join(parts)}."
 
 
+#: Group prefixes that are a breakdown by programme or course (avgångselever per program), not a
+#: background group: shown in the programme tables, not as columns of the groups table.
+_BREAKDOWN_PREFIXES = ("program", "programtyp", "kurs")
+
+
+def _is_breakdown(grupp: str) -> bool:
+    return any(part.split(":", 1)[0] in _BREAKDOWN_PREFIXES for part in grupp.split("|") if ":" in part)
+
+
+def _programme_tables(
+    ctx: PageContext,
+    inds: list[Indicator],
+    *,
+    skolform: str,
+    niva: str,
+    kod: str,
+    name: str,
+    lasar: int,
+    notes: Notes,
+) -> tuple[Markup, dict[str, str]]:
+    """One table per indicator with values per national programme (``grupp`` ``program:<kod>``):
+    a row per programme, a column per läsår of the trend period. A programme whose series holds a
+    replaced programme's values (``programbyten``) has a footnote saying until which läsår the
+    values are the old programme's. Returns the tables and the footnote texts they use."""
+    from pipeline.ingest.program import programmes
+
+    table = programmes()
+    first_year = lasar - ctx.params.installningar.trend_ar + 1
+    moved = ctx.programbyten
+    if moved is not None and len(moved):
+        moved = moved[
+            moved["skolform"].eq(skolform)
+            & moved["niva"].eq(niva)
+            & moved["skolenhetskod"].fillna("").eq(kod)
+            & moved["lasar"].between(first_year, lasar)
+        ]
+    parts: list[Markup] = []
+    texts: dict[str, str] = {}
+    for ind in inds:
+        series: dict[str, dict[int, Mapping]] = {}
+        for prog in table:
+            rows = ctx.series(
+                skolform=skolform,
+                niva=niva,
+                skolenhetskod=kod,
+                indikator=ind.id,
+                grupp=f"program:{prog}",
+                years=range(first_year, lasar + 1),
+            )
+            if len(rows):
+                series[prog] = {int(r["lasar"]): r for r in rows.to_dict("records")}
+        if not series:
+            continue
+        years = list(range(min(min(v) for v in series.values()), lasar + 1))
+        body = []
+        for prog in sorted(series, key=lambda k: (table[k].namn, k)):
+            cell: Markup | str = table[prog].namn
+            if moved is not None and len(moved):
+                mine = moved[moved["indikator"].eq(ind.id) & moved["grupp"].eq(f"program:{prog}")]
+                for fran, g in mine.groupby("fran", sort=True):
+                    sista = int(g["lasar"].max())
+                    key = f"programbyte-{fran}-{prog}-{sista}"
+                    texts[key] = _programme_note(ctx, str(fran), prog, sista)
+                    cell = join([cell, notes.ref(key)])
+            body.append([cell] + [value_html(series[prog].get(y), ind, notes) for y in years])
+        caption = (
+            ctx.label(
+                "program_historik",
+                "caption",
+                indikator=ind.label,
+                enhet=name,
+                fran=ctx.lasar_text(years[0]),
+                till=ctx.lasar_text(years[-1]),
+            )
+            if len(years) > 1
+            else ctx.label(
+                "program_historik",
+                "caption_ett_ar",
+                indikator=ind.label,
+                enhet=name,
+                lasar_text=ctx.lasar_text(lasar),
+            )
+        )
+        parts.append(
+            html_table(
+                caption=caption,
+                columns=[ctx.label("program_historik", "kolumn"), *[ctx.lasar_text(y) for y in years]],
+                rows=body,
+                css_class="datatabell programtabell",
+            )
+        )
+    if not parts:
+        return Markup(""), texts
+    return join([M.h3(ctx.label("program_historik", "rubrik")), *parts]), texts
+
+
+def _programme_note(ctx: PageContext, fran: str, till: str, sista: int) -> str:
+    """The footnote under a series that holds the replaced programme ``fran``'s values up to
+    ``sista`` (``params/gymnasieprogram.yml``: its last intake, when given)."""
+    from pipeline.ingest.program import programmes
+
+    table = programmes()
+    fill_ = dict(fran=table[fran].namn, till=table[till].namn, sista=ctx.lasar_text(sista))
+    intag = table[fran].till_lasar
+    if intag is None:
+        return ctx.label("program_historik", "byte_utan_ar", **fill_)
+    return ctx.label("program_historik", "byte", sista_intag=ctx.lasar_text(intag), **fill_)
+
+
 def _group_order(grupp: str) -> tuple[int, str]:
     return ({"samtliga": 0, "flickor": 1, "pojkar": 2}.get(grupp, 3), grupp)
 
@@ -637,7 +758,7 @@ def _groups_table(
     """Values per group (flickor, pojkar, background ...) for the indicators that have groups."""
     groups: dict[str, set[str]] = {}
     for indikator, grupp in sl.subjects.get((niva, kod), {}):
-        if grupp != "samtliga":
+        if grupp != "samtliga" and not _is_breakdown(grupp):
             groups.setdefault(indikator, set()).add(grupp)
     shown = [i for i in inds if i.id in groups]
     if not shown:
