@@ -329,6 +329,7 @@ def build_indicator_outputs(
         huvudman_namn=huvudman_namn,
         kommunkod=kommunkod,
         jamforelsegrupp_namn=jamforelsegrupp_namn,
+        utan_gruppvarde={i.id for i in registry.indicators if i.is_count},
     )
     _check_published_antal(pub, registry)
     shares = {i.id: "andel" for i in registry.indicators if i.is_share}
