@@ -265,3 +265,18 @@ def test_no_raw_codes_and_no_figure_defects_on_the_real_data_site(build: Path):
     assert raw_codes_on_pages(site, published_groups(site)) == []
     _n, problems = figure_problems(site)
     assert problems == []
+
+
+def test_comparison_notes_once_per_page_and_changes_name_the_lasar(build: Path):
+    # A kommun-level build lacks riket for some tables: each page says why at most once, and the
+    # start page's key figures compare with the läsår before (2023/24), never a calendar year.
+    import re
+
+    site = _site(build)
+    for page in sorted(site.rglob("*.html")):
+        text = re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8"))
+        assert text.count("Filerna innehåller inga riksvärden") <= 1, page
+        assert text.count("Värden för riket finns inte i underlaget") <= 1, page
+        assert not re.search(r"jämfört med 20\d\d(?!/)", text), page
+    start = re.sub(r"<[^>]+>", "", (site / "index.html").read_text(encoding="utf-8"))
+    assert "jämfört med läsåret 2023/24" in start

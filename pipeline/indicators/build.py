@@ -338,6 +338,7 @@ def build_indicator_outputs(
         huvudman_namn=huvudman_namn,
         kommunkod=kommunkod,
         jamforelsegrupp_namn=jamforelsegrupp_namn,
+        utan_gruppvarde={i.id for i in registry.indicators if i.is_count},
     )
     _check_published_antal(pub, registry)
     if programmes is None:

@@ -5,14 +5,15 @@ it is statistically significant, and carries the numbers it states, so a test ca
 against the table. Templates (the value with the indicator's decimals, ``%`` for shares):
 
 - significant change: "{Subjekt} ökade med 8,3 poäng till 231,4 (statistiskt säkerställt)."
-- tested, not significant: "{Subjekt} var 84,2 % (−1,3 procentenheter jämfört med 2023, ingen
-  statistiskt säkerställd förändring)."
-- not testable (totals, ratios): "{Subjekt} var 5,1 (+0,2 jämfört med 2023)."
+- tested, not significant: "{Subjekt} var 84,2 % (−1,3 procentenheter jämfört med läsåret 2022/23,
+  ingen statistiskt säkerställd förändring)."
+- not testable (totals, ratios): "{Subjekt} var 5,1 (+0,2 jämfört med läsåret 2022/23)."
 - no earlier value: "{Subjekt} var 84,2 %."
 - suppressed: "{Subjekt} redovisas inte eftersom uppgiften bygger på för få elever."
 
 ``{Subjekt}`` is the registry label, with "Andel …" written "Andelen …". Years are läsår given by
-their spring year (2023 = 2022/23), as in the indicator table.
+their spring year (2023 = 2022/23) in the indicator table and named as läsår in the text
+(:func:`pipeline.publishing.format.lasar_text`), as everywhere in the report.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from pipeline.indicators.format import format_number
+from pipeline.publishing.format import lasar_text
 
 
 @dataclass(frozen=True)
@@ -121,11 +123,11 @@ def observations(
                 verb = "ökade" if diff > 0 else "minskade"
                 text = f"{subject} {verb} med {format_number(abs(diff), ind.decimaler, change_unit)} till {vtext} (statistiskt säkerställt)."
             elif c["test"] == "ingen":
-                text = f"{subject} var {vtext} ({format_number(diff, ind.decimaler, change_unit, sign=True)} jämfört med {fran})."
+                text = f"{subject} var {vtext} ({format_number(diff, ind.decimaler, change_unit, sign=True)} jämfört med läsåret {lasar_text(fran)})."
             else:
                 text = (
                     f"{subject} var {vtext} ({format_number(diff, ind.decimaler, change_unit, sign=True)} jämfört med "
-                    f"{fran}, ingen statistiskt säkerställd förändring)."
+                    f"läsåret {lasar_text(fran)}, ingen statistiskt säkerställd förändring)."
                 )
             out.append(Observation(ind.id, grupp, lasar, text, v, diff, fran, sig, p))
         else:

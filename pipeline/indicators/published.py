@@ -13,12 +13,17 @@
   läsår × skolform × indikator × grupp: the ``antal``-weighted mean where every row has an
   ``antal``, else the unweighted mean of the published values; ``antal`` is the sum when known.
   Hidden/missing values are left out; if none is left the row is ``saknas``. Enhet is
-  ``jamforelsegrupp_namn``.
+  ``jamforelsegrupp_namn``. No group row is formed for the indicators in ``utan_gruppvarde``
+  (counts and totals: registry ``statistik`` ``antal``/``summa``, see
+  :attr:`pipeline.indicators.registry.Indicator.is_count`): a mean of the kommuners' pupil counts
+  or costs in total describes no kommun, so the group's cell stays empty ("–").
 - markers become ``markering``; ``undertryckt`` is ``markering == "undertryckt"``; the source is
   kept in ``kalla``. Published rows have no interval.
 """
 
 from __future__ import annotations
+
+from collections.abc import Collection
 
 import numpy as np
 import pandas as pd
@@ -40,8 +45,10 @@ def published_rows(
     huvudman_namn: str,
     kommunkod: str,
     jamforelsegrupp_namn: str = "Jämförelsegrupp",
+    utan_gruppvarde: Collection[str] = (),
 ) -> pd.DataFrame:
-    """Published rows in the indicator table's columns (see module doc)."""
+    """Published rows in the indicator table's columns (see module doc); ``utan_gruppvarde``: the
+    indicator ids (counts, totals) for which no comparison-group value is formed."""
     if publicerad is None or len(publicerad) == 0:
         return pd.DataFrame({c: [] for c in INDICATOR_COLUMNS})
     p = publicerad.copy()
@@ -74,7 +81,7 @@ def published_rows(
     keep.loc[keep["niva"].ne("enhet"), "skolenhetskod"] = ""
     keep.loc[keep["niva"].isin(["huvudman", "kommun"]) & keep["enhet"].eq(""), "enhet"] = huvudman_namn
     parts = [keep]
-    jf = p[p["niva"].eq("jamforelse")]
+    jf = p[p["niva"].eq("jamforelse") & ~p["indikator"].isin(list(utan_gruppvarde))]
     if len(jf):
         parts.append(_aggregate_jamforelse(jf, jamforelsegrupp_namn))
     out = pd.concat(parts, ignore_index=True)

@@ -42,20 +42,27 @@ ANTAL_AVSER: tuple[str, ...] = ("elever", "barn", "respondenter", "ingen")
 
 #: How an indicator's cells are computed (``statistik``): ``medel`` / ``andel`` (a mean / a share
 #: of pupil-level values from a value function), ``kvot`` (förskola ratios), ``rate`` (events per
-#: 100 pupils), ``antal`` (a head count), ``va`` (value added), ``skillnad`` (a gap between two
-#: groups), ``icc`` (between-school variance share), ``publicerad`` (a published number, taken as
-#: it is; published shares are ``andel``).
+#: 100 pupils), ``antal`` (a head count, computed or published), ``summa`` (a published total:
+#: full-time posts, kronor in total), ``va`` (value added), ``skillnad`` (a gap between two
+#: groups), ``icc`` (between-school variance share), ``publicerad`` (a published mean, ratio or
+#: index, taken as it is; published shares are ``andel``, published counts ``antal``/``summa``).
 STATISTICS: tuple[str, ...] = (
     "medel",
     "andel",
     "kvot",
     "rate",
     "antal",
+    "summa",
     "va",
     "skillnad",
     "icc",
     "publicerad",
 )
+
+#: Statistics of counts and totals: they add up over units, and a mean of them over several
+#: units or kommuner (a comparison group's value) says nothing, so none is formed
+#: (:attr:`Indicator.is_count`, :func:`pipeline.indicators.published.published_rows`).
+COUNT_STATISTICS: tuple[str, ...] = ("antal", "summa")
 
 #: Statistics whose cells come from a pupil-level value frame (one value per person and row).
 VALUE_STATISTICS: tuple[str, ...] = ("medel", "andel")
@@ -130,6 +137,12 @@ class Indicator:
     #: The grundskola årskurs whose pupils the indicator describes (9: slutbetyg, 6: betyg i
     #: årskurs 6), ``None`` when it is not one årskurs's: a unit without pupils in it lacks nothing.
     arskurs: int | None = None
+
+    @property
+    def is_count(self) -> bool:
+        """True for counts and totals (``statistik`` in :data:`COUNT_STATISTICS`): no mean of them
+        over kommuner (a comparison group's value) is formed or shown."""
+        return self.statistik in COUNT_STATISTICS
 
     @property
     def is_share(self) -> bool:

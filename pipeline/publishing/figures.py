@@ -429,11 +429,12 @@ def trend_figure(
 
 def _reference_name(ctx: PageContext, niva: str, name: str) -> str:
     """How a caption names a comparison series: ``huvudmannen (Exempelkommun)``, ``riket``, the
-    comparison group by its configured name."""
+    comparison group by its configured name, lower-first inside the sentence (the legend keeps
+    the capital)."""
     if niva == "huvudman":
         return ctx.label("diagram", "referens_huvudman", namn=name)
     if niva == "jamforelse":
-        return ctx.label("diagram", "referens_jamforelse", namn=name)
+        return ctx.label("diagram", "referens_jamforelse", namn=lower_first(name))
     return ctx.label("diagram", "referens_riket")
 
 

@@ -155,38 +155,41 @@ def _reference_levels(
     return levels
 
 
-def _missing_references(ctx: PageContext, levels: list[tuple[str, str]], *, lasar: int) -> Markup:
-    """One sentence for the comparisons a table leaves out because the data have no value for
-    them: riket always, the comparison group when one is configured."""
+def _missing_references(
+    ctx: PageContext, levels: list[tuple[str, str]], *, lasar: int, said: set[str] | None = None
+) -> Markup:
+    """The notes on a table's comparisons, each said once per page (``said`` holds what the page
+    said already): the comparison group's members (and that it has no value for counts), and the
+    comparisons the data lack (riket always, the comparison group when one is configured), with
+    how to add riket values. A later table without them shows its dashes without a note."""
+    said = set() if said is None else said
     have = {lv for lv, _ in levels}
+    hm = ctx.params.huvudman
+    namn = lower_first(hm.jamforelsegrupp_namn)
     lacking = []
-    if ctx.params.huvudman.jamforelsegrupp and "jamforelse" not in have:
-        lacking.append(
-            ctx.label("diagram", "referens_jamforelse", namn=ctx.params.huvudman.jamforelsegrupp_namn)
-        )
-    if "riket" not in have:
+    if hm.jamforelsegrupp and "jamforelse" not in have and "saknas:jamforelse" not in said:
+        said.add("saknas:jamforelse")
+        lacking.append(ctx.label("diagram", "referens_jamforelse", namn=namn))
+    riket = "riket" not in have and "saknas:riket" not in said
+    if riket:
+        said.add("saknas:riket")
         lacking.append(ctx.label("diagram", "referens_riket"))
     parts = []
-    hm = ctx.params.huvudman
-    if "jamforelse" in have and hm.jamforelsegrupp_medlemmar:
+    if "jamforelse" in have and hm.jamforelsegrupp_medlemmar and "jamforelsegrupp" not in said:
+        said.add("jamforelsegrupp")
         names = sorted(hm.jamforelsegrupp_medlemmar.values())
         och = f" {ctx.label('diagram', 'och')} "
         members = och.join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else names[0]
         parts.append(
             M.p(
-                ctx.label(
-                    "referenser",
-                    "jamforelsegrupp",
-                    namn=lower_first(hm.jamforelsegrupp_namn),
-                    medlemmar=members,
-                ),
+                ctx.label("referenser", "jamforelsegrupp", namn=namn, medlemmar=members),
                 "jamforelsegrupp",
             )
         )
     if lacking:
         joined = f" {ctx.label('diagram', 'och')} ".join(lacking)
         text = ctx.label("diagram", "referens_saknas", referenser=joined, lasar_text=ctx.lasar_text(lasar))
-        if "riket" not in have:
+        if riket:
             text = f"{text} {ctx.label('referenser', 'riket_saknas_i_filerna')}"
         parts.append(M.p(text, "referens-saknas"))
     return join(parts)
@@ -203,9 +206,11 @@ def _indicator_table(
     caption: str,
     notes: Notes,
     lasar: int,
+    said: set[str] | None = None,
 ) -> tuple[Markup, pd.DataFrame]:
     """The table of a section and its tidy rows (Swedish column labels, values rounded as shown;
-    a hidden value and a count under the threshold are empty)."""
+    a hidden value and a count under the threshold are empty). ``said``: the notes on
+    comparisons the page has said already (:func:`_missing_references`)."""
     levels = _reference_levels(ctx, sl, unit=niva == "enhet", inds=inds)
     threshold = ctx.params.installningar.undertryck_min_antal
     columns = [
@@ -266,7 +271,7 @@ def _indicator_table(
         rows = [[c for k, c in enumerate(r) if k != 2] for r in rows]
         data = data.drop(columns=[c for c in data.columns if c.startswith(ctx.label("tabell", "intervall"))])
     table = html_table(caption=caption, columns=columns, rows=rows)
-    return join([table, _missing_references(ctx, levels, lasar=lasar)]), data
+    return join([table, _missing_references(ctx, levels, lasar=lasar, said=said)]), data
 
 
 def _shown(row: Mapping | None) -> bool:
@@ -303,8 +308,10 @@ def _comparisons(
     items: list[tuple[dict, Markup]] = []
     rest: list[str] = []
     for ref in references:
-        name = (
-            ctx.params.huvudman.jamforelsegrupp_namn if ref == "jamforelse" else ctx.label("jamforelse", ref)
+        name = (  # inside a sentence or heading: the group's name lower-first
+            lower_first(ctx.params.huvudman.jamforelsegrupp_namn)
+            if ref == "jamforelse"
+            else ctx.label("jamforelse", ref)
         )
         any_row = False
         for ind in inds:
@@ -438,6 +445,7 @@ def _area_section(
     skolenhetskod: str,
     lasar: int,
     name: str,
+    said: set[str] | None = None,
 ) -> Section:
     sid = f"omrade-{area}"
     title = ctx.area_label(area)
@@ -486,6 +494,7 @@ def _area_section(
             caption=caption,
             notes=notes,
             lasar=lasar,
+            said=said,
         )
         before.append(table)
         missing = missing_inds
@@ -935,7 +944,14 @@ def _area_figures(
 
 # ------------------------------------------------------------------------ intro and analysis
 def _summary_section(
-    ctx: PageContext, sl: Slice, *, skolform: str, skolenhetskod: str, lasar: int, name: str
+    ctx: PageContext,
+    sl: Slice,
+    *,
+    skolform: str,
+    skolenhetskod: str,
+    lasar: int,
+    name: str,
+    said: set[str] | None = None,
 ) -> Section:
     sid = "sammanfattning"
     notes = Notes(sid)
@@ -969,6 +985,7 @@ def _summary_section(
             caption=caption,
             notes=notes,
             lasar=lasar,
+            said=said,
         )
         parts.append(table)
     else:
@@ -1156,8 +1173,11 @@ def _build(
     form = get_school_form(skolform)
     lasar = int(lasar)
     sl = ctx.slice(form.code, lasar)
+    said: set[str] = set()  # the notes on comparisons, each said once on the page
     sections = [
-        _summary_section(ctx, sl, skolform=form.code, skolenhetskod=skolenhetskod, lasar=lasar, name=name),
+        _summary_section(
+            ctx, sl, skolform=form.code, skolenhetskod=skolenhetskod, lasar=lasar, name=name, said=said
+        ),
         _analysis_section(
             ctx, kod=analysis_kod, lasar=lasar, name=name, skolform=form.code, skolenhetskod=skolenhetskod
         ),
@@ -1165,7 +1185,14 @@ def _build(
     for area in form.quality_areas:
         sections.append(
             _area_section(
-                ctx, sl, area=area, skolform=form.code, skolenhetskod=skolenhetskod, lasar=lasar, name=name
+                ctx,
+                sl,
+                area=area,
+                skolform=form.code,
+                skolenhetskod=skolenhetskod,
+                lasar=lasar,
+                name=name,
+                said=said,
             )
         )
     if form.own_evidence and skolenhetskod and ctx.analyses:

@@ -68,18 +68,18 @@ def change_text(k: KeyFigure, book: Book) -> str:
     sentence says the difference is not statistically certain; where no test is possible
     (published values without pupil counts) it says so. Texts: ``nyckeltal`` in ``labels.yml``.
     """
-    prev_year = book.lasar - 1
+    forra_lasar = fmt.lasar_text(book.lasar - 1)  # the läsår before, as the report names läsår
     if k.varde is None:
         return book.label("nyckeltal", "dolt")
     if k.forra is None or k.forandring is None:
-        return book.label("nyckeltal", "ingen_jamforelse").format(ar=prev_year)
+        return book.label("nyckeltal", "ingen_jamforelse").format(lasar_text=forra_lasar)
     diff = fmt.format_change(k.forandring, enhet=k.enhet, decimals=k.decimaler)
     prev = fmt.format_value(k.forra, enhet=k.enhet, decimals=k.decimaler)
     if k.signifikant is None:  # no test
         key = "forandring"
     else:
         key = "forandring_sakerstalld" if k.signifikant else "forandring_ej_sakerstalld"
-    return book.label("nyckeltal", key).format(diff=diff, ar=prev_year, forra=prev)
+    return book.label("nyckeltal", key).format(diff=diff, lasar_text=forra_lasar, forra=prev)
 
 
 # --------------------------------------------------------------------------- notebooks

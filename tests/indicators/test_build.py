@@ -187,7 +187,12 @@ def test_every_registry_entry_names_a_callable_statistic_and_groups():
         assert f"{fn.__module__}.{fn.__name__}" == ind.berakning, ind.id
         assert ind.statistik in STATISTICS and set(ind.grupper) <= set(GROUPS), ind.id
         if not ind.is_computed:
-            assert ind.berakning == PUBLISHED_FUNCTION and ind.statistik in ("andel", "publicerad")
+            assert ind.berakning == PUBLISHED_FUNCTION and ind.statistik in (
+                "andel",
+                "antal",
+                "summa",
+                "publicerad",
+            )
     # shares are andel, whoever computes them; computed förskola ratios are kvot whatever the unit
     for ind in reg.indicators:
         if ind.statistik == "andel":

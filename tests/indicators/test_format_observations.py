@@ -134,7 +134,7 @@ def test_observation_sentences():
         == "Genomsnittligt meritvärde (17 ämnen) ökade med 8,3\u00a0poäng till 231,4 (statistiskt säkerställt)."
     )
     assert obs["behorighet_yrkes"].text == (
-        f"Andelen elever behöriga till yrkesprogram var 84,2{NBSP}% ({MINUS}1,3{NBSP}procentenheter jämfört med 2023, "
+        f"Andelen elever behöriga till yrkesprogram var 84,2{NBSP}% ({MINUS}1,3{NBSP}procentenheter jämfört med läsåret 2022/23, "
         "ingen statistiskt säkerställd förändring)."
     )
     assert obs["godkand_alla_amnen"].undertryckt and "för få elever" in obs["godkand_alla_amnen"].text

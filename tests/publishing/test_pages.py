@@ -492,3 +492,54 @@ def test_missing_list_names_only_indicators_of_the_units_grades(tmp_path):
     extra = [base.iloc[[0]].assign(grupp=f"arskurs:{k}", varde=20.0 if k <= 6 else 0.0) for k in range(1, 10)]
     pd.concat([ind, *extra], ignore_index=True).to_parquet(processed / "indikatorer.parquet", index=False)
     assert not any(n in _missing_sentence(processed, eks) for n in names)
+
+
+def test_comparison_notes_once_per_page_and_group_name_lower_first_in_sentences(tmp_path):
+    # No riket value anywhere (a kommun-level real-data build): every table lacks the riket
+    # column, but the page says why once (under its first table), not once per table. The
+    # comparison group (riket's values renamed, for the test) is named with a capital where a
+    # name stands alone (column header, legend) and lower-first inside sentences.
+    import yaml
+
+    from tests.publishing.fakedata import write_fake_processed
+
+    processed = write_fake_processed(tmp_path / "p")
+    ind = pd.read_parquet(processed / "indikatorer.parquet")
+    riket = ind["niva"] == "riket"
+    ind.loc[riket, "niva"] = "jamforelse"
+    ind.loc[riket, "enhet"] = "Grannkommuner i länet"
+    ind.to_parquet(processed / "indikatorer.parquet", index=False)
+    jf = pd.read_parquet(processed / "jamforelser.parquet")
+    jf["jamfor_med"] = jf["jamfor_med"].replace({"riket": "jamforelse"})
+    jf.to_parquet(processed / "jamforelser.parquet", index=False)
+    params = tmp_path / "params"
+    shutil.copytree(REPO_ROOT / "params", params, ignore=shutil.ignore_patterns("analyser"))
+    hm = yaml.safe_load((params / "huvudman.yml").read_text(encoding="utf-8"))
+    hm.update(
+        jamforelsegrupp=["0115", "0163"],
+        jamforelsegrupp_namn="Grannkommuner i länet",
+        jamforelsegrupp_medlemmar={"0115": "Vallentuna", "0163": "Sollentuna"},
+    )
+    (params / "huvudman.yml").write_text(yaml.safe_dump(hm, allow_unicode=True), encoding="utf-8")
+    clear_cache()
+    for page in (
+        overview_page(skolform="GR", lasar=2024, processed_dir=processed, params_dir=params),
+        unit_page(skolform="GR", skolenhetskod=UNIT, lasar=2024, processed_dir=processed, params_dir=params),
+    ):
+        html = page._repr_html_()
+        text = re.sub(r"<[^>]+>", "", html)
+        assert html.count("<table") >= 3
+        assert "Riket</th>" not in html
+        # the riket sentence and the group's members, each once on the page
+        assert text.count("Filerna innehåller inga riksvärden") == 1
+        assert text.count("Värden för riket finns inte i underlaget") == 1
+        assert html.count('class="jamforelsegrupp"') == 1
+        assert "Jämförelsegrupp: grannkommuner i länet (Sollentuna och Vallentuna)." in text
+        # the group's name: capital as a column header, lower-first in sentences
+        assert re.search(r'<th scope="col"[^>]*>Grannkommuner i länet</th>', html)
+        sentences = re.findall(r"(?:högre|lägre) än (\w+) i länet", text)
+        assert sentences and set(sentences) == {"grannkommuner"}
+        assert re.search(r"skillnaden mot (huvudmannen och )?grannkommuner i länet inte", text)
+        assert "jämförelsegruppen grannkommuner i länet" in text  # figure captions
+        assert not re.search(r"(?:än|mot|med|visas|jämförelsegruppen) Grannkommuner", text)
+    clear_cache()

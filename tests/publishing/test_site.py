@@ -266,7 +266,9 @@ def test_start_page_links_every_chapter_and_unit(built):
     text = (site / "index.html").read_text(encoding="utf-8")
     assert "Nyckeltal för Exempelkommun" in text
     assert "234,7" in text  # GR meritvarde_17 at huvudman level (see test_book_key_figures...)
-    assert "poäng jämfört med 2023" in text
+    # the change is named against the läsår before (2022/23, spring year 2023), never a calendar year
+    assert "poäng jämfört med läsåret 2022/23" in text
+    assert not re.search(r"jämfört med 20\d\d(?!/)", text)
 
 
 def test_method_page(built):
