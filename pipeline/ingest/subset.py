@@ -7,7 +7,9 @@ kommunalförbund as huvudmän of their own). Each kommun's processed folder
 from it without reading a raw file again:
 
 * ``publicerad``: the riket rows and every row of the kommun (its huvudman, kommun and unit
-  rows); a ``KOMMUN=`` run has no comparison group, so nothing else. What is left out is counted in
+  rows), nothing else: a kommun of a ``KOMMUN=all`` report has no comparison group (the groups of
+  ``params/jamforelsegrupper.yml`` apply to a single ``KOMMUN=`` run, whose ingest keeps the
+  members' rows). What is left out is counted in
   the kommun's ledger as the readers count it: rows of other kommuner (``annan_kommun``, per
   source) and of kommunalförbund (``kommunalforbund``, with their names).
 * ``skolenheter``: the kommun's units; the pupil-level tables (a huvudman's own exports): rows of
