@@ -8,6 +8,7 @@ import pytest
 
 from pipeline.config import Installningar
 from pipeline.indicators import build_indicator_outputs
+from pipeline.indicators.registry import load_indicator_registry
 from pipeline.validate.schemas import validate_table
 
 pytestmark = pytest.mark.realdata
@@ -35,8 +36,13 @@ def test_real_published_rows_pass_through(realdata):
     assert not ind.duplicated(keys).any()
     jf = ind[ind["niva"] == "jamforelse"]
     assert len(jf) and (jf["enhet"] == "Jämförelsegrupp").all()
-    # one comparison row per key, from more than one kommun
+    # one comparison row per key, from more than one kommun; none for counts and totals (a mean
+    # of the kommuners' pupil counts describes no kommun: the group's cell stays "–")
+    counts = {i.id for i in load_indicator_registry().indicators if i.is_count}
     raw_jf = pub[pub["niva"] == "jamforelse"]
+    assert raw_jf["indikator"].isin(counts).any(), "the files publish counts for the group's kommuner"
+    assert not jf["indikator"].isin(counts).any()
+    raw_jf = raw_jf[~raw_jf["indikator"].isin(counts)]
     assert raw_jf.groupby(["lasar", "skolform", "indikator", "grupp"]).ngroups == len(jf)
     own = ind[ind["niva"].isin(["huvudman", "kommun"])]
     assert (own["enhet"] == "Kungsbacka").all() or set(own["enhet"]) - {"Kungsbacka"}
