@@ -74,7 +74,7 @@ test: $(STAMP) browser node_modules ## Run the test suite
 	@$(PY) -m pytest -q -p no:cacheprovider tests
 
 .PHONY: bench
-bench: $(STAMP) ## Measure speed against naive papermill (bench/results.json; BENCH_QUICK=1: a small one; BENCH_SIZES=20,80; BENCH_COUNTRY=1: KOMMUN=all)
+bench: $(STAMP) browser node_modules ## Measure speed against naive papermill (bench/results.json; BENCH_QUICK=1: a small one; BENCH_SIZES=20,80; BENCH_COUNTRY=1: KOMMUN=all)
 	@$(PY) -m pipeline.execution.bench $(if $(BENCH_QUICK),--quick) $(if $(BENCH_SIZES),--sizes $(BENCH_SIZES)) $(if $(BENCH_COUNTRY),--country $(if $(COUNTRY_SIZES),--country-sizes $(COUNTRY_SIZES)) $(if $(NO_PDF),--no-pdf))
 
 .PHONY: calibrate
