@@ -145,10 +145,50 @@ class Problem:
     vars: list[Var] = field(default_factory=list)
     relations: list[dict[int, float]] = field(default_factory=list)
     dropped: int = 0
+    _arrays: _Arrays | None = field(default=None, repr=False)
 
     def add(self, v: Var) -> int:
         self.vars.append(v)
         return len(self.vars) - 1
+
+    def arrays(self) -> _Arrays:
+        """The relations and the variables' values and bounds as arrays, for :func:`_solve`.
+
+        Built once the problem is complete (and again if a variable or relation was added since):
+        after :func:`build_problem` only which variables are hidden changes, never a relation, a
+        value or a bound.
+        """
+        a = self._arrays
+        if a is None or a.n_vars != len(self.vars) or a.n_relations != len(self.relations):
+            rels = self.relations
+            a = self._arrays = _Arrays(
+                n_vars=len(self.vars),
+                n_relations=len(rels),
+                index=[np.fromiter(r.keys(), dtype=np.int64, count=len(r)) for r in rels],
+                coef=[np.fromiter(r.values(), dtype=float, count=len(r)) for r in rels],
+                scale=np.array([max(abs(c) for c in r.values()) for r in rels], dtype=float),
+                value=np.array([v.value for v in self.vars], dtype=float),
+                lo=np.array([v.lo for v in self.vars], dtype=float),
+                hi=np.array([v.hi for v in self.vars], dtype=float),
+                column=np.full(len(self.vars), -1, dtype=np.int64),
+            )
+        return a
+
+
+@dataclass
+class _Arrays:
+    """:meth:`Problem.arrays`: per relation its variables, coefficients and largest |coefficient|;
+    per variable its true value and bounds; ``column`` is scratch space of :func:`_solve` (-1)."""
+
+    n_vars: int
+    n_relations: int
+    index: list[np.ndarray]
+    coef: list[np.ndarray]
+    scale: np.ndarray
+    value: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    column: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -460,7 +500,7 @@ def component_of(
     return tuple(sorted(seen)), tuple(sorted(rels))
 
 
-def _lp_ends(a: np.ndarray, b: np.ndarray, lo: np.ndarray, hi: np.ndarray, cols: list[int]) -> list:
+def _lp_ends(a: _Csc, b: np.ndarray, lo: np.ndarray, hi: np.ndarray, cols: list[int]) -> list:
     """(min, max) of each column in ``cols`` subject to a·x = b, lo <= x <= hi; None when infeasible.
 
     Uses the HiGHS solver that ships with scipy through one model per component (only the
@@ -470,7 +510,6 @@ def _lp_ends(a: np.ndarray, b: np.ndarray, lo: np.ndarray, hi: np.ndarray, cols:
     """
     try:
         from scipy.optimize._highspy import _core as hc
-        from scipy.sparse import csc_matrix
     except ImportError:  # pragma: no cover - depends on the scipy version
         return _lp_ends_linprog(a, b, lo, hi, cols)
     m, n = a.shape
@@ -483,9 +522,8 @@ def _lp_ends(a: np.ndarray, b: np.ndarray, lo: np.ndarray, hi: np.ndarray, cols:
     lp.col_lower_ = np.where(np.isinf(lo), -inf, lo)
     lp.col_upper_ = np.where(np.isinf(hi), inf, hi)
     lp.row_lower_, lp.row_upper_ = b, b
-    mat = csc_matrix(a)
     lp.a_matrix_.format_ = hc.MatrixFormat.kColwise
-    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = mat.indptr, mat.indices, mat.data
+    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = a.indptr, a.indices, a.data
     lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n, m
     h.passModel(lp)
     out = []
@@ -507,8 +545,11 @@ def _lp_ends(a: np.ndarray, b: np.ndarray, lo: np.ndarray, hi: np.ndarray, cols:
     return out
 
 
-def _lp_ends_linprog(a, b, lo, hi, cols):  # pragma: no cover - fallback
+def _lp_ends_linprog(a: _Csc, b, lo, hi, cols):  # pragma: no cover - fallback
     from scipy.optimize import linprog
+    from scipy.sparse import csc_matrix
+
+    a_eq = csc_matrix((a.data, a.indices, a.indptr), shape=a.shape)
 
     bounds = [
         (None if math.isinf(x) else x, None if math.isinf(y) else y) for x, y in zip(lo, hi, strict=True)
@@ -519,7 +560,7 @@ def _lp_ends_linprog(a, b, lo, hi, cols):  # pragma: no cover - fallback
         for sign in (1.0, -1.0):
             c = np.zeros(a.shape[1])
             c[t] = sign
-            res = linprog(c, A_eq=a, b_eq=b, bounds=bounds, method="highs")
+            res = linprog(c, A_eq=a_eq, b_eq=b, bounds=bounds, method="highs")
             if res.status == 3:
                 ends.append(-math.inf * sign)
             elif res.status != 0:
@@ -528,6 +569,49 @@ def _lp_ends_linprog(a, b, lo, hi, cols):  # pragma: no cover - fallback
                 ends.append(sign * res.fun)
         out.append(tuple(ends))
     return out
+
+
+@dataclass(frozen=True)
+class _Csc:
+    """A sparse matrix in compressed-column form (what HiGHS takes), indices sorted per column."""
+
+    data: np.ndarray
+    indices: np.ndarray
+    indptr: np.ndarray
+    shape: tuple[int, int]
+
+
+def _system(p: Problem, hvars: tuple[int, ...], rels: tuple[int, ...]) -> tuple[_Csc, np.ndarray]:
+    """The equations a·x = b of the relations ``rels`` in the hidden variables ``hvars``.
+
+    Row r is relation ``rels[r]`` divided by its largest |coefficient|; a hidden variable's term goes
+    to ``a`` (column: its place in ``hvars``), a published one's to ``b`` (``-c · value / scale``).
+    ``hvars`` must hold every hidden variable of the relations (as :func:`component_of` returns).
+    """
+    arr = p.arrays()
+    n_r, n_c = len(rels), len(hvars)
+    lens = np.fromiter((len(arr.index[k]) for k in rels), dtype=np.int64, count=n_r)
+    index = np.concatenate([arr.index[k] for k in rels])
+    coef = np.concatenate([arr.coef[k] for k in rels])
+    row = np.repeat(np.arange(n_r, dtype=np.int64), lens)
+    scale = np.repeat(arr.scale[list(rels)], lens)
+    hv = np.asarray(hvars, dtype=np.int64)
+    arr.column[hv] = np.arange(n_c, dtype=np.int64)
+    col = arr.column[index]
+    arr.column[hv] = -1
+    hidden = col >= 0
+    # b[r] = -Σ c·value/scale over the relation's published terms, summed in the relation's order
+    pub = ~hidden
+    b = -np.bincount(row[pub], weights=coef[pub] * arr.value[index[pub]] / scale[pub], minlength=n_r) + 0.0
+    val = coef[hidden] / scale[hidden]
+    r_h, c_h = row[hidden], col[hidden]
+    keep = val != 0  # as a dense matrix's zeros: no entry
+    r_h, c_h, val = r_h[keep], c_h[keep], val[keep]
+    order = np.lexsort((r_h, c_h))
+    indptr = np.zeros(n_c + 1, dtype=np.int32)
+    np.cumsum(np.bincount(c_h, minlength=n_c), out=indptr[1:])
+    a = _Csc(val[order], r_h[order].astype(np.int32), indptr, (n_r, n_c))
+    return a, b
 
 
 def _solve(
@@ -539,21 +623,12 @@ def _solve(
         for t in targets:
             out[t] = (p.vars[t].lo, p.vars[t].hi)
         return out
+    a, b = _system(p, hvars, rels)
+    arr = p.arrays()
+    cols = np.asarray(hvars, dtype=np.int64)
     col = {v: k for k, v in enumerate(hvars)}
-    a = np.zeros((len(rels), len(hvars)))
-    b = np.zeros(len(rels))
-    for r, k in enumerate(rels):
-        rel = p.relations[k]
-        scale = max(abs(c) for c in rel.values())
-        for i, c in rel.items():
-            if p.vars[i].hidden:
-                a[r, col[i]] = c / scale
-            else:
-                b[r] -= c * p.vars[i].value / scale
-    lo = np.array([p.vars[v].lo for v in hvars], dtype=float)
-    hi = np.array([p.vars[v].hi for v in hvars], dtype=float)
     targets = list(targets)
-    ends = _lp_ends(a, b, lo, hi, [col[t] for t in targets])
+    ends = _lp_ends(a, b, arr.lo[cols], arr.hi[cols], [col[t] for t in targets])
     for t, e in zip(targets, ends, strict=True):
         if e is None:
             raise DisclosureAuditError(
@@ -622,14 +697,25 @@ def primary_hidden(cells: pd.DataFrame, *, min_antal: int) -> np.ndarray:
     return small & ~np.isnan(varde)
 
 
-def _candidates(p: Problem, start: int, rels_of: dict[int, list[int]]) -> list[int]:
+def _candidates(
+    p: Problem, start: int, rels_of: dict[int, list[int]], enough: tuple[int, int] | None = None
+) -> list[int]:
     """Published cells tied to ``start`` through relations: unit cells before huvudman cells,
-    nearer (fewer relations away) before farther, fewer persons first."""
+    nearer (fewer relations away) before farther, fewer persons first.
+
+    ``enough`` = (units, tops): only the first that many unit cells and huvudman cells are wanted,
+    so the search stops after the first distance at which both are found (every cell farther away
+    sorts after them); the list is then the head of the full one.
+    """
     seen_v, seen_r = {start}, set()
     frontier = [start]
     found: dict[int, int] = {}
     d = 0
     while frontier:
+        if enough is not None and d > 0:
+            tops = sum(p.vars[j].key[2] == "huvudman" for j in found)
+            if len(found) - tops >= enough[0] and tops >= enough[1]:
+                break
         nxt = []
         for v in frontier:
             for k in rels_of.get(v, ()):
@@ -651,24 +737,57 @@ def _candidates(p: Problem, start: int, rels_of: dict[int, list[int]]) -> list[i
 
 
 def _width_of(p: Problem, target: int, rels_of: dict[int, list[int]]) -> float:
-    hvars, rels = component_of(p, target, rels_of)
+    return _width_in(p, target, *component_of(p, target, rels_of))
+
+
+def _width_in(p: Problem, target: int, hvars: tuple[int, ...], rels: tuple[int, ...]) -> float:
+    """The width of ``target``'s interval in its component (``hvars``, ``rels``)."""
     return _interval(p, target, _solve(p, hvars, rels, [target])[target]).width
 
 
-def _widen(p: Problem, target: int, skyddsintervall: float, rels_of: dict[int, list[int]]) -> int | None:
-    """Pick the published cell to hide next for ``target`` (see :func:`protect`)."""
-    cands = _candidates(p, target, rels_of)
+class _Trial:
+    """The width of ``target`` with one more cell hidden, without a linear program when that cell is
+    in none of the component's relations: then the component, and so the width, stay the same
+    (:func:`component_of` only follows relations of the component's hidden cells)."""
+
+    def __init__(self, p: Problem, target: int, rels_of: dict[int, list[int]]) -> None:
+        self.p, self.target, self.rels_of = p, target, rels_of
+        self.hvars, self.rels = component_of(p, target, rels_of)
+        self.rel_set = set(self.rels)
+        self._width: float | None = None
+
+    @property
+    def width(self) -> float:
+        if self._width is None:
+            self._width = _width_in(self.p, self.target, self.hvars, self.rels)
+        return self._width
+
+    def with_hidden(self, c: int) -> float:
+        if not self.rel_set.intersection(self.rels_of.get(c, ())):
+            return self.width
+        self.p.vars[c].hidden = True
+        try:
+            return _width_of(self.p, self.target, self.rels_of)
+        finally:
+            self.p.vars[c].hidden = False
+
+
+def _widen(
+    p: Problem, target: int, skyddsintervall: float, rels_of: dict[int, list[int]], now: _Trial | None = None
+) -> int | None:
+    """Pick the published cell to hide next for ``target`` (see :func:`protect`); ``now``: the
+    target's :class:`_Trial` with the cells hidden so far, if the caller has it."""
+    cands = _candidates(p, target, rels_of, enough=(6, 3))
     if not cands:
         return None
-    base = _width_of(p, target, rels_of)
+    now = now or _Trial(p, target, rels_of)
+    base = now.width
     units = [c for c in cands if p.vars[c].key[2] != "huvudman"][:6]
     tops = [c for c in cands if p.vars[c].key[2] == "huvudman"][:3]
     for level in (units, tops):
         best, best_w = None, base
         for c in level:
-            p.vars[c].hidden = True
-            w = _width_of(p, target, rels_of)
-            p.vars[c].hidden = False
+            w = now.with_hidden(c)
             if w >= skyddsintervall - 1e-9:
                 return c  # the first (nearest, fewest persons) that is enough
             if w > best_w + 1e-9:
@@ -679,19 +798,20 @@ def _widen(p: Problem, target: int, skyddsintervall: float, rels_of: dict[int, l
     best, best_key = None, None
     for c1 in (units + tops)[:5]:
         p.vars[c1].hidden = True
-        for c2 in _candidates(p, target, rels_of)[:5]:
-            p.vars[c2].hidden = True
-            w = _width_of(p, target, rels_of)
-            p.vars[c2].hidden = False
-            key = (
-                w < skyddsintervall - 1e-9,
-                -w,
-                _is_top(p, c1) + _is_top(p, c2),
-                p.vars[c1].n + p.vars[c2].n,
-            )
-            if w > base + 1e-9 and (best_key is None or key < best_key):
-                best, best_key = c1, key
-        p.vars[c1].hidden = False
+        try:
+            with_c1 = _Trial(p, target, rels_of)
+            for c2 in _candidates(p, target, rels_of, enough=(5, 0))[:5]:
+                w = with_c1.with_hidden(c2)
+                key = (
+                    w < skyddsintervall - 1e-9,
+                    -w,
+                    _is_top(p, c1) + _is_top(p, c2),
+                    p.vars[c1].n + p.vars[c2].n,
+                )
+                if w > base + 1e-9 and (best_key is None or key < best_key):
+                    best, best_key = c1, key
+        finally:
+            p.vars[c1].hidden = False
     return best if best is not None else cands[0]
 
 
@@ -736,9 +856,10 @@ def protect(
         for f in res.failing:
             target = index[(f.key, f.row)]
             for _ in range(len(p.vars)):
-                if _width_of(p, target, rels_of) >= skyddsintervall - 1e-9:
+                now = _Trial(p, target, rels_of)
+                if now.width >= skyddsintervall - 1e-9:
                     break
-                pick = _widen(p, target, skyddsintervall, rels_of)
+                pick = _widen(p, target, skyddsintervall, rels_of, now)
                 if pick is None:
                     raise DisclosureAuditError(_failure_message(res))
                 p.vars[pick].hidden = True
