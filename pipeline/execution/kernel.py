@@ -10,7 +10,7 @@ Notebooks run through papermill: parameters are injected by ``papermill.paramete
 (registered in ``papermill.engines.papermill_engines``), which drives papermill's own
 ``PapermillNotebookClient`` against the existing kernel. Outputs therefore look exactly like
 papermill's, minus what would make them differ between runs: timestamps and durations are
-removed, cell ids are fixed, and paths in the metadata are relative to the output notebook.
+removed, a cell's consecutive stdout (stderr) messages are merged, cell ids are fixed, and paths in the metadata are relative to the output notebook.
 
 A failed notebook is kept in papermill's *save, then raise* style: the error output in the
 cell, the red error marker at the top and the anchor above the failing cell. A timeout or a
@@ -33,6 +33,7 @@ from queue import Empty
 from typing import Any
 
 import nbformat
+from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 from papermill import __version__ as papermill_version
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import Engine, papermill_engines
@@ -137,6 +138,16 @@ class WarmKernelEngine(Engine):
 
 
 papermill_engines.register(ENGINE_NAME, WarmKernelEngine)
+
+
+def _coalesce_streams(nb: nbformat.NotebookNode) -> None:
+    """Merge a cell's consecutive stdout (or stderr) outputs into one.
+
+    The kernel sends what a cell prints in as many messages as its output thread flushed: one
+    ``print("GR", "10000003")`` is one message on an idle machine and can be two on a loaded one.
+    Merged (nbconvert's own preprocessor), the executed notebook is the same bytes either way.
+    """
+    CoalesceStreamsPreprocessor().preprocess(nb, {})
 
 
 def _strip_timing(nb: nbformat.NotebookNode) -> None:
@@ -462,6 +473,7 @@ class WarmKernel:
         error = _first_error(nb)
         if error is not None:
             _mark_error(nb, error)
+        _coalesce_streams(nb)
         _strip_timing(nb)
         _fix_ids(nb, had_id)
         text = nbformat.writes(nb)
