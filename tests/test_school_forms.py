@@ -126,6 +126,24 @@ def test_registry_invariants():
             },
             "unknown key",
         ),
+        (
+            {
+                "id": "x",
+                "label": "l",
+                "definition": "d",
+                "skolform": ["GR"],
+                "kvalitetsomrade": "kunskapsresultat",
+                "enhet": "procent",
+                "riktning": "hogre_battre",
+                "kalla": "k",
+                "antal_avser": "elever",
+                "berakning": "pipeline.indicators.published.published_rows",
+                "statistik": "andel",
+                "period": "lasarsslut",
+                "enhet_ord": "elever",
+            },
+            "enhet_ord is the word after a number of an 'enhet: antal'",
+        ),
     ],
 )
 def test_bad_registry_entries(entry, fragment):

@@ -369,6 +369,7 @@ def build_indicator_outputs(
         signifikansniva=installningar.signifikansniva,
         riktning=riktning,
         enhet_of=enhet_of,
+        enhet_ord_of={i.id: i.enhet_ord for i in registry.indicators},
     )
     jamforelser = compute_jamforelser(
         full, mal=tuple(mal), signifikansniva=installningar.signifikansniva, riktning=riktning

@@ -75,14 +75,22 @@ JAMFORELSE_COLUMNS = [
     "bedomning",
 ]
 
+#: The word of a change per unit code: the same words as ``procentenheter`` and ``enheter`` in
+#: params/labels.yml (tests/indicators/test_changes_published.py checks they agree).
 UNIT_WORDS = {
     "procent": "procentenheter",
     "poang": "poäng",
     "kvot": "",
     "index": "",
     "antal": "",
-    "per_100": "",
+    "per_100": "per 100 elever",
 }
+
+
+def _change_units(ids: pd.Series, enhet_of: dict, enhet_ord_of: dict) -> pd.Series:
+    """The unit word of each change: a count's own word, else the word of its unit."""
+    words = ids.map({k: v for k, v in enhet_ord_of.items() if v})
+    return words.fillna(ids.map(enhet_of).map(UNIT_WORDS)).fillna("")
 
 
 def _empty(cols):
@@ -121,7 +129,13 @@ def _test(stat, v1, se1, n1, v2, se2, n2):
 
 
 def compute_forandringar(
-    table: pd.DataFrame, *, trend_ar: int, signifikansniva: float, riktning: dict, enhet_of: dict
+    table: pd.DataFrame,
+    *,
+    trend_ar: int,
+    signifikansniva: float,
+    riktning: dict,
+    enhet_of: dict,
+    enhet_ord_of: dict | None = None,
 ) -> pd.DataFrame:
     """Changes from last year and over the trend period (see module doc).
 
@@ -133,6 +147,9 @@ def compute_forandringar(
         From ``installningar``.
     riktning, enhet_of
         Indicator id → the registry's ``riktning`` / ``enhet``.
+    enhet_ord_of
+        Indicator id → the registry's ``enhet_ord`` (a count's word, e.g. ``elever``): the
+        ``forandring_enhet`` of a count that has one.
     """
     t = table[table["varde"].notna() & ~table["undertryckt"].astype(bool)].copy()
     if len(t) == 0:
@@ -181,7 +198,7 @@ def compute_forandringar(
             "varde_fran": d["varde_fran"],
             "varde_till": d["varde"],
             "forandring": diff,
-            "forandring_enhet": d["indikator"].map(enhet_of).map(UNIT_WORDS).fillna(""),
+            "forandring_enhet": _change_units(d["indikator"], enhet_of, enhet_ord_of or {}),
             "test": name,
             "p_varde": p,
             "signifikant": signif,

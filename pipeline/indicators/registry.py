@@ -4,7 +4,9 @@ Loaded from ``params/indikatorer.yml`` (a variable catalogue in config, tested f
 Each entry: ``id``, Swedish ``label`` and ``definition``, ``skolform``, ``kvalitetsomrade``,
 ``enhet`` (poäng, procent, kvot, index, antal, dagar), ``riktning`` (``hogre_battre``,
 ``lagre_battre`` or ``neutral``), ``kalla`` (the source of the definition), ``decimaler`` and
-``antal_avser``: whom the ``antal`` beside a value counts (:data:`ANTAL_AVSER`). It always counts
+``antal_avser``: whom the ``antal`` beside a value counts (:data:`ANTAL_AVSER`); for
+``enhet: antal`` an optional ``enhet_ord``, the word after a number of it (``elever``,
+``lärare``, ``kronor``: "−2 elever", not a bare "−2"). It always counts
 persons, never rows (test results, course participations, answers): the suppression threshold
 is a number of persons. The report's method appendix is generated from it.
 
@@ -87,7 +89,7 @@ REGISTRY_FILES = ("indikatorer.yml", "indikatorer_publicerade.yml")
 
 _KEYS = {
     "id", "label", "definition", "skolform", "kvalitetsomrade", "enhet", "riktning", "kalla", "decimaler", "kort",
-    "antal_avser", "berakning", "statistik", "grupper", "period", "arskurs",
+    "antal_avser", "berakning", "statistik", "grupper", "period", "arskurs", "enhet_ord",
 }  # fmt: skip
 _REQUIRED = {
     "period",
@@ -120,6 +122,9 @@ class Indicator:
     decimaler: int = 1
     kort: str = ""
     antal_avser: str = "elever"
+    #: The word after a number of an ``antal`` indicator (``elever``, ``heltidstjänster``,
+    #: ``kronor``); empty for other units, whose word comes from ``enheter`` in labels.yml.
+    enhet_ord: str = ""
     berakning: str = PUBLISHED_FUNCTION
     statistik: str = "publicerad"
     grupper: tuple[str, ...] = ()
@@ -143,6 +148,12 @@ class Indicator:
         """True for counts and totals (``statistik`` in :data:`COUNT_STATISTICS`): no mean of them
         over kommuner (a comparison group's value) is formed or shown."""
         return self.statistik in COUNT_STATISTICS
+
+    @property
+    def enhet_text(self) -> str:
+        """The unit to format this indicator's numbers with: the unit code, or for a count its
+        word (``elever``), so a change reads "−2 elever"."""
+        return self.enhet_ord or self.enhet
 
     @property
     def is_share(self) -> bool:
@@ -276,6 +287,13 @@ def parse_indicator_registry(raw: object, source: str = "params/indikatorer.yml"
                 f"{source}: entry {entry['id']!r}: arskurs must be a whole number 1–9 (the årskurs whose "
                 f"pupils the indicator describes), got {arskurs!r}; correct it or remove the key."
             )
+        enhet_ord = entry.get("enhet_ord", "")
+        if enhet_ord and (not isinstance(enhet_ord, str) or entry["enhet"] != "antal"):
+            raise ConfigError(
+                f"{source}: entry {entry['id']!r}: enhet_ord is the word after a number of an "
+                f"'enhet: antal' indicator (e.g. elever), got {enhet_ord!r} with enhet "
+                f"{entry['enhet']!r}; remove it or correct the enhet."
+            )
         out.append(
             Indicator(
                 id=str(entry["id"]),
@@ -289,6 +307,7 @@ def parse_indicator_registry(raw: object, source: str = "params/indikatorer.yml"
                 decimaler=int(entry.get("decimaler", 1)),
                 kort=str(entry.get("kort", "")),
                 antal_avser=str(entry["antal_avser"]),
+                enhet_ord=str(enhet_ord or ""),
                 berakning=str(entry["berakning"]),
                 statistik=str(entry["statistik"]),
                 grupper=groups,

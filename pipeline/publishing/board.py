@@ -234,7 +234,9 @@ def target_gaps(
                         indikator_namn=ind.kort or ind.label,
                         varde=fmt.format_value(r["varde"], enhet=ind.enhet, decimals=ind.decimaler),
                         mal=fmt.format_value(r["referens_varde"], enhet=ind.enhet, decimals=ind.decimaler),
-                        avstand=fmt.format_change(r["skillnad"], enhet=ind.enhet, decimals=ind.decimaler),
+                        avstand=fmt.format_change(
+                            r["skillnad"], enhet=ind.enhet_text, decimals=ind.decimaler
+                        ),
                         avstand_exakt=float(r["skillnad"]),
                     )
                 )
@@ -375,7 +377,7 @@ def unit_questions(
                     indikator=name,
                     riktning=label("kvalitetsdialog", "hogre" if float(r["skillnad"]) > 0 else "lagre"),
                     referens=label("kvalitetsdialog", str(r["jamfor_med"])),
-                    skillnad=fmt.format_change(r["skillnad"], enhet=ind.enhet, decimals=ind.decimaler),
+                    skillnad=fmt.format_change(r["skillnad"], enhet=ind.enhet_text, decimals=ind.decimaler),
                 )
                 found.setdefault(str(r["skolenhetskod"]), []).append((order(ind.id), 2, q))
     return {k: tuple(q for _, _, q in sorted(v)[:MAX_QUESTIONS]) for k, v in sorted(found.items())}

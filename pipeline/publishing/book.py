@@ -222,6 +222,8 @@ class KeyFigure:
     forandring: float | None
     signifikant: bool | None
     undertryckt: bool = False
+    #: a count's word (``elever``; the registry's ``enhet_ord``), for its change
+    enhet_ord: str = ""
 
 
 @dataclass(frozen=True)
@@ -470,6 +472,7 @@ def compute_key_figures(
                     forandring=forandring,
                     signifikant=sig,
                     undertryckt=bool(row.get("undertryckt", False)),
+                    enhet_ord=ind.enhet_ord,
                 )
             )
             found += 1

@@ -135,10 +135,10 @@ class PageContext:
         return group_label(self.params, grupp)
 
     def unit_word(self, ind: Indicator, *, change: bool = False) -> str:
-        """The unit after a number: ``poäng``, ``procent``/``procentenheter`` (for changes)."""
-        if change and ind.enhet == "procent":
-            return self.label("procentenheter")
-        return self.params.label("enheter", ind.enhet, default="")
+        """The unit after a number (:func:`pipeline.publishing.wording.unit_word`)."""
+        from pipeline.publishing.wording import unit_word
+
+        return unit_word(self.params.label, ind, change=change)
 
     def fmt(self, ind: Indicator, value: float | None, *, words: bool = True) -> str:
         """A value with its unit in words, for sentences: ``231,4 poäng``, ``87,5 %``."""

@@ -73,7 +73,7 @@ def change_text(k: KeyFigure, book: Book) -> str:
         return book.label("nyckeltal", "dolt")
     if k.forra is None or k.forandring is None:
         return book.label("nyckeltal", "ingen_jamforelse").format(lasar_text=forra_lasar)
-    diff = fmt.format_change(k.forandring, enhet=k.enhet, decimals=k.decimaler)
+    diff = fmt.format_change(k.forandring, enhet=k.enhet_ord or k.enhet, decimals=k.decimaler)
     prev = fmt.format_value(k.forra, enhet=k.enhet, decimals=k.decimaler)
     if k.signifikant is None:  # no test
         key = "forandring"

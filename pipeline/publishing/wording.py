@@ -20,7 +20,10 @@ Label = Callable[..., str]
 
 
 def unit_word(label: Label, ind: Indicator, *, change: bool = False) -> str:
-    """The unit after a number: ``poäng``, ``procent``/``procentenheter`` (for changes)."""
+    """The unit after a number: ``poäng``, ``procent``/``procentenheter`` (for changes), a
+    count's own word (``elever``)."""
+    if ind.enhet_ord:
+        return ind.enhet_ord
     if change and ind.enhet == "procent":
         return label("procentenheter")
     return label("enheter", ind.enhet, default="")

@@ -297,3 +297,41 @@ def test_same_published_figure_twice_is_kept_once():
         ]
     )
     assert len(published_rows(p, huvudman_namn="X", kommunkod="9999")) == 1
+
+
+def test_a_counts_change_is_in_its_own_word():
+    """A count of pupils changes in pupils ("−2 elever"), not in a bare number: the registry's
+    ``enhet_ord``; a count without one keeps the empty word, a rate its "per 100 elever"."""
+    rows = [
+        (2023, "elever_ak9", 30.0, np.nan, np.nan, "antal", False),
+        (2024, "elever_ak9", 28.0, np.nan, np.nan, "antal", False),
+        (2023, "tjanster", 5.0, np.nan, np.nan, "antal", False),
+        (2024, "tjanster", 6.0, np.nan, np.nan, "antal", False),
+        (2023, "avvikelser", 3.0, 100, np.nan, "rate", False),
+        (2024, "avvikelser", 4.0, 100, np.nan, "rate", False),
+    ]
+    f = compute_forandringar(
+        table(rows),
+        trend_ar=5,
+        signifikansniva=0.05,
+        riktning={"elever_ak9": "neutral", "tjanster": "neutral", "avvikelser": "lagre_battre"},
+        enhet_of={"elever_ak9": "antal", "tjanster": "antal", "avvikelser": "per_100"},
+        enhet_ord_of={"elever_ak9": "elever", "tjanster": "", "avvikelser": ""},
+    )
+    ett_ar = f[f["typ"] == "ett_ar"].set_index("indikator")
+    assert ett_ar.loc["elever_ak9", "forandring"] == pytest.approx(28 - 30)
+    assert ett_ar.loc["elever_ak9", "forandring_enhet"] == "elever"
+    assert ett_ar.loc["tjanster", "forandring_enhet"] == ""
+    assert ett_ar.loc["avvikelser", "forandring_enhet"] == "per 100 elever"
+
+
+def test_change_unit_words_agree_with_the_labels():
+    """The ``forandring_enhet`` column and the pages' sentences use the same words."""
+    from pipeline.config import ProjectPaths, load_params
+    from pipeline.indicators.changes import UNIT_WORDS
+    from pipeline.paths import REPO_ROOT
+
+    label = load_params(ProjectPaths(REPO_ROOT)).label
+    for enhet, word in UNIT_WORDS.items():
+        expected = label("procentenheter") if enhet == "procent" else label("enheter", enhet, default="")
+        assert word == expected, enhet

@@ -117,3 +117,36 @@ def test_exact_keeps_every_digit():
     assert float(exact(0.1 + 0.2)) == 0.1 + 0.2
     assert exact(None) == "" and exact(math.nan) == ""
     assert exact(60) == "60"
+
+
+def test_a_count_is_written_with_its_word_in_every_change_text():
+    """Elever i åk 9 with slutbetyg, 30 -> 28: every change text says "−2 elever" (the registry's
+    ``enhet_ord``); a count without a word (elevantal, which counts barn, elever or kursdeltagare
+    by school form) stays a bare number."""
+    from pipeline.config import ProjectPaths, load_params
+    from pipeline.indicators.registry import load_indicator_registry
+    from pipeline.paths import REPO_ROOT
+    from pipeline.publishing.wording import change_sentence, unit_word
+
+    reg = load_indicator_registry()
+    ak9 = reg.get("antal_elever_ak9")
+    assert ak9.enhet_text == "elever"
+    assert format_change(-2, enhet=ak9.enhet_text, decimals=0) == "−2\xa0elever"
+    label = load_params(ProjectPaths(REPO_ROOT)).label
+    assert unit_word(label, ak9, change=True) == "elever"
+    assert unit_word(label, reg.get("kostnad_per_elev")) == "kronor"
+    assert unit_word(label, reg.get("elevantal")) == ""
+    change = {
+        "indikator": "antal_elever_ak9",
+        "grupp": "samtliga",
+        "niva": "huvudman",
+        "forandring": -2.0,
+        "lasar_fran": 2023,
+        "lasar_till": 2024,
+        "test": "ingen",
+        "riktning_bedomning": "ej_testad",
+        "typ": "ett_ar",
+    }
+    html, text = change_sentence(label, change, ak9)
+    assert text.startswith("−2 elever sedan 2022/23"), text  # lasar 2023 is läsåret 2022/23
+    assert "elever" in str(html)
