@@ -117,7 +117,8 @@ ROW_LABEL_WRAP = 24
 def _adjust_rows(fig: plt.Figure, ax: plt.Axes, *, right: float = 0.97, legend_rows: int = 1) -> None:
     """Fixed margins for a plot with one labelled row per unit (cheaper than tight_layout and
     stable): long unit names are wrapped onto two lines, and the left margin grows with the
-    longest line (at the figure's font size and width)."""
+    longest line (at the figure's font size and width). The top margin holds ``legend_rows`` rows
+    of legend above the plot (0: the figure has no legend and no empty band)."""
     import textwrap
 
     labels = [t.get_text() for t in ax.get_yticklabels()]
@@ -531,7 +532,7 @@ def caterpillar_figure(
     _set_value_axis(ax.xaxis, ind, nbins=5)
     ax.set_xlabel(ind.kort or ind.label)
     ax.set_ylim(-0.6, len(ys) - 0.4)
-    _adjust_rows(fig, ax)
+    _adjust_rows(fig, ax, legend_rows=1 if hm_value is not None else 0)  # no legend, no band for it
     _mark_axis_break(ax)
     svg = render_svg(fig)
 

@@ -4,6 +4,7 @@ comparison group, the box of a distribution) that the figure does not draw.
 
 The figures mark what they draw with series ids (matplotlib ``gid`` -> ``<g id="serie-...">``,
 see :mod:`pipeline.publishing.figures`); the captions are read from the pages' ``<figcaption>``.
+A figure without a legend has no empty band above its plot, where a legend would have gone.
 Runs on the demo build (the shared session fixture) and, fast, on the tick rules themselves with
 hand-chosen tick positions.
 """
@@ -97,6 +98,25 @@ def series_ids(svg: bytes) -> set[str]:
     return {m.decode() for m in re.findall(rb'id="(serie-[a-z_-]+)"', svg)}
 
 
+#: Above a plot without a legend: at most this share of the figure's height (a trend's top margin
+#: is 0.05, a one-row-per-unit plot's 0.15 in / its height; an unused legend row was 0.10-0.17).
+EMPTY_TOP_BAND = 0.08
+
+
+def top_band(svg: bytes) -> float | None:
+    """The share of the figure's height above the first axes' plot area when the figure has no
+    legend (``None`` when it has one, or no plot area)."""
+    if b'id="legend_1"' in svg:
+        return None
+    root = ET.fromstring(svg)
+    height = float(str(root.get("height", "0")).removesuffix("pt") or 0)
+    patch = root.find(f".//{SVG}g[@id='axes_1']/{SVG}g[@id='patch_2']/{SVG}path")
+    if patch is None or not height:
+        return None
+    ys = [float(y) for y in re.findall(r"[ML] [-\d.]+ ([-\d.]+)", patch.get("d", ""))]
+    return min(ys) / height if ys else None
+
+
 def figure_problems(site: Path) -> tuple[int, list[str]]:
     """Problems of every figure of the site, and how many figures were read."""
     problems: list[str] = []
@@ -109,6 +129,11 @@ def figure_problems(site: Path) -> tuple[int, list[str]]:
                 dupes = sorted({t for t in labels if labels.count(t) > 1})
                 if dupes:
                     problems.append(f"{where}: {axis} repeats tick label(s) {dupes} in {labels}")
+            band = top_band(svg)
+            if band is not None and band > EMPTY_TOP_BAND:
+                problems.append(
+                    f"{where}: an empty band of {band:.0%} of the height above a plot without a legend"
+                )
             have = series_ids(svg)
             text = caption.lower()
             for words, needed in CAPTION_SERIES.items():
@@ -164,6 +189,26 @@ def test_the_checks_catch_a_duplicate_tick_and_a_promised_series(tmp_path):
     assert n == 1
     assert any("repeats tick label" in p for p in problems)
     assert any("'riket'" in p for p in problems)
+
+
+def test_the_checks_catch_an_empty_band_above_a_plot_without_a_legend(tmp_path):
+    # a 200 pt high figure whose plot area starts at y = 40 (20 % of the height) and no legend
+    def page(legend: bytes) -> None:
+        svg = (
+            b'<svg xmlns="http://www.w3.org/2000/svg" width="300pt" height="200pt"><g id="axes_1">'
+            b'<g id="patch_2"><path d="M 50 170 L 290 170 L 290 40 L 50 40 z"/></g></g>' + legend + b"</svg>"
+        )
+        src = "data:image/svg+xml;base64," + base64.b64encode(svg).decode()
+        (tmp_path / "sida.html").write_text(
+            f'<figure class="diagram" id="f"><img src="{src}" alt="x"><figcaption>Värde.</figcaption></figure>',
+            encoding="utf-8",
+        )
+
+    page(b"")
+    n, problems = figure_problems(tmp_path)
+    assert n == 1 and len(problems) == 1 and "empty band of 20%" in problems[0], problems
+    page(b'<g id="legend_1"></g>')  # the band holds a legend
+    assert figure_problems(tmp_path) == (1, [])
 
 
 # ------------------------------------------------------------------------------ the demo build
