@@ -36,6 +36,23 @@ def test_registry_invariants():
         reg.get("finns_inte")
 
 
+#: A valid registry entry; a bad case changes one key of it.
+_VALID_ENTRY = {
+    "id": "x",
+    "label": "l",
+    "definition": "d",
+    "skolform": ["GR"],
+    "kvalitetsomrade": "kunskapsresultat",
+    "enhet": "procent",
+    "riktning": "hogre_battre",
+    "kalla": "k",
+    "antal_avser": "elever",
+    "berakning": "pipeline.indicators.published.published_rows",
+    "statistik": "andel",
+    "period": "lasarsslut",
+}
+
+
 @pytest.mark.parametrize(
     "entry, fragment",
     [
@@ -109,39 +126,11 @@ def test_registry_invariants():
             "riktning",
         ),
         (
-            {
-                "id": "x",
-                "label": "l",
-                "definition": "d",
-                "skolform": ["GR"],
-                "kvalitetsomrade": "kunskapsresultat",
-                "enhet": "procent",
-                "riktning": "hogre_battre",
-                "kalla": "k",
-                "antal_avser": "elever",
-                "berakning": "pipeline.indicators.published.published_rows",
-                "statistik": "andel",
-                "period": "lasarsslut",
-                "farg": "röd",
-            },
+            {**_VALID_ENTRY, "farg": "röd"},
             "unknown key",
         ),
         (
-            {
-                "id": "x",
-                "label": "l",
-                "definition": "d",
-                "skolform": ["GR"],
-                "kvalitetsomrade": "kunskapsresultat",
-                "enhet": "procent",
-                "riktning": "hogre_battre",
-                "kalla": "k",
-                "antal_avser": "elever",
-                "berakning": "pipeline.indicators.published.published_rows",
-                "statistik": "andel",
-                "period": "lasarsslut",
-                "enhet_ord": "elever",
-            },
+            {**_VALID_ENTRY, "enhet_ord": "elever"},
             "enhet_ord is the word after a number of an 'enhet: antal'",
         ),
     ],
